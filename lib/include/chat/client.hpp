@@ -1,0 +1,96 @@
+// An asynchronous chat client: connect, HELLO, send, and receive through callbacks.
+//
+// Asynchronous operations take any Asio completion token (a callback, use_future, a coroutine,
+// ...). Server messages after WELCOME go to the message handler; the end of the connection goes,
+// once, to the close handler. Both run on the client's internal strand, never concurrently.
+//
+// Thread-safety: say(), ping(), bye() and close() may be called from any thread. Set the
+// handlers before async_connect(). The destructor closes the connection and waits for a handler
+// that is running on another thread; no handler starts after it returns.
+#pragma once
+
+#include <chat/protocol.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace chat {
+
+namespace detail {
+class client_connection;
+}
+
+struct client_options {
+  std::size_t max_frame = default_max_frame;  ///< Limit on a server frame's declared length.
+  std::size_t max_queue_bytes = 1024 * 1024;  ///< Send queue bound; overflowing it closes with too_slow.
+  std::chrono::milliseconds close_timeout{2000};  ///< How long bye() may take to flush.
+};
+
+class client {
+public:
+  using message_handler = std::function<void(const server_message&)>;
+  /// Called once when the connection ends: success after bye() or close(); errc::connection_closed
+  /// when the server closed it; the server's ERROR code when it closed after a fatal error
+  /// (too_slow, server_shutting_down, ...); otherwise the I/O error.
+  using close_handler = std::function<void(boost::system::error_code)>;
+
+  explicit client(boost::asio::any_io_executor executor, client_options options = {});
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  void on_message(message_handler handler);
+  void on_close(close_handler handler);
+
+  /// Resolves `host` and connects. Completion signature: void(error_code).
+  template <class CompletionToken>
+  auto async_connect(std::string host, std::string port, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
+        [this](auto handler, std::string h, std::string p) {
+          start_connect(std::move(h), std::move(p), std::move(handler));
+        },
+        token, std::move(host), std::move(port));
+  }
+
+  /// Sends HELLO and waits for WELCOME or ERROR. On an ERROR (e.g. errc::name_taken) the
+  /// connection stays open and async_join may be tried again.
+  /// Completion signature: void(error_code, msg::welcome).
+  template <class CompletionToken>
+  auto async_join(std::string name, std::string room, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken,
+                                       void(boost::system::error_code, msg::welcome)>(
+        [this](auto handler, std::string n, std::string r) {
+          start_join(std::move(n), std::move(r), std::move(handler));
+        },
+        token, std::move(name), std::move(room));
+  }
+
+  /// Queues SAY. Errors: invalid_text / invalid_utf8 (checked locally), not_connected.
+  boost::system::error_code say(std::string_view text);
+  /// Queues PING; the PONG reaches the message handler.
+  boost::system::error_code ping(std::uint64_t token);
+  /// Sends BYE and closes once everything queued is flushed.
+  void bye();
+  /// Closes at once, dropping anything queued.
+  void close();
+
+private:
+  using connect_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
+  using join_handler =
+      boost::asio::any_completion_handler<void(boost::system::error_code, msg::welcome)>;
+  void start_connect(std::string host, std::string port, connect_handler handler);
+  void start_join(std::string name, std::string room, join_handler handler);
+
+  std::shared_ptr<detail::client_connection> connection_;
+};
+
+}  // namespace chat

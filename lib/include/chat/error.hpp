@@ -1,0 +1,54 @@
+// libchat error codes: one category for protocol, validation and session errors.
+//
+// The numeric values are the codes carried by ERROR frames (docs/PROTOCOL.md, "Error codes"),
+// so an ERROR received from a server converts to an error_code without a lookup table.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+
+#include <cstdint>
+#include <type_traits>
+
+namespace chat {
+
+enum class errc : std::uint16_t {
+  // Framing and decoding.
+  unsupported_version = 1,  ///< HELLO named a protocol version this server does not speak.
+  frame_too_large = 2,      ///< Declared frame length exceeds the receiver's limit. Fatal.
+  unknown_type = 3,         ///< Message type byte is not defined by the protocol.
+  malformed_frame = 4,      ///< A field overruns the frame, or bytes are left over after the last field.
+  invalid_utf8 = 5,         ///< A string is not well-formed UTF-8.
+  invalid_text = 6,         ///< Text is empty or contains control characters.
+  unexpected_type = 7,      ///< A message that is valid but may not be sent in this direction.
+  // Session state.
+  not_joined = 8,           ///< SAY (or anything but HELLO, PING, BYE) before a successful HELLO.
+  already_joined = 9,       ///< HELLO after a successful HELLO.
+  invalid_name = 10,        ///< Name breaks the name rule.
+  name_taken = 11,          ///< Another connected user has this name (case-insensitively).
+  invalid_room = 12,        ///< Room name breaks the room rule.
+  // Connection.
+  too_slow = 13,            ///< The peer did not read fast enough and its queue overflowed. Fatal.
+  server_shutting_down = 14,///< The server is stopping. Fatal.
+  internal_error = 15,      ///< The server failed to handle a request; the connection stays up.
+  // Local (never sent on the wire).
+  connection_closed = 100,  ///< The peer closed the connection.
+  not_connected = 101,      ///< Operation needs an established connection.
+  operation_in_progress = 102, ///< Another operation of the same kind has not completed yet.
+};
+
+/// The libchat error category; its name() is "chat".
+const boost::system::error_category& error_category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+/// True for errors after which the sender closes the connection (docs/PROTOCOL.md).
+constexpr bool is_fatal(errc e) noexcept {
+  return e == errc::frame_too_large || e == errc::too_slow || e == errc::server_shutting_down;
+}
+
+}  // namespace chat
+
+template <>
+struct boost::system::is_error_code_enum<chat::errc> : std::true_type {};

@@ -1,0 +1,36 @@
+// Validation rules for text, user names and room names (docs/PROTOCOL.md, "Strings").
+// Pure functions; thread-safe.
+#pragma once
+
+#include <chat/error.hpp>
+#include <chat/protocol.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace chat {
+
+/// Well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_valid_utf8(std::string_view s) noexcept;
+
+/// True for code points that must not appear in text: C0 controls other than tab, DEL,
+/// and C1 controls (U+0080..U+009F).
+constexpr bool is_forbidden_control(char32_t c) noexcept {
+  return (c < 0x20 && c != U'\t') || (c >= 0x7F && c <= 0x9F);
+}
+
+/// Checks SAY text: non-empty, at most max_text_bytes, valid UTF-8, no forbidden controls.
+/// Returns errc::invalid_utf8 or errc::invalid_text, or success.
+boost::system::error_code check_text(std::string_view text) noexcept;
+
+/// User names: 2-32 ASCII letters, digits, '_', '-', '.'.
+bool is_valid_name(std::string_view name) noexcept;
+
+/// Room names: 1-64 ASCII letters, digits, '_', '-', '.', '#'.
+bool is_valid_room(std::string_view room) noexcept;
+
+/// The case-insensitive identity of a name or room (ASCII lower case).
+std::string fold_case(std::string_view s);
+
+}  // namespace chat

@@ -1,0 +1,201 @@
+#include <chat/client.hpp>
+#include <chat/text.hpp>
+
+#include "core/connection.hpp"
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <mutex>
+#include <optional>
+
+namespace chat {
+namespace detail {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+class client_connection final : public connection {
+public:
+  using connect_handler = asio::any_completion_handler<void(error_code)>;
+  using join_handler = asio::any_completion_handler<void(error_code, msg::welcome)>;
+
+  client_connection(const asio::any_io_executor& executor, const client_options& options)
+      : connection(tcp::socket(asio::make_strand(executor)),
+                   {options.max_frame, options.max_queue_bytes, options.close_timeout}),
+        resolver_(this->executor()) {}
+
+  std::shared_ptr<client_connection> self() {
+    return std::static_pointer_cast<client_connection>(shared_from_this());
+  }
+
+  void set_message_handler(client::message_handler h) {
+    std::lock_guard lock(handlers_mutex_);
+    on_message_ = std::move(h);
+  }
+  void set_close_handler(client::close_handler h) {
+    std::lock_guard lock(handlers_mutex_);
+    on_close_ = std::move(h);
+  }
+  // After this returns no user handler runs (one running on another thread is waited for).
+  void forget_handlers() {
+    std::lock_guard lock(handlers_mutex_);
+    on_message_ = nullptr;
+    on_close_ = nullptr;
+  }
+
+  void connect(std::string host, std::string port, connect_handler handler) {
+    asio::dispatch(executor(), [self = self(), host = std::move(host), port = std::move(port),
+                                handler = std::move(handler)]() mutable {
+      if (self->connect_pending_ || self->connected_) {
+        const auto ec = make_error_code(self->connected_ ? errc::already_joined
+                                                         : errc::operation_in_progress);
+        return self->complete(std::move(handler), ec);
+      }
+      self->connect_pending_ = std::move(handler);
+      self->resolver_.async_resolve(
+          host, port, [self](error_code ec, const tcp::resolver::results_type& endpoints) {
+            if (ec) return self->finish_connect(ec);
+            asio::async_connect(self->socket(), endpoints,
+                                [self](error_code connect_ec, const tcp::endpoint&) {
+                                  self->finish_connect(connect_ec);
+                                });
+          });
+    });
+  }
+
+  void join(std::string name, std::string room, join_handler handler) {
+    asio::dispatch(executor(), [self = self(), name = std::move(name), room = std::move(room),
+                                handler = std::move(handler)]() mutable {
+      if (self->join_pending_)
+        return self->complete(std::move(handler), make_error_code(errc::operation_in_progress),
+                        msg::welcome{});
+      if (!self->connected_)
+        return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::welcome{});
+      if (!self->send(encode_shared(msg::hello{protocol_version, std::move(name), std::move(room)})))
+        return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::welcome{});
+      self->join_pending_ = std::move(handler);
+    });
+  }
+
+private:
+  // Completes an operation that failed at once: through the strand, never inside the
+  // initiating call, honouring the handler's executor.
+  template <class Handler, class... Args>
+  void complete(Handler&& handler, Args&&... args) {
+    asio::post(executor(), asio::append(std::forward<Handler>(handler), std::forward<Args>(args)...));
+  }
+  // Completes an operation from an I/O event. Dispatching (inline when the handler's executor
+  // allows) means a join's handler runs before on_message sees the history after WELCOME.
+  template <class Handler, class... Args>
+  static void complete_from_event(Handler&& handler, Args&&... args) {
+    asio::dispatch(asio::append(std::forward<Handler>(handler), std::forward<Args>(args)...));
+  }
+
+  void finish_connect(error_code ec) {
+    if (!connect_pending_) return;  // closed meanwhile; on_closed completed it
+    if (!ec) {
+      connected_ = true;
+      start();
+    }
+    complete_from_event(std::move(*std::exchange(connect_pending_, std::nullopt)), ec);
+  }
+
+  void on_frame(frame_view frame) override {
+    auto decoded = decode_server_message(frame);
+    if (!decoded) {
+      // A server that sends what we cannot decode cannot be followed any further.
+      close_gracefully(decoded.error());
+      return;
+    }
+    server_message& m = *decoded;
+    if (join_pending_) {
+      if (auto* w = std::get_if<msg::welcome>(&m)) {
+        return complete_from_event(std::move(*std::exchange(join_pending_, std::nullopt)),
+                                   error_code{}, std::move(*w));
+      }
+      if (auto* e = std::get_if<msg::error>(&m); e && !is_fatal(static_cast<errc>(e->code))) {
+        return complete_from_event(std::move(*std::exchange(join_pending_, std::nullopt)),
+                                   error_code(e->code, error_category()), msg::welcome{});
+      }
+    }
+    if (auto* e = std::get_if<msg::error>(&m); e && is_fatal(static_cast<errc>(e->code)))
+      server_reason_ = error_code(e->code, error_category());
+    std::lock_guard lock(handlers_mutex_);
+    if (on_message_) on_message_(m);
+  }
+
+  shared_frame farewell_for(error_code) override { return nullptr; }
+
+  void on_closed(error_code reason) override {
+    if (reason == errc::connection_closed && server_reason_) reason = server_reason_;
+    const error_code failure = reason ? reason : make_error_code(errc::connection_closed);
+    if (connect_pending_)
+      complete_from_event(std::move(*std::exchange(connect_pending_, std::nullopt)), failure);
+    if (join_pending_)
+      complete_from_event(std::move(*std::exchange(join_pending_, std::nullopt)), failure,
+                          msg::welcome{});
+    resolver_.cancel();
+    std::lock_guard lock(handlers_mutex_);
+    if (on_close_ && connected_) on_close_(reason);
+    on_message_ = nullptr;
+    on_close_ = nullptr;
+  }
+
+  tcp::resolver resolver_;
+  // Strand only:
+  std::optional<connect_handler> connect_pending_;
+  std::optional<join_handler> join_pending_;
+  bool connected_ = false;
+  error_code server_reason_;  // code of a fatal ERROR the server sent before closing
+  // Recursive: a handler may destroy the client, which forgets the handlers.
+  std::recursive_mutex handlers_mutex_;
+  client::message_handler on_message_;
+  client::close_handler on_close_;
+};
+
+}  // namespace detail
+
+client::client(boost::asio::any_io_executor executor, client_options options)
+    : connection_(std::make_shared<detail::client_connection>(executor, options)) {}
+
+client::~client() {
+  connection_->forget_handlers();
+  connection_->close_now(boost::asio::error::operation_aborted);
+}
+
+void client::on_message(message_handler handler) { connection_->set_message_handler(std::move(handler)); }
+void client::on_close(close_handler handler) { connection_->set_close_handler(std::move(handler)); }
+
+void client::start_connect(std::string host, std::string port, connect_handler handler) {
+  connection_->connect(std::move(host), std::move(port), std::move(handler));
+}
+
+void client::start_join(std::string name, std::string room, join_handler handler) {
+  connection_->join(std::move(name), std::move(room), std::move(handler));
+}
+
+boost::system::error_code client::say(std::string_view text) {
+  if (auto ec = check_text(text)) return ec;
+  if (!connection_->send(encode_shared(msg::say{std::string(text)})))
+    return errc::not_connected;
+  return {};
+}
+
+boost::system::error_code client::ping(std::uint64_t token) {
+  if (!connection_->send(encode_shared(msg::ping{token}))) return errc::not_connected;
+  return {};
+}
+
+void client::bye() {
+  // Keep receiving: the echoes of what was said before BYE are still on their way.
+  connection_->close_gracefully({}, encode_shared(msg::bye{}),
+                                detail::connection::after_close::receive);
+}
+
+void client::close() { connection_->close_now({}); }
+
+}  // namespace chat

@@ -1,0 +1,190 @@
+#include "core/connection.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+namespace chat::detail {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+constexpr std::size_t read_chunk = 16 * 1024;
+}
+
+connection::connection(tcp::socket socket, const connection_limits& limits)
+    : socket_(std::move(socket)),
+      close_timer_(socket_.get_executor()),
+      decoder_(limits.max_frame),
+      limits_(limits) {}
+
+void connection::start() {
+  asio::post(executor(), [self = shared_from_this()] { self->read_some(); });
+}
+
+void connection::read_some() {
+  bool discarding = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == state::closed) return;
+    discarding = state_ == state::closing && !receive_while_closing_;
+  }
+  asio::mutable_buffer buffer = asio::buffer(discard_);
+  if (!discarding) {
+    const auto space = decoder_.prepare(read_chunk);
+    buffer = asio::buffer(space.data(), space.size());
+  }
+  socket_.async_read_some(buffer, [self = shared_from_this(), discarding](error_code ec, std::size_t n) {
+    if (!discarding && !ec) self->decoder_.commit(n);
+    self->on_read(ec, n);
+  });
+}
+
+void connection::on_read(error_code ec, std::size_t) {
+  if (ec) {
+    // End of stream or a reset is the peer going away, expected once we are closing.
+    const bool peer_closed = ec == asio::error::eof || ec == asio::error::connection_reset;
+    fail(peer_closed ? make_error_code(errc::connection_closed) : ec);
+    return;
+  }
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (state_ == state::closed || (state_ == state::closing && !receive_while_closing_)) break;
+    }
+    auto next = decoder_.next();
+    if (!next) {
+      close_gracefully(next.error(), farewell_for(next.error()));
+      break;
+    }
+    if (!*next) break;
+    on_frame(**next);
+  }
+  read_some();
+}
+
+bool connection::send(shared_frame frame) {
+  std::unique_lock lock(mutex_);
+  if (state_ != state::open) return false;
+  if (queued_bytes_ + frame->size() > limits_.max_queue_bytes) {
+    lock.unlock();
+    const auto reason = make_error_code(errc::too_slow);
+    close_gracefully(reason, farewell_for(reason));
+    return false;
+  }
+  queued_bytes_ += frame->size();
+  queued_.push_back(std::move(frame));
+  schedule_write(lock);
+  return true;
+}
+
+void connection::schedule_write(std::unique_lock<std::mutex>& lock) {
+  if (write_scheduled_) return;
+  write_scheduled_ = true;
+  lock.unlock();
+  asio::post(executor(), [self = shared_from_this()] { self->write_queued(); });
+}
+
+void connection::write_queued() {
+  std::unique_lock lock(mutex_);
+  if (state_ == state::closed) return;
+  if (queued_.empty()) {
+    write_scheduled_ = false;
+    if (state_ == state::closing && !send_side_shut_) {
+      // Everything is flushed: send FIN, then read until the peer's FIN or the deadline.
+      send_side_shut_ = true;
+      lock.unlock();
+      error_code ignored;
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    return;
+  }
+  in_flight_.swap(queued_);
+  lock.unlock();
+
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(in_flight_.size());
+  for (const auto& frame : in_flight_) buffers.emplace_back(asio::buffer(*frame));
+  asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, std::size_t) {
+    self->on_written(ec);
+  });
+}
+
+void connection::on_written(error_code ec) {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& frame : in_flight_) queued_bytes_ -= frame->size();
+    in_flight_.clear();
+  }
+  if (ec) {
+    fail(ec);
+    return;
+  }
+  write_queued();
+}
+
+void connection::close_gracefully(error_code reason, shared_frame last, after_close incoming) {
+  std::unique_lock lock(mutex_);
+  if (state_ != state::open) return;
+  state_ = state::closing;
+  close_reason_ = reason;
+  receive_while_closing_ = incoming == after_close::receive;
+  if (reason == errc::too_slow) {
+    // The queued frames are what the peer cannot take; only the farewell still goes out.
+    for (const auto& frame : queued_) queued_bytes_ -= frame->size();
+    queued_.clear();
+  }
+  if (last) {
+    queued_bytes_ += last->size();
+    queued_.push_back(std::move(last));
+  }
+  if (!write_scheduled_) {
+    schedule_write(lock);  // also sends FIN once the queue is empty
+  } else {
+    lock.unlock();
+  }
+  asio::post(executor(), [self = shared_from_this()] {
+    {
+      std::lock_guard guard(self->mutex_);
+      if (self->state_ == state::closed) return;
+    }
+    self->close_timer_.expires_after(self->limits_.close_timeout);
+    self->close_timer_.async_wait([self](error_code ec) {
+      if (!ec) self->finish_close();
+    });
+  });
+}
+
+void connection::close_now(error_code reason) {
+  asio::post(executor(), [self = shared_from_this(), reason] { self->fail(reason); });
+}
+
+// On the strand: an I/O error or the peer's FIN ends the connection.
+void connection::fail(error_code reason) {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == state::closed) return;
+    if (state_ == state::open) close_reason_ = reason;
+  }
+  finish_close();
+}
+
+void connection::finish_close() {
+  error_code reason;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == state::closed) return;
+    state_ = state::closed;
+    reason = close_reason_;
+    for (const auto& frame : queued_) queued_bytes_ -= frame->size();
+    queued_.clear();
+  }
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  close_timer_.cancel();
+  on_closed(reason);
+}
+
+}  // namespace chat::detail

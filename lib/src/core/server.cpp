@@ -1,0 +1,162 @@
+#include <chat/server.hpp>
+#include <chat/text.hpp>
+
+#include "core/server_state.hpp"
+#include "core/session.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <thread>
+#include <vector>
+
+namespace chat {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Out of descriptors or kernel memory: accepting again at once would fail again at once.
+bool is_resource_exhaustion(const error_code& ec) {
+  namespace generic = boost::system::errc;
+  return ec == generic::too_many_files_open || ec == generic::too_many_files_open_in_system ||
+         ec == generic::no_buffer_space || ec == generic::not_enough_memory;
+}
+
+// Options that would make the server break the protocol it promises.
+error_code validate(const server_options& o) {
+  const bool valid = o.max_frame >= largest_valid_frame && o.max_queue_bytes >= largest_valid_frame &&
+                     o.server_info.size() <= max_info_bytes && is_valid_utf8(o.server_info);
+  return valid ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
+}
+
+constexpr std::chrono::milliseconds min_accept_backoff{50};
+constexpr std::chrono::milliseconds max_accept_backoff{2000};
+
+}  // namespace
+
+struct server::impl {
+  explicit impl(server_options options)
+      : state(std::move(options)),
+        pool(static_cast<int>(thread_count())),
+        accept_strand(asio::make_strand(pool)),
+        acceptor(accept_strand),
+        accept_retry(accept_strand) {}
+
+  unsigned thread_count() const {
+    if (state.options.threads > 0) return state.options.threads;
+    return std::max(1u, std::thread::hardware_concurrency());
+  }
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(pool), [this](error_code ec, tcp::socket socket) {
+      on_accept(ec, std::move(socket));
+    });
+  }
+
+  void on_accept(error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec) {
+      state.log("accept error: ", ec.message());
+      if (is_resource_exhaustion(ec)) {
+        backoff = std::clamp(backoff * 2, min_accept_backoff, max_accept_backoff);
+        accept_retry.expires_after(backoff);
+        accept_retry.async_wait([this](error_code wait_ec) {
+          if (!wait_ec) accept();
+        });
+        return;
+      }
+    } else {
+      backoff = {};
+      auto s = std::make_shared<detail::session>(std::move(socket), state);
+      if (state.add_session(s)) s->start();
+    }
+    accept();
+  }
+
+  void run_thread() {
+    // A handler that throws must not take the server down with it: log and keep serving.
+    for (;;) {
+      try {
+        pool.run();
+        return;
+      } catch (const std::exception& e) {
+        state.log("error: unhandled exception in a handler: ", e.what());
+      } catch (...) {
+        state.log("error: unhandled non-standard exception in a handler");
+      }
+    }
+  }
+
+  detail::server_state state;
+  asio::io_context pool;
+  asio::strand<asio::io_context::executor_type> accept_strand;
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;
+  std::chrono::milliseconds backoff{};
+  std::vector<std::thread> threads;
+  bool stopped = false;
+};
+
+server::server(server_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+
+server::~server() { stop(); }
+
+error_code server::start() {
+  auto& i = *impl_;
+  if (!i.threads.empty() || i.stopped) return make_error_code(errc::operation_in_progress);
+  if (auto ec = validate(i.state.options)) return ec;
+  const tcp::endpoint endpoint(i.state.options.address, i.state.options.port);
+  error_code ec;
+  i.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) i.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) i.acceptor.bind(endpoint, ec);
+  if (!ec) i.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    error_code ignored;
+    i.acceptor.close(ignored);
+    return ec;
+  }
+  i.accept();
+  const unsigned n = i.thread_count();
+  i.threads.reserve(n);
+  for (unsigned t = 0; t < n; ++t) i.threads.emplace_back([&i] { i.run_thread(); });
+  return {};
+}
+
+tcp::endpoint server::local_endpoint() const {
+  error_code ec;
+  return impl_->acceptor.local_endpoint(ec);
+}
+
+void server::stop() {
+  auto& i = *impl_;
+  if (i.threads.empty() || i.stopped) return;
+  i.stopped = true;
+
+  asio::post(i.accept_strand, [&i] {
+    error_code ignored;
+    i.acceptor.close(ignored);
+    i.accept_retry.cancel();
+  });
+  for (const auto& s : i.state.begin_stop()) s->shut_down();
+  // Sessions close themselves within close_timeout; the margin lets their handlers finish.
+  i.state.wait_for_no_sessions(std::chrono::steady_clock::now() + i.state.options.close_timeout +
+                               std::chrono::milliseconds(500));
+  i.pool.stop();
+  for (auto& t : i.threads) t.join();
+  i.threads.clear();
+  // Whatever did not close in time is torn down here; no handler runs any more.
+  for (const auto& s : i.state.take_sessions()) s->detach();
+  i.state.rooms.clear();
+}
+
+std::size_t server::session_count() const { return impl_->state.session_count(); }
+
+}  // namespace chat

@@ -1,0 +1,287 @@
+// The server in-process on a 4-thread pool, driven through chat::client and raw sockets.
+#include "support/raw_peer.hpp"
+#include "support/recording_client.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace chat;
+using namespace chat::test;
+
+namespace {
+
+auto from(const std::string& sender, const std::string& text) {
+  return std::function<bool(const msg::message&)>(
+      [=](const msg::message& m) { return m.sender == sender && m.text == text; });
+}
+
+template <class T>
+bool holds(const boost::system::result<server_message>& r) {
+  return r.has_value() && std::holds_alternative<T>(*r);
+}
+
+std::uint16_t error_code_of(const boost::system::result<server_message>& r) {
+  BOOST_REQUIRE_MESSAGE(holds<msg::error>(r), "expected an ERROR frame");
+  return std::get<msg::error>(*r).code;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(server_behaviour)
+
+BOOST_AUTO_TEST_CASE(welcome_reports_name_room_and_member_count) {
+  test_server server;
+  client_pool pool;
+  recording_client alice(pool), bob(pool);
+
+  const auto first = alice.connect_and_join(server.port(), "alice");
+  BOOST_TEST(first.name == "alice");
+  BOOST_TEST(first.room == "lobby");
+  BOOST_TEST(first.member_count == 1u);
+  BOOST_TEST(!first.server_info.empty());
+
+  const auto second = bob.connect_and_join(server.port(), "bob");
+  BOOST_TEST(second.member_count == 2u);
+  BOOST_TEST(alice.wait_for<msg::joined>([](const msg::joined& j) {
+    return j.name == "bob" && j.room == "lobby" && j.member_count == 2;
+  }).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(rooms_are_case_insensitive_and_separate) {
+  test_server server;
+  client_pool pool;
+  recording_client a(pool), b(pool), c(pool);
+  BOOST_TEST(a.connect_and_join(server.port(), "alice", "Dev").room == "dev");
+  BOOST_TEST(b.connect_and_join(server.port(), "bob", "DEV").member_count == 2u);
+  BOOST_TEST(c.connect_and_join(server.port(), "carol", "ops").member_count == 1u);
+
+  BOOST_TEST(!a.api().say("dev only"));
+  BOOST_REQUIRE(b.wait_for<msg::message>(from("alice", "dev only")));
+  BOOST_TEST(!c.api().say("ops only"));
+  BOOST_REQUIRE(c.wait_for<msg::message>(from("carol", "ops only")));
+  // carol's message arrived after alice's; had it leaked to dev, bob would have it by now.
+  BOOST_REQUIRE(b.api().ping(7) == boost::system::error_code{});
+  BOOST_REQUIRE(b.wait_for<msg::pong>());
+  for (const auto& m : b.chat_messages()) BOOST_TEST(m.room == "dev");
+}
+
+BOOST_AUTO_TEST_CASE(leaving_is_announced_with_the_new_count) {
+  test_server server;
+  client_pool pool;
+  recording_client alice(pool), bob(pool), carol(pool);
+  alice.connect_and_join(server.port(), "alice");
+  bob.connect_and_join(server.port(), "bob");
+  carol.connect_and_join(server.port(), "carol");
+
+  bob.api().bye();
+  BOOST_TEST(bob.wait_closed() == boost::system::error_code{});
+  BOOST_TEST(alice.wait_for<msg::left>([](const msg::left& l) {
+    return l.name == "bob" && l.member_count == 2;
+  }).has_value());
+
+  carol.api().close();  // an abrupt disconnect is announced too
+  BOOST_TEST(alice.wait_for<msg::left>([](const msg::left& l) {
+    return l.name == "carol" && l.member_count == 1;
+  }).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_reaches_every_member_and_echoes_to_sender) {
+  test_server server;
+  client_pool pool;
+  recording_client alice(pool), bob(pool), carol(pool);
+  alice.connect_and_join(server.port(), "alice");
+  bob.connect_and_join(server.port(), "bob");
+  carol.connect_and_join(server.port(), "carol");
+
+  BOOST_REQUIRE(!alice.api().say("hello, all \xE2\x9C\x93"));
+  std::vector<msg::message> seen;
+  for (auto* c : {&alice, &bob, &carol}) {
+    auto m = c->wait_for<msg::message>(from("alice", "hello, all \xE2\x9C\x93"));
+    BOOST_REQUIRE(m);
+    seen.push_back(*m);
+  }
+  BOOST_TEST(seen[0].id > 0u);
+  BOOST_TEST(seen[0].time_ms > 0u);
+  BOOST_TEST(seen[0].flags == 0);
+  BOOST_TEST((seen[0] == seen[1] && seen[1] == seen[2]));  // same id and time for everyone
+}
+
+BOOST_AUTO_TEST_CASE(taken_and_invalid_names_are_rejected_and_may_be_retried) {
+  test_server server;
+  client_pool pool;
+  recording_client alice(pool), other(pool);
+  alice.connect_and_join(server.port(), "alice");
+
+  BOOST_REQUIRE(!other.connect(server.port()));
+  BOOST_TEST(other.join("ALICE").error() == errc::name_taken);
+  BOOST_TEST(other.join("a").error() == errc::invalid_name);
+  BOOST_TEST(other.join("has space").error() == errc::invalid_name);
+  BOOST_TEST(other.join(std::string(33, 'x')).error() == errc::invalid_name);
+  BOOST_TEST(other.join("bob", "no room!").error() == errc::invalid_room);
+  const auto welcome = other.join("alice.2");  // the same connection, after four refusals
+  BOOST_REQUIRE(welcome.has_value());
+  BOOST_TEST(welcome->member_count == 2u);
+  BOOST_TEST(other.join("again").error() == errc::already_joined);
+}
+
+BOOST_AUTO_TEST_CASE(a_name_is_free_again_after_its_owner_leaves) {
+  test_server server;
+  client_pool pool;
+  {
+    recording_client alice(pool);
+    alice.connect_and_join(server.port(), "alice");
+    alice.api().bye();
+    alice.wait_closed();
+  }
+  recording_client again(pool);
+  BOOST_REQUIRE(!again.connect(server.port()));
+  // The server releases the name when it sees the connection end; that may lag our close.
+  boost::system::result<msg::welcome> joined = make_error_code(errc::name_taken);
+  for (int attempt = 0; attempt < 100 && joined.has_error(); ++attempt) joined = again.join("alice");
+  BOOST_TEST(joined.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(history_is_replayed_on_join_oldest_first) {
+  server_options options;
+  options.history = 3;
+  test_server server(options);
+  client_pool pool;
+  recording_client alice(pool), bob(pool);
+  alice.connect_and_join(server.port(), "alice");
+  for (int i = 1; i <= 5; ++i) BOOST_REQUIRE(!alice.api().say("m" + std::to_string(i)));
+  BOOST_REQUIRE(alice.wait_for<msg::message>(from("alice", "m5")));
+
+  bob.connect_and_join(server.port(), "bob");
+  BOOST_REQUIRE(bob.wait_until([](const auto& all) { return all.size() >= 3; }));
+  const auto replay = bob.chat_messages();
+  BOOST_REQUIRE_EQUAL(replay.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    BOOST_TEST(replay[i].text == "m" + std::to_string(i + 3));
+    BOOST_TEST((replay[i].flags & msg::flag_history) != 0);
+  }
+  BOOST_TEST(replay[0].id < replay[1].id);
+  BOOST_TEST(replay[1].id < replay[2].id);
+}
+
+BOOST_AUTO_TEST_CASE(ping_is_answered_before_and_after_hello) {
+  test_server server;
+  raw_peer peer(server.port());
+  peer.send(msg::ping{42});
+  auto reply = peer.receive();
+  BOOST_REQUIRE(holds<msg::pong>(reply));
+  BOOST_TEST(std::get<msg::pong>(*reply).token == 42u);
+}
+
+BOOST_AUTO_TEST_CASE(protocol_errors_get_their_own_code_and_the_connection_survives) {
+  test_server server;
+  client_pool pool;
+  recording_client witness(pool);
+  witness.connect_and_join(server.port(), "witness");
+  raw_peer peer(server.port());
+
+  peer.send(msg::say{"too early"});
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::not_joined));
+
+  peer.send(msg::hello{2, "peer", ""});
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::unsupported_version));
+
+  const std::uint8_t unknown[] = {0, 0, 0, 1, 0x7F};
+  peer.send_bytes(unknown);
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::unknown_type));
+
+  peer.send(msg::welcome{"i am no server", "peer", "lobby", 1});
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::unexpected_type));
+
+  const std::uint8_t overrun[] = {0, 0, 0, 3, 0x02, 0x00, 0x10};  // SAY text says 16 bytes, has 0
+  peer.send_bytes(overrun);
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::malformed_frame));
+
+  peer.send(msg::hello{1, "peer", ""});
+  BOOST_REQUIRE(holds<msg::welcome>(peer.receive()));
+
+  const std::uint8_t bad_utf8[] = {0, 0, 0, 5, 0x02, 0x00, 0x02, 0xC0, 0xAF};  // overlong '/'
+  peer.send_bytes(bad_utf8);
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::invalid_utf8));
+
+  peer.send(msg::say{"bell\x07"});
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::invalid_text));
+
+  peer.send(msg::say{"still here"});
+  auto echo = peer.receive();
+  BOOST_REQUIRE(holds<msg::message>(echo));
+  BOOST_TEST(std::get<msg::message>(*echo).text == "still here");
+  BOOST_TEST(witness.wait_for<msg::message>(from("peer", "still here")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(oversized_declared_length_is_refused_without_allocating_it) {
+  test_server server;
+  client_pool pool;
+  recording_client witness(pool);
+  witness.connect_and_join(server.port(), "witness");
+
+  raw_peer peer(server.port());
+  const std::uint8_t huge[] = {0xFF, 0xFF, 0xFF, 0xF0, 0x02};  // declares ~4 GiB
+  peer.send_bytes(huge);
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::frame_too_large));
+  BOOST_TEST(peer.wait_closed_by_server());
+
+  BOOST_REQUIRE(!witness.api().say("server still up"));
+  BOOST_TEST(witness.wait_for<msg::message>(from("witness", "server still up")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_off_and_others_keep_receiving) {
+  server_options options;
+  options.max_queue_bytes = 256 * 1024;
+  test_server server(options);
+  client_pool pool;
+  recording_client talker(pool), listener(pool);
+  talker.connect_and_join(server.port(), "talker");
+  listener.connect_and_join(server.port(), "listener");
+
+  raw_peer stalled(server.port(), 4096);
+  stalled.send(msg::hello{1, "stalled", ""});  // joins, then never reads again
+  BOOST_REQUIRE(talker.wait_for<msg::joined>([](const msg::joined& j) { return j.name == "stalled"; }));
+
+  // Enough to fill the stalled socket's buffers and its 256 KiB queue many times over.
+  const std::string big(8000, 'x');
+  const int count = 2000;
+  for (int i = 0; i < count; ++i) {
+    BOOST_REQUIRE(!talker.api().say(big + std::to_string(i)));
+    if (i % 16 == 15)  // pace the talker by its own echoes so only the stalled member lags
+      BOOST_REQUIRE(talker.wait_for<msg::message>(from("talker", big + std::to_string(i))));
+  }
+  BOOST_TEST(listener.wait_for<msg::left>([](const msg::left& l) { return l.name == "stalled"; }).has_value());
+  BOOST_TEST(listener.wait_for<msg::message>(from("talker", big + std::to_string(count - 1))).has_value());
+  BOOST_TEST(listener.chat_messages().size() == std::size_t(count));
+  BOOST_TEST(server.instance.session_count() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(graceful_stop_tells_members_and_closes_them) {
+  client_pool pool;
+  recording_client alice(pool);
+  auto server = std::make_unique<test_server>();
+  alice.connect_and_join(server->port(), "alice");
+
+  server->instance.stop();
+  BOOST_TEST(alice.wait_for<msg::error>([](const msg::error& e) {
+    return e.code == std::uint16_t(errc::server_shutting_down);
+  }).has_value());
+  BOOST_TEST(alice.wait_closed() == make_error_code(errc::server_shutting_down));
+  BOOST_TEST(server->instance.session_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(start_reports_address_in_use_and_bad_options) {
+  test_server first;
+  server_options same;
+  same.port = first.port();
+  same.threads = 1;
+  server second(same);
+  BOOST_TEST(second.start() == boost::system::errc::address_in_use);
+
+  server_options tiny;
+  tiny.port = 0;
+  tiny.max_frame = 100;
+  server third(tiny);
+  BOOST_TEST(third.start() == boost::system::errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,316 @@
+// frame_decoder: restoring frame boundaries from a byte stream cut at arbitrary points.
+#include <chat/frame_decoder.hpp>
+#include <chat/protocol.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+// Replaced global allocation functions record the largest single request while a
+// watch_allocations object is alive, so a test can prove that the decoder never sizes a buffer by
+// a declared length it has not received. (The array and nothrow forms forward to these two.)
+namespace {
+bool tracking_allocations = false;
+std::size_t largest_allocation = 0;
+}  // namespace
+
+// noinline: GCC's -Wmismatched-new-delete misfires when it inlines the replacements.
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  if (tracking_allocations && size > largest_allocation) largest_allocation = size;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+struct watch_allocations {
+  watch_allocations() { tracking_allocations = true, largest_allocation = 0; }
+  ~watch_allocations() { tracking_allocations = false; }
+  watch_allocations(const watch_allocations&) = delete;
+  watch_allocations& operator=(const watch_allocations&) = delete;
+};
+
+using chat::errc;
+using chat::frame_bytes;
+namespace msg = chat::msg;
+
+boost::system::error_code ec(errc e) { return chat::make_error_code(e); }
+
+// A frame as (type, body), copied out of the decoder's buffer.
+using frame_copy = std::pair<std::uint8_t, std::vector<std::uint8_t>>;
+
+// Takes every complete frame out of `decoder`; fails the test on a decoding error.
+void drain(chat::frame_decoder& decoder, std::vector<frame_copy>& out) {
+  for (;;) {
+    auto frame = decoder.next();
+    BOOST_TEST_REQUIRE(frame.has_value(), frame.error());
+    if (!*frame) return;
+    out.emplace_back((*frame)->type,
+                     std::vector<std::uint8_t>((*frame)->body.begin(), (*frame)->body.end()));
+  }
+}
+
+std::span<const std::uint8_t> slice(const frame_bytes& bytes, std::size_t from, std::size_t to) {
+  return std::span<const std::uint8_t>(bytes).subspan(from, to - from);
+}
+
+// A stream of frames of different types and sizes, including an empty body (BYE).
+frame_bytes sample_stream() {
+  frame_bytes out;
+  chat::encode_to(out, msg::hello{1, "alice", "lobby"});
+  chat::encode_to(out, msg::bye{});
+  chat::encode_to(out, msg::say{"gr\xC3\xBC\xC3\x9F \xF0\x9F\x8E\x89"});
+  chat::encode_to(out, msg::message{7, 1700000000000, 1, "bob", "lobby", std::string(300, 'm')});
+  chat::encode_to(out, msg::ping{0xffffffffffffffff});
+  chat::encode_to(out, msg::bye{});
+  chat::encode_to(out, msg::error{11, "name is taken"});
+  return out;
+}
+
+std::vector<frame_copy> expected_frames() {
+  return {
+      {0x01, {0x00, 0x01, 0x00, 0x05, 'a', 'l', 'i', 'c', 'e', 0x00, 0x05, 'l', 'o', 'b', 'b', 'y'}},
+      {0x04, {}},
+      {0x02, {0x00, 0x0b, 'g', 'r', 0xC3, 0xBC, 0xC3, 0x9F, ' ', 0xF0, 0x9F, 0x8E, 0x89}},
+      {0x82, {}},  // body checked by size below
+      {0x03, std::vector<std::uint8_t>(8, 0xff)},
+      {0x04, {}},
+      {0x86, {0x00, 0x0b, 0x00, 0x0d, 'n', 'a', 'm', 'e', ' ', 'i', 's', ' ', 't', 'a', 'k', 'e',
+              'n'}},
+  };
+}
+
+// A frame header declaring `length`.
+frame_bytes header(std::uint32_t length) {
+  return {static_cast<std::uint8_t>(length >> 24), static_cast<std::uint8_t>(length >> 16),
+          static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(frame_decoder)
+
+BOOST_AUTO_TEST_CASE(defaults) {
+  chat::frame_decoder decoder;
+  BOOST_TEST(decoder.max_frame() == chat::default_max_frame);
+  BOOST_TEST(chat::frame_decoder(123).max_frame() == 123u);
+  BOOST_TEST(decoder.buffered() == 0u);
+  auto frame = decoder.next();
+  BOOST_TEST_REQUIRE(frame.has_value());
+  BOOST_TEST(!frame->has_value());
+}
+
+BOOST_AUTO_TEST_CASE(whole_stream_in_one_chunk) {
+  const frame_bytes stream = sample_stream();
+  chat::frame_decoder decoder;
+  decoder.feed(stream);
+  BOOST_TEST(decoder.buffered() == stream.size());
+  std::vector<frame_copy> frames;
+  drain(decoder, frames);
+  BOOST_TEST(decoder.buffered() == 0u);
+
+  auto expected = expected_frames();
+  BOOST_TEST_REQUIRE(frames.size() == expected.size());
+  // The MESSAGE body: id 8 + time 8 + flags 1 + (2 + 3) + (2 + 5) + (2 + 300).
+  BOOST_TEST(frames[3].second.size() == 331u);
+  expected[3].second = frames[3].second;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    BOOST_TEST(frames[i].first == expected[i].first, "frame " << i);
+    BOOST_TEST(frames[i].second == expected[i].second, boost::test_tools::per_element());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(split_at_every_offset) {
+  const frame_bytes stream = sample_stream();
+  chat::frame_decoder reference_decoder;
+  reference_decoder.feed(stream);
+  std::vector<frame_copy> reference;
+  drain(reference_decoder, reference);
+  BOOST_TEST_REQUIRE(reference.size() == 7u);
+
+  for (std::size_t split = 0; split <= stream.size(); ++split) {
+    chat::frame_decoder decoder;
+    std::vector<frame_copy> frames;
+    decoder.feed(slice(stream, 0, split));
+    drain(decoder, frames);
+    decoder.feed(slice(stream, split, stream.size()));
+    drain(decoder, frames);
+    BOOST_TEST((frames == reference), "split at " << split);
+    BOOST_TEST(decoder.buffered() == 0u, "split at " << split);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(one_byte_at_a_time) {
+  const frame_bytes stream = sample_stream();
+  chat::frame_decoder reference_decoder;
+  reference_decoder.feed(stream);
+  std::vector<frame_copy> reference;
+  drain(reference_decoder, reference);
+
+  chat::frame_decoder decoder;
+  std::vector<frame_copy> frames;
+  for (std::size_t i = 0; i < stream.size(); ++i) {
+    decoder.feed(slice(stream, i, i + 1));
+    drain(decoder, frames);
+  }
+  BOOST_TEST((frames == reference));
+  BOOST_TEST(decoder.buffered() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(prepare_and_commit_like_feed) {
+  const frame_bytes stream = sample_stream();
+  chat::frame_decoder reference_decoder;
+  reference_decoder.feed(stream);
+  std::vector<frame_copy> reference;
+  drain(reference_decoder, reference);
+
+  // Like a socket read: ask for more room than the read delivers.
+  for (std::size_t chunk : {1u, 3u, 7u, 64u, 4096u}) {
+    chat::frame_decoder decoder;
+    std::vector<frame_copy> frames;
+    for (std::size_t pos = 0; pos < stream.size();) {
+      const std::size_t n = std::min(chunk, stream.size() - pos);
+      auto space = decoder.prepare(chunk + 16);
+      BOOST_TEST_REQUIRE(space.size() >= chunk + 16);
+      std::memcpy(space.data(), stream.data() + pos, n);
+      decoder.commit(n);
+      pos += n;
+      drain(decoder, frames);
+    }
+    BOOST_TEST((frames == reference), "chunk " << chunk);
+    BOOST_TEST(decoder.buffered() == 0u, "chunk " << chunk);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(thousand_frames_in_one_chunk) {
+  frame_bytes stream;
+  for (std::uint64_t i = 0; i < 1000; ++i) chat::encode_to(stream, msg::ping{i * 1000003});
+  chat::frame_decoder decoder;
+  decoder.feed(stream);
+
+  std::uint64_t count = 0;
+  for (;;) {
+    auto frame = decoder.next();
+    BOOST_TEST_REQUIRE(frame.has_value());
+    if (!*frame) break;
+    auto m = chat::decode_client_message(**frame);
+    BOOST_TEST_REQUIRE(m.has_value());
+    BOOST_TEST_REQUIRE(std::holds_alternative<msg::ping>(*m));
+    BOOST_TEST(std::get<msg::ping>(*m).token == count * 1000003);
+    ++count;
+  }
+  BOOST_TEST(count == 1000u);
+  BOOST_TEST(decoder.buffered() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(oversized_length_rejected_from_header_alone) {
+  const frame_bytes head = header(0xFFFFFFF0);
+  const frame_bytes bye = chat::encode(msg::bye{});
+  watch_allocations watch;
+  chat::frame_decoder decoder;
+  // Three header bytes are not enough to know.
+  decoder.feed(slice(head, 0, 3));
+  auto partial = decoder.next();
+  BOOST_TEST_REQUIRE(partial.has_value());
+  BOOST_TEST(!partial->has_value());
+
+  decoder.feed(slice(head, 3, 4));
+  auto result = decoder.next();
+  BOOST_TEST_REQUIRE(result.has_error());
+  BOOST_TEST(result.error() == ec(errc::frame_too_large));
+  BOOST_TEST(decoder.buffered() <= 4u);  // nothing sized by the declared length
+
+  // Sticky: more bytes, even a valid frame, do not revive the stream.
+  decoder.feed(bye);
+  BOOST_TEST(decoder.buffered() <= 4u + 5u);
+  for (int i = 0; i < 2; ++i) {
+    auto again = decoder.next();
+    BOOST_TEST_REQUIRE(again.has_error());
+    BOOST_TEST(again.error() == ec(errc::frame_too_large));
+  }
+  // Small allocations (the few bytes fed, test logging) are fine; the declared size is not.
+  BOOST_TEST(largest_allocation < 4096u);
+}
+
+BOOST_AUTO_TEST_CASE(frame_at_limit_accepted_one_over_rejected) {
+  constexpr std::size_t limit = 16;
+  frame_bytes at_limit = header(limit);
+  at_limit.push_back(0x02);
+  at_limit.resize(4 + limit, 0xab);
+  chat::frame_decoder ok(limit);
+  ok.feed(at_limit);
+  auto frame = ok.next();
+  BOOST_TEST_REQUIRE(frame.has_value());
+  BOOST_TEST_REQUIRE(frame->has_value());
+  BOOST_TEST((*frame)->type == 0x02);
+  BOOST_TEST((*frame)->body.size() == limit - 1);
+
+  chat::frame_decoder too_large(limit);
+  too_large.feed(header(limit + 1));  // body not sent yet
+  auto rejected = too_large.next();
+  BOOST_TEST_REQUIRE(rejected.has_error());
+  BOOST_TEST(rejected.error() == ec(errc::frame_too_large));
+}
+
+BOOST_AUTO_TEST_CASE(default_limit_against_real_messages) {
+  // SAY length = type 1 + text length 2 + text.
+  const std::size_t fits = chat::default_max_frame - 3;
+  chat::frame_decoder decoder;
+  decoder.feed(chat::encode(msg::say{std::string(fits, 'a')}));
+  auto frame = decoder.next();
+  BOOST_TEST_REQUIRE(frame.has_value());
+  BOOST_TEST_REQUIRE(frame->has_value());
+  auto m = chat::decode_client_message(**frame);
+  BOOST_TEST_REQUIRE(m.has_value());
+  BOOST_TEST(std::get<msg::say>(*m).text.size() == fits);
+
+  chat::frame_decoder over;
+  over.feed(chat::encode(msg::say{std::string(fits + 1, 'a')}));
+  auto rejected = over.next();
+  BOOST_TEST_REQUIRE(rejected.has_error());
+  BOOST_TEST(rejected.error() == ec(errc::frame_too_large));
+}
+
+BOOST_AUTO_TEST_CASE(zero_length_is_malformed_and_sticky) {
+  chat::frame_decoder decoder;
+  decoder.feed(header(0));
+  decoder.feed(chat::encode(msg::bye{}));
+  for (int i = 0; i < 2; ++i) {
+    auto result = decoder.next();
+    BOOST_TEST_REQUIRE(result.has_error());
+    BOOST_TEST(result.error() == ec(errc::malformed_frame));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(error_after_good_frames) {
+  // Frames before the bad header still come out; the error appears where the bad header is.
+  frame_bytes stream = chat::encode(msg::ping{1});
+  chat::encode_to(stream, msg::ping{2});
+  const frame_bytes bad = header(chat::default_max_frame + 1);
+  stream.insert(stream.end(), bad.begin(), bad.end());
+
+  chat::frame_decoder decoder;
+  decoder.feed(stream);
+  for (std::uint64_t token = 1; token <= 2; ++token) {
+    auto frame = decoder.next();
+    BOOST_TEST_REQUIRE(frame.has_value());
+    BOOST_TEST_REQUIRE(frame->has_value());
+    auto m = chat::decode_client_message(**frame);
+    BOOST_TEST_REQUIRE(m.has_value());
+    BOOST_TEST(std::get<msg::ping>(*m).token == token);
+  }
+  auto result = decoder.next();
+  BOOST_TEST_REQUIRE(result.has_error());
+  BOOST_TEST(result.error() == ec(errc::frame_too_large));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

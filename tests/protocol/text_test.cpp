@@ -1,0 +1,185 @@
+// Validation of UTF-8, text, names and rooms; the chat error category.
+#include <chat/error.hpp>
+#include <chat/protocol.hpp>
+#include <chat/text.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using chat::errc;
+using namespace std::string_literals;
+
+boost::system::error_code ec(errc e) { return chat::make_error_code(e); }
+
+// Every errc enumerator.
+const std::vector<errc> all_errors = {
+    errc::unsupported_version, errc::frame_too_large, errc::unknown_type,
+    errc::malformed_frame,     errc::invalid_utf8,    errc::invalid_text,
+    errc::unexpected_type,     errc::not_joined,      errc::already_joined,
+    errc::invalid_name,        errc::name_taken,      errc::invalid_room,
+    errc::too_slow,            errc::server_shutting_down, errc::internal_error,
+    errc::connection_closed,   errc::not_connected,   errc::operation_in_progress,
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(text)
+
+BOOST_AUTO_TEST_CASE(valid_utf8) {
+  const std::vector<std::string> valid = {
+      "",
+      "hello, world",
+      "\0nul"s,                          // U+0000 is well formed
+      "\x7F",                            // last one-byte code point
+      "\xC2\x80",                        // first two-byte code point
+      "\xC3\xA9t\xC3\xA9",               // é
+      "\xDF\xBF",                        // U+07FF
+      "\xE0\xA0\x80",                    // U+0800
+      "\xE2\x82\xAC",                    // €
+      "\xED\x9F\xBF",                    // U+D7FF, just below the surrogates
+      "\xEE\x80\x80",                    // U+E000, just above them
+      "\xEF\xBF\xBF",                    // U+FFFF
+      "\xF0\x90\x80\x80",                // U+10000
+      "\xF0\x9F\x98\x80 smile",          // 😀
+      "\xF4\x8F\xBF\xBF",                // U+10FFFF
+      "mixed \xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 end",
+  };
+  for (const auto& s : valid) BOOST_TEST(chat::is_valid_utf8(s), "expected valid: " << s);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8) {
+  const std::vector<std::string> invalid = {
+      "\xC0\xAF",                  // overlong '/'
+      "\xC1\xBF",                  // overlong U+007F
+      "\xE0\x80\xAF",              // overlong, three bytes
+      "\xE0\x9F\xBF",              // overlong U+07FF
+      "\xF0\x80\x80\xAF",          // overlong, four bytes
+      "\xF0\x8F\xBF\xBF",          // overlong U+FFFF
+      "\xED\xA0\x80",              // U+D800, surrogate
+      "\xED\xBF\xBF",              // U+DFFF, surrogate
+      "\xF4\x90\x80\x80",          // U+110000
+      "\xF5\x80\x80\x80",          // lead byte beyond U+10FFFF
+      "\xF8\x88\x80\x80\x80",      // five-byte form
+      "\xFE", "\xFF",
+      "\xC3",                      // truncated two-byte
+      "\xE2\x82",                  // truncated three-byte
+      "\xF0\x9F\x98",              // truncated four-byte
+      "ok\xE2\x82",                // truncated at the end of a longer string
+      "\xE2\x82" "a",              // continuation replaced by ASCII
+      "\xC3\xC3\xA9",              // lead byte where a continuation belongs
+      "\x80",                      // stray continuation
+      "a\xBF" "b",                 // stray continuation between ASCII
+      "\xC3\xA9\xA9",              // extra continuation after a complete sequence
+  };
+  for (std::size_t i = 0; i < invalid.size(); ++i)
+    BOOST_TEST(!chat::is_valid_utf8(invalid[i]), "expected invalid, index " << i);
+
+  // Cut by the view's length, not by a NUL: the bytes after the view must not be read.
+  const std::string_view full = "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";
+  BOOST_TEST(!chat::is_valid_utf8(full.substr(0, 1)));
+  BOOST_TEST(!chat::is_valid_utf8(full.substr(2, 2)));
+  BOOST_TEST(!chat::is_valid_utf8(full.substr(5, 3)));
+  BOOST_TEST(chat::is_valid_utf8(full.substr(2, 3)));
+}
+
+BOOST_AUTO_TEST_CASE(check_text_rules) {
+  BOOST_TEST(!chat::check_text("hello"));
+  BOOST_TEST(!chat::check_text("tab\tis allowed"));
+  BOOST_TEST(!chat::check_text("\xC2\xA0 no-break space, \xE2\x82\xAC, \xF0\x9F\x98\x80"));
+  BOOST_TEST(!chat::check_text("~"));  // U+007E, just below DEL
+
+  BOOST_TEST(chat::check_text("") == ec(errc::invalid_text));
+  for (const std::string& s : {"line\nbreak"s, "carriage\rreturn"s, "\x1B[31mred"s, "del\x7F"s,
+                               "nul\0"s, "\x01"s, "\x1F"s, "c1 \xC2\x80"s, "csi \xC2\x9B"s,
+                               "c1 \xC2\x9F"s})
+    BOOST_TEST(chat::check_text(s) == ec(errc::invalid_text), "for " << s);
+
+  BOOST_TEST(chat::check_text("\xC0\xAF") == ec(errc::invalid_utf8));
+  BOOST_TEST(chat::check_text("ok \xFF") == ec(errc::invalid_utf8));
+  BOOST_TEST(chat::check_text("\xED\xA0\x80") == ec(errc::invalid_utf8));
+}
+
+BOOST_AUTO_TEST_CASE(check_text_length_limit) {
+  BOOST_TEST(!chat::check_text(std::string(chat::max_text_bytes, 'a')));
+  BOOST_TEST(chat::check_text(std::string(chat::max_text_bytes + 1, 'a')) == ec(errc::invalid_text));
+
+  // The limit is in bytes, not code points.
+  std::string emoji;
+  while (emoji.size() < chat::max_text_bytes) emoji += "\xF0\x9F\x98\x80";
+  BOOST_TEST_REQUIRE(emoji.size() == chat::max_text_bytes);
+  BOOST_TEST(!chat::check_text(emoji));
+  BOOST_TEST(chat::check_text(emoji + "a") == ec(errc::invalid_text));
+}
+
+BOOST_AUTO_TEST_CASE(forbidden_controls) {
+  for (char32_t c : {U'\0', U'\n', U'\r', U'\x1B', U'\x1F', U'\x7F', U'\x80', U'\x9B', U'\x9F'})
+    BOOST_TEST(chat::is_forbidden_control(c), "U+" << std::hex << std::uint32_t(c));
+  for (char32_t c : {U'\t', U' ', U'~', U'\xA0', U'\x20AC', U'\x1F600'})
+    BOOST_TEST(!chat::is_forbidden_control(c), "U+" << std::hex << std::uint32_t(c));
+}
+
+BOOST_AUTO_TEST_CASE(names) {
+  for (const std::string& s : {"ab"s, "alice"s, "Alice_01-x.y"s, ".."s, "__"s, "0123456789"s,
+                               std::string(32, 'z')})
+    BOOST_TEST(chat::is_valid_name(s), "expected valid: " << s);
+  for (const std::string& s : {""s, "a"s, std::string(33, 'z'), "al ice"s, " alice"s, "alice "s,
+                               "#alice"s, "al#ice"s, "alice!"s, "al@ce"s, "a/b"s, "a\tb"s,
+                               "a\0b"s, "\xC3\xA5lice"s, "caf\xC3\xA9"s})
+    BOOST_TEST(!chat::is_valid_name(s), "expected invalid: " << s);
+}
+
+BOOST_AUTO_TEST_CASE(rooms) {
+  for (const std::string& s : {"a"s, "#"s, "#general"s, "lobby"s, "Room_1-2.3#x"s,
+                               std::string(64, 'r')})
+    BOOST_TEST(chat::is_valid_room(s), "expected valid: " << s);
+  for (const std::string& s : {""s, std::string(65, 'r'), "my room"s, "r\xC3\xA9"s, "a/b"s,
+                               "a:b"s, "a\nb"s})
+    BOOST_TEST(!chat::is_valid_room(s), "expected invalid: " << s);
+  BOOST_TEST(chat::is_valid_room(chat::default_room));
+}
+
+BOOST_AUTO_TEST_CASE(fold_case) {
+  BOOST_TEST(chat::fold_case("AlIcE_01-Z.a") == "alice_01-z.a");
+  BOOST_TEST(chat::fold_case("") == "");
+  BOOST_TEST(chat::fold_case("ALICE") == chat::fold_case("alice"));
+  BOOST_TEST(chat::fold_case("@[`{#") == "@[`{#");  // neighbours of A-Z and a-z
+  BOOST_TEST(chat::fold_case("\xC3\x89T\xC3\x89") == "\xC3\x89t\xC3\x89");  // only ASCII folds
+}
+
+BOOST_AUTO_TEST_CASE(error_category) {
+  const auto& category = chat::error_category();
+  BOOST_TEST(std::string_view(category.name()) == "chat");
+  for (errc e : all_errors) {
+    const std::string message = category.message(static_cast<int>(e));
+    BOOST_TEST(!message.empty(), "errc " << static_cast<int>(e));
+    BOOST_TEST(message.find("unknown chat error") == std::string::npos, "errc " << static_cast<int>(e));
+  }
+  BOOST_TEST(category.message(999).find("999") != std::string::npos);
+
+  const boost::system::error_code code = chat::make_error_code(errc::name_taken);
+  BOOST_TEST((code == errc::name_taken));
+  BOOST_TEST((code != errc::invalid_name));
+  BOOST_TEST(code.value() == 11);
+  BOOST_TEST((code.category() == chat::error_category()));
+  BOOST_TEST(code.message() == category.message(11));
+  const boost::system::error_code implicit = errc::too_slow;  // is_error_code_enum
+  BOOST_TEST(implicit == ec(errc::too_slow));
+  BOOST_TEST(static_cast<int>(errc::unsupported_version) == 1);
+  BOOST_TEST(static_cast<int>(errc::internal_error) == 15);
+}
+
+BOOST_AUTO_TEST_CASE(fatal_errors) {
+  for (errc e : all_errors) {
+    const bool expected =
+        e == errc::frame_too_large || e == errc::too_slow || e == errc::server_shutting_down;
+    BOOST_TEST(chat::is_fatal(e) == expected, "errc " << static_cast<int>(e));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,43 @@
+// A bare TCP peer for tests that must send what a well-behaved client never would (oversized
+// lengths, broken UTF-8), or behave badly (stop reading). Blocking socket; reads wait with poll().
+#pragma once
+
+#include <chat/frame_decoder.hpp>
+#include <chat/protocol.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+
+namespace chat::test {
+
+class raw_peer {
+public:
+  /// Connects to 127.0.0.1:port. A non-zero `receive_buffer` shrinks SO_RCVBUF first.
+  explicit raw_peer(std::uint16_t port, int receive_buffer = 0);
+
+  void send_bytes(std::span<const std::uint8_t> bytes);
+  template <class Message>
+  void send(const Message& m) {
+    send_bytes(encode(m));
+  }
+
+  /// The next message from the server; errc::connection_closed at EOF, timed_out at the deadline.
+  boost::system::result<server_message> receive(
+      std::chrono::milliseconds deadline = std::chrono::seconds(10));
+  /// Reads and drops everything until the server closes. True if it closed before the deadline.
+  bool wait_closed_by_server(std::chrono::milliseconds deadline = std::chrono::seconds(10));
+
+private:
+  boost::system::error_code read_some(std::chrono::steady_clock::time_point deadline);
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_;
+  frame_decoder decoder_;
+};
+
+}  // namespace chat::test

@@ -1,0 +1,102 @@
+// Test helpers: a server on 127.0.0.1 port 0, and a client that records what it receives and
+// lets a test wait for it with a deadline (never a sleep).
+#pragma once
+
+#include <chat/client.hpp>
+#include <chat/server.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <ostream>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace chat {
+/// Lets BOOST_TEST print chat::errc operands (found by argument-dependent lookup).
+inline std::ostream& operator<<(std::ostream& out, errc e) { return out << make_error_code(e); }
+}  // namespace chat
+
+namespace chat::test {
+
+using namespace std::chrono_literals;
+inline constexpr std::chrono::seconds default_deadline{20};
+
+/// A chat::server on 127.0.0.1, ephemeral port, 4 threads, started in the constructor.
+class test_server {
+public:
+  explicit test_server(server_options options = {});
+  std::uint16_t port() const { return instance.local_endpoint().port(); }
+  chat::server instance;
+
+private:
+  static server_options for_test(server_options o);
+};
+
+/// An io_context with `threads` threads for clients; stops and joins in the destructor.
+class client_pool {
+public:
+  explicit client_pool(unsigned threads = 1);
+  ~client_pool();
+  boost::asio::io_context io;
+
+private:
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::vector<std::thread> threads_;
+};
+
+class recording_client {
+public:
+  explicit recording_client(client_pool& pool, client_options options = {});
+
+  /// Connects to 127.0.0.1:port; fails the test if that does not finish by the deadline.
+  boost::system::error_code connect(std::uint16_t port);
+  /// HELLO; the WELCOME or the error.
+  boost::system::result<msg::welcome> join(const std::string& name, const std::string& room = {});
+  /// connect + join, requiring both to succeed.
+  msg::welcome connect_and_join(std::uint16_t port, const std::string& name,
+                                const std::string& room = {});
+
+  /// Waits until `done(received)` holds. False at the deadline.
+  bool wait_until(const std::function<bool(const std::vector<server_message>&)>& done,
+                  std::chrono::milliseconds deadline = default_deadline);
+  /// Waits for a message of type T satisfying `match`; returns it, or nullopt at the deadline.
+  template <class T>
+  std::optional<T> wait_for(const std::function<bool(const T&)>& match = [](const T&) { return true; },
+                            std::chrono::milliseconds deadline = default_deadline) {
+    std::optional<T> found;
+    wait_until(
+        [&](const std::vector<server_message>& all) {
+          for (const auto& m : all)
+            if (auto* t = std::get_if<T>(&m); t && match(*t)) {
+              found = *t;
+              return true;
+            }
+          return false;
+        },
+        deadline);
+    return found;
+  }
+  /// Waits for the connection to end and returns why; fails the test at the deadline.
+  boost::system::error_code wait_closed(
+      std::chrono::milliseconds deadline = default_deadline);
+
+  std::vector<server_message> received() const;
+  /// The MESSAGEs received, in order.
+  std::vector<msg::message> chat_messages() const;
+  chat::client& api() { return client_; }
+
+private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<server_message> received_;
+  std::optional<boost::system::error_code> closed_;
+  chat::client client_;
+};
+
+}  // namespace chat::test
