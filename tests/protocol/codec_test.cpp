@@ -120,7 +120,8 @@ void check_round_trips(const std::vector<Variant>& samples, Decode decode) {
     std::visit([&](const auto& m) { BOOST_TEST(to_hex(chat::encode(m)) == to_hex(wire)); },
                original);
     auto decoded = decode_wire(wire, decode);
-    BOOST_TEST_REQUIRE(decoded.has_value(), "index " << original.index() << ": " << error_of(decoded));
+    BOOST_TEST_REQUIRE(decoded.has_value(),
+                       "index " << original.index() << ": " << error_of(decoded));
     BOOST_TEST((*decoded == original), "index " << original.index());
   }
 }

@@ -63,30 +63,30 @@ std::span<const std::uint8_t> slice(const frame_bytes& bytes, std::size_t from, 
   return std::span<const std::uint8_t>(bytes).subspan(from, to - from);
 }
 
-// A stream of frames of different types and sizes, including an empty body (BYE).
+// Frames of different types and sizes, including empty bodies (BYE), each encoded alone.
+std::vector<frame_bytes> sample_frames() {
+  return {chat::encode(msg::hello{1, "alice", "lobby"}),
+          chat::encode(msg::bye{}),
+          chat::encode(msg::say{"gr\xC3\xBC\xC3\x9F \xF0\x9F\x8E\x89"}),
+          chat::encode(msg::message{7, 1700000000000, 1, "bob", "lobby", std::string(300, 'm')}),
+          chat::encode(msg::ping{0xffffffffffffffff}),
+          chat::encode(msg::bye{}),
+          chat::encode(msg::error{11, "name is taken"})};
+}
+
+// The frames above back to back, as one byte stream.
 frame_bytes sample_stream() {
   frame_bytes out;
-  chat::encode_to(out, msg::hello{1, "alice", "lobby"});
-  chat::encode_to(out, msg::bye{});
-  chat::encode_to(out, msg::say{"gr\xC3\xBC\xC3\x9F \xF0\x9F\x8E\x89"});
-  chat::encode_to(out, msg::message{7, 1700000000000, 1, "bob", "lobby", std::string(300, 'm')});
-  chat::encode_to(out, msg::ping{0xffffffffffffffff});
-  chat::encode_to(out, msg::bye{});
-  chat::encode_to(out, msg::error{11, "name is taken"});
+  for (const frame_bytes& f : sample_frames()) out.insert(out.end(), f.begin(), f.end());
   return out;
 }
 
+// What the decoder must return for sample_stream(): each frame's type byte and body.
 std::vector<frame_copy> expected_frames() {
-  return {
-      {0x01, {0x00, 0x01, 0x00, 0x05, 'a', 'l', 'i', 'c', 'e', 0x00, 0x05, 'l', 'o', 'b', 'b', 'y'}},
-      {0x04, {}},
-      {0x02, {0x00, 0x0b, 'g', 'r', 0xC3, 0xBC, 0xC3, 0x9F, ' ', 0xF0, 0x9F, 0x8E, 0x89}},
-      {0x82, {}},  // body checked by size below
-      {0x03, std::vector<std::uint8_t>(8, 0xff)},
-      {0x04, {}},
-      {0x86, {0x00, 0x0b, 0x00, 0x0d, 'n', 'a', 'm', 'e', ' ', 'i', 's', ' ', 't', 'a', 'k', 'e',
-              'n'}},
-  };
+  std::vector<frame_copy> out;
+  for (const frame_bytes& f : sample_frames())
+    out.emplace_back(f.at(4), std::vector<std::uint8_t>(f.begin() + 5, f.end()));
+  return out;
 }
 
 // A frame header declaring `length`.
@@ -118,11 +118,8 @@ BOOST_AUTO_TEST_CASE(whole_stream_in_one_chunk) {
   drain(decoder, frames);
   BOOST_TEST(decoder.buffered() == 0u);
 
-  auto expected = expected_frames();
+  const auto expected = expected_frames();
   BOOST_TEST_REQUIRE(frames.size() == expected.size());
-  // The MESSAGE body: id 8 + time 8 + flags 1 + (2 + 3) + (2 + 5) + (2 + 300).
-  BOOST_TEST(frames[3].second.size() == 331u);
-  expected[3].second = frames[3].second;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     BOOST_TEST(frames[i].first == expected[i].first, "frame " << i);
     BOOST_TEST(frames[i].second == expected[i].second, boost::test_tools::per_element());
@@ -131,11 +128,7 @@ BOOST_AUTO_TEST_CASE(whole_stream_in_one_chunk) {
 
 BOOST_AUTO_TEST_CASE(split_at_every_offset) {
   const frame_bytes stream = sample_stream();
-  chat::frame_decoder reference_decoder;
-  reference_decoder.feed(stream);
-  std::vector<frame_copy> reference;
-  drain(reference_decoder, reference);
-  BOOST_TEST_REQUIRE(reference.size() == 7u);
+  const std::vector<frame_copy> reference = expected_frames();
 
   for (std::size_t split = 0; split <= stream.size(); ++split) {
     chat::frame_decoder decoder;
@@ -151,10 +144,7 @@ BOOST_AUTO_TEST_CASE(split_at_every_offset) {
 
 BOOST_AUTO_TEST_CASE(one_byte_at_a_time) {
   const frame_bytes stream = sample_stream();
-  chat::frame_decoder reference_decoder;
-  reference_decoder.feed(stream);
-  std::vector<frame_copy> reference;
-  drain(reference_decoder, reference);
+  const std::vector<frame_copy> reference = expected_frames();
 
   chat::frame_decoder decoder;
   std::vector<frame_copy> frames;
@@ -168,10 +158,7 @@ BOOST_AUTO_TEST_CASE(one_byte_at_a_time) {
 
 BOOST_AUTO_TEST_CASE(prepare_and_commit_like_feed) {
   const frame_bytes stream = sample_stream();
-  chat::frame_decoder reference_decoder;
-  reference_decoder.feed(stream);
-  std::vector<frame_copy> reference;
-  drain(reference_decoder, reference);
+  const std::vector<frame_copy> reference = expected_frames();
 
   // Like a socket read: ask for more room than the read delivers.
   for (std::size_t chunk : {1u, 3u, 7u, 64u, 4096u}) {

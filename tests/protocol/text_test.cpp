@@ -107,7 +107,8 @@ BOOST_AUTO_TEST_CASE(check_text_rules) {
 
 BOOST_AUTO_TEST_CASE(check_text_length_limit) {
   BOOST_TEST(!chat::check_text(std::string(chat::max_text_bytes, 'a')));
-  BOOST_TEST(chat::check_text(std::string(chat::max_text_bytes + 1, 'a')) == ec(errc::invalid_text));
+  BOOST_TEST(chat::check_text(std::string(chat::max_text_bytes + 1, 'a')) ==
+             ec(errc::invalid_text));
 
   // The limit is in bytes, not code points.
   std::string emoji;
@@ -158,7 +159,8 @@ BOOST_AUTO_TEST_CASE(error_category) {
   for (errc e : all_errors) {
     const std::string message = category.message(static_cast<int>(e));
     BOOST_TEST(!message.empty(), "errc " << static_cast<int>(e));
-    BOOST_TEST(message.find("unknown chat error") == std::string::npos, "errc " << static_cast<int>(e));
+    BOOST_TEST(message.find("unknown chat error") == std::string::npos,
+               "errc " << static_cast<int>(e));
   }
   BOOST_TEST(category.message(999).find("999") != std::string::npos);
 

@@ -1,0 +1,131 @@
+// chatd: the chat daemon. Parses options, runs a chat::server until SIGINT/SIGTERM.
+//
+// Exit codes: 0 after a graceful stop or --help/--version; 1 when the server cannot start
+// (address in use, no permission); 2 for a usage error.
+#include <chat/server.hpp>
+#include <chat/version.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr int exit_runtime_error = 1;
+constexpr int exit_usage_error = 2;
+
+// One line per event on stderr, each with a UTC timestamp; lines from different threads never mix.
+void log_line(std::string_view text) {
+  static std::mutex mutex;
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const std::time_t seconds = system_clock::to_time_t(now);
+  const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char stamp[32];
+  const auto n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(millis));
+  std::lock_guard lock(mutex);
+  std::cerr << stamp << ' ' << text << '\n' << std::flush;
+}
+
+struct usage_error {
+  std::string message;
+};
+
+// Options from the command line, or nullopt when --help/--version was answered.
+std::optional<chat::server_options> parse_options(int argc, char** argv) {
+  std::string bind = "127.0.0.1";
+  unsigned port = 7777;
+  unsigned threads = 0;
+  std::size_t history = 100;
+  std::size_t max_frame = chat::default_max_frame;
+
+  po::options_description desc("Usage: chatd [options]\nOptions");
+  desc.add_options()
+      ("help,h", "show this help and exit")
+      ("version", "show the version and exit")
+      ("bind", po::value(&bind)->default_value(bind), "address to listen on (IPv4 or IPv6)")
+      ("port", po::value(&port)->default_value(port), "TCP port; 0 picks a free one")
+      ("threads", po::value(&threads)->default_value(0), "worker threads; 0 means one per core")
+      ("history", po::value(&history)->default_value(history), "messages per room replayed on join")
+      ("max-frame", po::value(&max_frame)->default_value(max_frame), "largest frame a client may send, in bytes");
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw usage_error{e.what()};
+  }
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return std::nullopt;
+  }
+  if (vm.count("version")) {
+    std::cout << "chatd " << chat::version_string << '\n';
+    return std::nullopt;
+  }
+
+  chat::server_options options;
+  boost::system::error_code ec;
+  options.address = boost::asio::ip::make_address(bind, ec);
+  if (ec) throw usage_error{"invalid --bind address '" + bind + "'"};
+  if (port > 65535) throw usage_error{"--port must be between 0 and 65535"};
+  if (max_frame < chat::largest_valid_frame)
+    throw usage_error{"--max-frame must be at least " + std::to_string(chat::largest_valid_frame) +
+                      " (the largest valid frame)"};
+  options.port = static_cast<std::uint16_t>(port);
+  options.threads = threads;
+  options.history = history;
+  options.max_frame = max_frame;
+  options.log = log_line;
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<chat::server_options> options;
+  try {
+    options = parse_options(argc, argv);
+  } catch (const usage_error& e) {
+    std::cerr << "chatd: " << e.message << " (see chatd --help)\n";
+    return exit_usage_error;
+  }
+  if (!options) return 0;
+
+  // Installed before the pool starts, so a signal always finds the handler.
+  boost::asio::io_context signals_context;
+  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+  int stop_signal = 0;
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (!ec) stop_signal = signal;
+  });
+
+  const auto requested = boost::asio::ip::tcp::endpoint(options->address, options->port);
+  chat::server server(std::move(*options));
+  if (auto ec = server.start()) {
+    std::cerr << "chatd: cannot listen on " << requested << ": " << ec.message() << '\n';
+    return exit_runtime_error;
+  }
+  // The one line scripts read to learn the address (and the actual port when --port 0).
+  std::cout << "chatd listening on " << server.local_endpoint() << std::endl;
+
+  signals_context.run();
+  log_line(std::string("stopping on ") + (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+  server.stop();
+  log_line("stopped");
+  return 0;
+}

@@ -1,0 +1,401 @@
+// End-to-end tests: the built chatd and chatcli binaries, run as processes talking over TCP.
+//
+// Every server listens on 127.0.0.1 with --port 0 and the test reads the port from chatd's
+// "chatd listening on ADDR:PORT" line. Every wait has a deadline; nothing sleeps.
+#include "support/process.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <system_error>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <signal.h>
+#include <sys/types.h>
+
+#ifndef CHATD_PATH
+#error "CHATD_PATH must name the chatd binary"
+#endif
+#ifndef CHATCLI_PATH
+#error "CHATCLI_PATH must name the chatcli binary"
+#endif
+
+namespace {
+
+using namespace std::chrono_literals;
+using test_support::child_process;
+
+// Generous: a debug build on a loaded machine. Waits end as soon as the event happens.
+constexpr std::chrono::milliseconds step = 15s;
+
+std::size_t count_lines(const std::string& s) {
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+bool contains(const std::string& s, std::string_view needle) {
+  return s.find(needle) != std::string::npos;
+}
+
+// A running chatd on 127.0.0.1 and an ephemeral port.
+struct server {
+  child_process process;
+  std::string port;
+
+  explicit server(std::vector<std::string> extra = {})
+      : process([&] {
+          std::vector<std::string> argv{CHATD_PATH, "--bind", "127.0.0.1", "--port", "0",
+                                        "--threads", "2"};
+          argv.insert(argv.end(), extra.begin(), extra.end());
+          return argv;
+        }()) {
+    const auto line = process.read_line_until("chatd listening on ", step);
+    BOOST_REQUIRE_MESSAGE(line, "chatd did not report its address; stderr:\n"
+                                    << process.stderr_so_far());
+    BOOST_TEST_REQUIRE(contains(*line, "127.0.0.1:"));
+    port = line->substr(line->rfind(':') + 1);
+    BOOST_TEST_REQUIRE(!port.empty());
+    BOOST_TEST_REQUIRE(port != "0");
+  }
+};
+
+child_process start_client(const std::string& port, const std::string& name,
+                           std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv{CHATCLI_PATH, "--host", "127.0.0.1", "--port", port, "--name", name};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return child_process(std::move(argv));
+}
+
+// Waits for the client's welcome line and returns it.
+std::string expect_welcome(child_process& client, const std::string& name) {
+  const auto line = client.read_line_until("* Connected to ", step);
+  BOOST_REQUIRE_MESSAGE(line, name << " did not connect; stdout:\n"
+                                   << client.stdout_so_far() << "stderr:\n"
+                                   << client.stderr_so_far());
+  BOOST_TEST(contains(*line, " as " + name + " in "));
+  return *line;
+}
+
+// Waits for a stdout line matching `pattern` (whole line, ECMAScript) and returns it.
+std::string expect_line(child_process& p, const std::string& who, const std::string& pattern) {
+  const std::regex re(pattern);
+  const auto line = p.read_line_until(
+      [&re](std::string_view l) { return std::regex_match(l.begin(), l.end(), re); }, step);
+  BOOST_REQUIRE_MESSAGE(line, who << " never printed a line matching /" << pattern
+                                  << "/; stdout:\n"
+                                  << p.stdout_so_far() << "stderr:\n"
+                                  << p.stderr_so_far());
+  return *line;
+}
+
+// Waits until stdout has had a line matching each of `patterns` (whole line), in any order.
+void expect_lines_any_order(child_process& p, const std::string& who,
+                            const std::vector<std::string>& patterns) {
+  std::vector<std::regex> pending(patterns.begin(), patterns.end());
+  while (!pending.empty()) {
+    const auto line = p.read_line_until(
+        [&pending](std::string_view l) {
+          for (auto it = pending.begin(); it != pending.end(); ++it) {
+            if (std::regex_match(l.begin(), l.end(), *it)) {
+              pending.erase(it);
+              return true;
+            }
+          }
+          return false;
+        },
+        step);
+    BOOST_REQUIRE_MESSAGE(line, who << " did not print all expected lines; stdout:\n"
+                                    << p.stdout_so_far() << "stderr:\n"
+                                    << p.stderr_so_far());
+  }
+}
+
+int expect_exit(child_process& p, const std::string& who) {
+  const auto status = p.wait_exit(step);
+  BOOST_REQUIRE_MESSAGE(status, who << " did not exit; stdout:\n"
+                                    << p.stdout_so_far() << "stderr:\n"
+                                    << p.stderr_so_far());
+  return *status;
+}
+
+// A port on 127.0.0.1 that nothing listens on (bound once, then released).
+std::string closed_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(
+      io, {boost::asio::ip::make_address_v4("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  acceptor.close();
+  return std::to_string(port);
+}
+
+const std::string hh_mm = R"(\d{2}:\d{2})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(e2e)
+
+BOOST_AUTO_TEST_CASE(two_clients_exchange_lines) {
+  server chatd;
+
+  child_process bob = start_client(chatd.port, "bob");
+  BOOST_TEST(contains(expect_welcome(bob, "bob"), "(1 online)"));
+
+  child_process alice = start_client(chatd.port, "alice");
+  BOOST_TEST(contains(expect_welcome(alice, "alice"), "in lobby (2 online)"));
+  expect_line(bob, "bob", hh_mm + R"( \* alice joined lobby \(2 online\))");
+
+  BOOST_REQUIRE(alice.write_stdin("hello from alice\n"));
+  expect_line(bob, "bob", hh_mm + " alice: hello from alice");
+
+  BOOST_REQUIRE(bob.write_stdin("hi alice, bob here\n"));
+  expect_line(alice, "alice", hh_mm + " bob: hi alice, bob here");
+
+  BOOST_REQUIRE(alice.write_stdin("/quit\n"));
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  expect_line(bob, "bob", hh_mm + R"( \* alice left lobby \(1 online\))");
+
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+  BOOST_TEST(contains(chatd.process.stderr_so_far(), "stopping on SIGTERM"));
+  // chatd's stdout carries the one address line and nothing else.
+  BOOST_TEST(count_lines(chatd.process.stdout_so_far()) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(rooms_are_separate_and_history_is_replayed) {
+  server chatd;
+
+  child_process bob = start_client(chatd.port, "bob", {"--room", "dev"});
+  BOOST_TEST(contains(expect_welcome(bob, "bob"), "in dev (1 online)"));
+  child_process carol = start_client(chatd.port, "carol");
+  BOOST_TEST(contains(expect_welcome(carol, "carol"), "in lobby (1 online)"));
+
+  BOOST_REQUIRE(bob.write_stdin("only for dev\n"));
+  BOOST_REQUIRE(carol.write_stdin("only for lobby\n"));
+  // Each sees its own message echoed, and only that one.
+  expect_line(bob, "bob", hh_mm + " bob: only for dev");
+  expect_line(carol, "carol", hh_mm + " carol: only for lobby");
+
+  // A later member of dev gets the history replayed on join.
+  // Any order: chatcli may print the history before its own welcome line (the join completes
+  // on the main thread while the I/O thread already prints the MESSAGEs that follow WELCOME).
+  child_process dave = start_client(chatd.port, "dave", {"--room", "dev"});
+  expect_lines_any_order(dave, "dave",
+                         {R"(\* Connected to .* as dave in dev \(2 online\))",
+                          hh_mm + " bob: only for dev"});
+
+  bob.close_stdin();
+  carol.close_stdin();
+  dave.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  BOOST_TEST(expect_exit(carol, "carol") == 0);
+  BOOST_TEST(expect_exit(dave, "dave") == 0);
+  BOOST_TEST(!contains(carol.stdout_so_far(), "only for dev"));
+  BOOST_TEST(!contains(bob.stdout_so_far(), "only for lobby"));
+
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+// Controls the server would reject never leave chatcli; a bidi override the server accepts
+// reaches the other user's terminal inert. (The full rules are in chatcli_tests.)
+BOOST_AUTO_TEST_CASE(hostile_text_is_refused_or_shown_inert) {
+  server chatd;
+  child_process bob = start_client(chatd.port, "bob");
+  expect_welcome(bob, "bob");
+  child_process mallory = start_client(chatd.port, "mallory");
+  expect_welcome(mallory, "mallory");
+
+  BOOST_REQUIRE(mallory.write_stdin("clear\x1b[2J\n"));
+  expect_line(mallory, "mallory", "! not sent: .*control characters.*");
+
+  BOOST_REQUIRE(mallory.write_stdin("abc\xE2\x80\xAE" "def\n"));  // U+202E RIGHT-TO-LEFT OVERRIDE
+  expect_line(bob, "bob", hh_mm + " mallory: abc<U\\+202E>def");
+
+  mallory.close_stdin();
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(mallory, "mallory") == 0);
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  BOOST_TEST(!contains(bob.stdout_so_far(), "\x1b"));
+  BOOST_TEST(!contains(bob.stdout_so_far(), "clear"));
+  BOOST_TEST(!contains(bob.stdout_so_far(), "\xE2\x80\xAE"));
+
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(chatcli_connection_refused_exits_1) {
+  const std::string port = closed_port();
+  child_process cli = start_client(port, "alice");
+  cli.close_stdin();
+  BOOST_TEST(expect_exit(cli, "chatcli") == 1);
+  const std::string err = cli.stderr_so_far();
+  BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
+  BOOST_TEST(contains(err, "cannot connect to 127.0.0.1:" + port), "stderr: " << err);
+  BOOST_TEST(cli.stdout_so_far().empty());
+}
+
+BOOST_AUTO_TEST_CASE(chatcli_usage_error_exits_2) {
+  child_process cli({CHATCLI_PATH, "--host", "127.0.0.1", "--port", "1"});  // no --name
+  cli.close_stdin();
+  BOOST_TEST(expect_exit(cli, "chatcli") == 2);
+  const std::string err = cli.stderr_so_far();
+  BOOST_TEST(contains(err, "name"), "stderr: " << err);
+  BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
+}
+
+BOOST_AUTO_TEST_CASE(chatcli_version_exits_0) {
+  child_process cli({CHATCLI_PATH, "--version"});
+  BOOST_TEST(expect_exit(cli, "chatcli") == 0);
+  BOOST_TEST(cli.stdout_so_far().starts_with("chatcli "));
+  BOOST_TEST(count_lines(cli.stdout_so_far()) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(chatcli_name_taken_when_piped_exits_1) {
+  server chatd;
+  child_process bob = start_client(chatd.port, "bob");
+  expect_welcome(bob, "bob");
+
+  // Names compare case-insensitively; with stdin not a terminal there is no second try.
+  child_process impostor = start_client(chatd.port, "BOB");
+  BOOST_TEST(expect_exit(impostor, "impostor") == 1);
+  const std::string err = impostor.stderr_so_far();
+  BOOST_TEST(contains(err, "taken"), "stderr: " << err);
+  BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
+  BOOST_TEST(!contains(impostor.stdout_so_far(), "* Connected"));
+
+  // The first bob is unaffected.
+  BOOST_REQUIRE(bob.write_stdin("still here\n"));
+  expect_line(bob, "bob", hh_mm + " bob: still here");
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(chatcli_invalid_name_exits_1) {
+  server chatd;
+  child_process cli = start_client(chatd.port, "no spaces");
+  BOOST_TEST(expect_exit(cli, "chatcli") == 1);
+  const std::string err = cli.stderr_so_far();
+  BOOST_TEST(contains(err, "invalid name"), "stderr: " << err);
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(chatd_port_in_use_fails) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::make_address_v4("127.0.0.1"), 0});
+  const std::string port = std::to_string(taken.local_endpoint().port());
+
+  child_process chatd({CHATD_PATH, "--bind", "127.0.0.1", "--port", port});
+  const int status = expect_exit(chatd, "chatd");
+  BOOST_TEST(status != 0);
+  BOOST_TEST(status < 128, "chatd died of a signal: " << status);
+  const std::string err = chatd.stderr_so_far();
+  BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
+  BOOST_TEST(contains(err, "127.0.0.1:" + port), "stderr: " << err);
+  BOOST_TEST(contains(err, "in use"), "stderr: " << err);
+  BOOST_TEST(chatd.stdout_so_far().empty());
+}
+
+BOOST_AUTO_TEST_CASE(chatd_bad_bind_address_exits_2) {
+  child_process chatd({CHATD_PATH, "--bind", "not-an-address", "--port", "0"});
+  BOOST_TEST(expect_exit(chatd, "chatd") == 2);
+  const std::string err = chatd.stderr_so_far();
+  BOOST_TEST(contains(err, "not-an-address"), "stderr: " << err);
+  BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
+  BOOST_TEST(chatd.stdout_so_far().empty());
+}
+
+BOOST_AUTO_TEST_CASE(chatd_version_exits_0) {
+  child_process chatd({CHATD_PATH, "--version"});
+  BOOST_TEST(expect_exit(chatd, "chatd") == 0);
+  BOOST_TEST(chatd.stdout_so_far().starts_with("chatd "));
+  BOOST_TEST(count_lines(chatd.stdout_so_far()) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(chatd_max_frame_below_largest_valid_frame_exits_2) {
+  child_process chatd({CHATD_PATH, "--port", "0", "--max-frame", "100"});
+  BOOST_TEST(expect_exit(chatd, "chatd") == 2);
+  const std::string err = chatd.stderr_so_far();
+  BOOST_TEST(contains(err, "--max-frame"), "stderr: " << err);
+  BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
+}
+
+BOOST_AUTO_TEST_CASE(chatd_unknown_option_exits_2) {
+  child_process chatd({CHATD_PATH, "--no-such-option"});
+  BOOST_TEST(expect_exit(chatd, "chatd") == 2);
+  BOOST_TEST(count_lines(chatd.stderr_so_far()) == 1u, "stderr: " << chatd.stderr_so_far());
+}
+
+BOOST_AUTO_TEST_CASE(chatd_sigint_with_client_connected) {
+  server chatd;
+  child_process carol = start_client(chatd.port, "carol");
+  expect_welcome(carol, "carol");
+
+  chatd.process.signal(SIGINT);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+  BOOST_TEST(contains(chatd.process.stderr_so_far(), "stopping on SIGINT"));
+
+  BOOST_TEST(expect_exit(carol, "carol") == 1);
+  const std::string err = carol.stderr_so_far();
+  BOOST_TEST((contains(err, "server closed the connection") || contains(err, "shutting down")),
+             "stderr: " << err);
+  BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The helper the tests above rely on: its waits end on events, and it leaks no processes.
+BOOST_AUTO_TEST_SUITE(child_process_helper)
+
+BOOST_AUTO_TEST_CASE(missing_binary_throws) {
+  BOOST_CHECK_THROW(child_process({"/nonexistent/chatd"}), std::system_error);
+}
+
+BOOST_AUTO_TEST_CASE(read_line_until_returns_at_end_of_output_not_at_deadline) {
+  child_process p({CHATD_PATH, "--version"});
+  const auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(!p.read_line_until("never printed", 60s).has_value());
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  BOOST_TEST(waited.count() < 30'000);
+  BOOST_TEST(p.wait_exit(step).value_or(-1) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(wait_exit_times_out_then_reports_signal) {
+  server chatd;
+  BOOST_TEST(!chatd.process.wait_exit(50ms).has_value());
+  chatd.process.signal(SIGKILL);
+  BOOST_TEST(chatd.process.wait_exit(step).value_or(-1) == 128 + SIGKILL);
+  BOOST_TEST(chatd.process.wait_exit(0ms).value_or(-1) == 128 + SIGKILL);
+}
+
+BOOST_AUTO_TEST_CASE(destructor_kills_and_reaps_a_running_child) {
+  pid_t pid = -1;
+  {
+    server chatd;
+    pid = chatd.process.pid();
+    BOOST_TEST_REQUIRE(::kill(pid, 0) == 0);
+  }
+  // Reaped, so the pid no longer exists (not even as a zombie).
+  BOOST_TEST(::kill(pid, 0) == -1);
+  BOOST_TEST(errno == ESRCH);
+}
+
+BOOST_AUTO_TEST_CASE(write_to_exited_child_fails_without_sigpipe) {
+  child_process p({CHATD_PATH, "--version"});
+  BOOST_TEST(p.wait_exit(step).value_or(-1) == 0);
+  BOOST_TEST(!p.write_stdin("nobody reads this\n"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

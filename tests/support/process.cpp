@@ -1,0 +1,276 @@
+#include "support/process.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <system_error>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace test_support {
+namespace {
+
+[[noreturn]] void throw_errno(int error, const std::string& what) {
+  throw std::system_error(error, std::generic_category(), what);
+}
+
+// Writing to a child that has exited must fail with EPIPE, not kill the test.
+void ignore_sigpipe_once() {
+  static const bool done = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)done;
+}
+
+// Milliseconds until `deadline` for poll(): rounded up so a wait never ends early, at least 0.
+int poll_timeout(std::chrono::steady_clock::time_point deadline) {
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, INT_MAX));
+}
+
+int open_pidfd([[maybe_unused]] pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+#else
+  return -1;
+#endif
+}
+
+struct pipe_pair {
+  int read = -1;
+  int write = -1;
+};
+
+pipe_pair make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno(errno, "pipe2");
+  return {fds[0], fds[1]};
+}
+
+void set_nonblocking(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) throw_errno(errno, "fcntl");
+}
+
+}  // namespace
+
+child_process::child_process(std::vector<std::string> argv) {
+  if (argv.empty()) throw std::invalid_argument("child_process: empty argv");
+  ignore_sigpipe_once();
+  name_ = argv.front();
+
+  // Parent ends are close-on-exec, so children started later do not hold them open.
+  const pipe_pair in = make_pipe();
+  const pipe_pair out = make_pipe();
+  const pipe_pair err = make_pipe();
+  auto close_all = [&] {
+    for (int fd : {in.read, in.write, out.read, out.write, err.read, err.write}) ::close(fd);
+  };
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in.read, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out.write, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err.write, STDERR_FILENO);
+
+  // The test ignores SIGPIPE and may block signals; the child starts clean.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all;
+  sigset_t none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+
+  const int rc = ::posix_spawn(&pid_, args[0], &actions, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    close_all();
+    pid_ = -1;
+    throw_errno(rc, "posix_spawn " + name_);
+  }
+
+  ::close(in.read);
+  ::close(out.write);
+  ::close(err.write);
+  stdin_fd_ = in.write;
+  stdout_fd_ = out.read;
+  stderr_fd_ = err.read;
+  set_nonblocking(stdin_fd_);
+  set_nonblocking(stdout_fd_);
+  set_nonblocking(stderr_fd_);
+  pidfd_ = open_pidfd(pid_);  // -1 on kernels without pidfd: wait_exit then polls briefly
+}
+
+child_process::~child_process() {
+  close_fd(stdin_fd_);
+  if (pid_ > 0 && !try_reap()) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  close_fd(stdout_fd_);
+  close_fd(stderr_fd_);
+  close_fd(pidfd_);
+}
+
+void child_process::close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+bool child_process::try_reap() {
+  if (status_) return true;
+  if (pid_ <= 0) return false;
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid_, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r != pid_) return false;
+  if (WIFEXITED(status))
+    status_ = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    status_ = 128 + WTERMSIG(status);
+  else
+    return false;
+  close_fd(pidfd_);
+  return true;
+}
+
+bool child_process::pump(clock::time_point deadline, bool block, bool watch_exit) {
+  pollfd fds[3];
+  nfds_t n = 0;
+  auto add = [&](int fd) {
+    if (fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
+  };
+  add(stdout_fd_);
+  add(stderr_fd_);
+  const bool exit_pollable = watch_exit && pidfd_ >= 0 && !status_;
+  if (exit_pollable) add(pidfd_);
+  const bool exit_by_polling = watch_exit && pidfd_ < 0 && !status_;
+  if (n == 0 && !exit_by_polling) return false;
+
+  int timeout = block ? poll_timeout(deadline) : 0;
+  // Without a pidfd nothing signals the exit: look again with waitpid every few milliseconds.
+  if (exit_by_polling) timeout = std::min(timeout, 5);
+  const int ready = ::poll(n ? fds : nullptr, n, timeout);
+  if (ready < 0) {
+    if (errno == EINTR) return true;
+    throw_errno(errno, "poll");
+  }
+
+  auto drain = [this](int& fd, std::string& into) {
+    char buffer[4096];
+    for (;;) {
+      const ssize_t got = ::read(fd, buffer, sizeof buffer);
+      if (got > 0) {
+        into.append(buffer, static_cast<std::size_t>(got));
+      } else if (got == 0) {
+        close_fd(fd);
+        return;
+      } else if (errno != EINTR) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK) close_fd(fd);
+        return;
+      }
+    }
+  };
+  for (nfds_t i = 0; i < n; ++i) {
+    if (fds[i].revents == 0) continue;
+    if (fds[i].fd == stdout_fd_)
+      drain(stdout_fd_, stdout_);
+    else if (fds[i].fd == stderr_fd_)
+      drain(stderr_fd_, stderr_);
+  }
+  if (watch_exit) try_reap();
+  return true;
+}
+
+bool child_process::write_stdin(std::string_view data, std::chrono::milliseconds timeout) {
+  const auto deadline = clock::now() + timeout;
+  while (!data.empty()) {
+    if (stdin_fd_ < 0) return false;
+    const ssize_t put = ::write(stdin_fd_, data.data(), data.size());
+    if (put >= 0) {
+      data.remove_prefix(static_cast<std::size_t>(put));
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return false;  // EPIPE: the child is gone
+    pollfd p{stdin_fd_, POLLOUT, 0};
+    const int ready = ::poll(&p, 1, poll_timeout(deadline));
+    if (ready == 0) return false;
+    if (ready < 0 && errno != EINTR) return false;
+  }
+  return true;
+}
+
+void child_process::close_stdin() { close_fd(stdin_fd_); }
+
+std::optional<std::string> child_process::read_line_until(
+    const std::function<bool(std::string_view)>& match, std::chrono::milliseconds timeout) {
+  const auto deadline = clock::now() + timeout;
+  for (;;) {
+    for (auto eol = stdout_.find('\n', consumed_); eol != std::string::npos;
+         eol = stdout_.find('\n', consumed_)) {
+      std::string line = stdout_.substr(consumed_, eol - consumed_);
+      consumed_ = eol + 1;
+      if (match(line)) return line;
+    }
+    if (stdout_fd_ < 0 || clock::now() >= deadline) return std::nullopt;
+    pump(deadline, true, false);
+  }
+}
+
+std::optional<std::string> child_process::read_line_until(std::string_view needle,
+                                                          std::chrono::milliseconds timeout) {
+  return read_line_until(
+      [needle](std::string_view line) { return line.find(needle) != std::string_view::npos; },
+      timeout);
+}
+
+std::string child_process::stdout_so_far() {
+  pump(clock::now(), false, false);
+  return stdout_;
+}
+
+std::string child_process::stderr_so_far() {
+  pump(clock::now(), false, false);
+  return stderr_;
+}
+
+void child_process::signal(int sig) {
+  if (pid_ > 0 && !status_) ::kill(pid_, sig);  // not reaped yet, so the pid is still ours
+}
+
+std::optional<int> child_process::wait_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = clock::now() + timeout;
+  while (!try_reap()) {
+    if (clock::now() >= deadline) return std::nullopt;
+    pump(deadline, true, true);
+  }
+  // The child's ends of the pipes closed when it exited: what is left is already buffered.
+  while ((stdout_fd_ >= 0 || stderr_fd_ >= 0) && clock::now() < deadline) pump(deadline, true, false);
+  pump(deadline, false, false);
+  return status_;
+}
+
+}  // namespace test_support

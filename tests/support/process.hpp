@@ -1,0 +1,81 @@
+// A child process for end-to-end tests (POSIX): stdin, stdout and stderr on pipes.
+//
+// Every wait takes a timeout and waits on events (poll on the pipes, a pidfd), never sleeps.
+// The destructor kills (SIGKILL) and reaps a child that is still running, so a failing test
+// leaks no processes. Not thread-safe: use one child_process from one thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace test_support {
+
+class child_process {
+public:
+  /// Starts argv[0] (a path; PATH is not searched) with argv as its arguments. The child
+  /// inherits the environment, with default signal dispositions and an empty signal mask.
+  /// Throws std::system_error if the process cannot be started.
+  explicit child_process(std::vector<std::string> argv);
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  /// Writes all of `data` to the child's stdin. False if the child no longer reads it (stdin
+  /// closed, child gone) or if it did not take everything within `timeout`.
+  bool write_stdin(std::string_view data,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Closes the child's stdin: the child reads end of input.
+  void close_stdin();
+
+  /// The next complete stdout line (without its '\n') for which `match` is true. Lines before
+  /// it are consumed (they stay in stdout_so_far()). nullopt if no such line arrives within
+  /// `timeout` or stdout ends first.
+  std::optional<std::string> read_line_until(const std::function<bool(std::string_view)>& match,
+                                             std::chrono::milliseconds timeout);
+  /// As above, for the next line that contains `needle`.
+  std::optional<std::string> read_line_until(std::string_view needle,
+                                             std::chrono::milliseconds timeout);
+
+  /// Everything the child wrote to stdout / stderr that has been read so far (reads what is
+  /// available now without waiting).
+  std::string stdout_so_far();
+  std::string stderr_so_far();
+
+  /// Sends `sig` to the child unless it has already been reaped.
+  void signal(int sig);
+
+  /// The exit status (or 128 + signal number if a signal ended it) once the child has exited,
+  /// or nullopt if it is still running at `timeout`. After the exit, stdout and stderr are
+  /// read to their end (bounded by the same timeout). Repeated calls return the same status.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+
+private:
+  using clock = std::chrono::steady_clock;
+
+  // Waits until `deadline` (or not at all with `block` false) for output or the exit, and
+  // reads whatever output is available. False when nothing more can happen (pipes at EOF).
+  bool pump(clock::time_point deadline, bool block, bool watch_exit);
+  bool try_reap();
+  void close_fd(int& fd);
+
+  std::string name_;
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  int pidfd_ = -1;
+  std::optional<int> status_;
+  std::string stdout_;
+  std::string stderr_;
+  std::size_t consumed_ = 0;  // bytes of stdout_ handed out by read_line_until
+};
+
+}  // namespace test_support
