@@ -327,4 +327,12 @@ BOOST_AUTO_TEST_CASE(string_longer_than_65535_bytes_throws) {
   BOOST_CHECK_NO_THROW(chat::encode(msg::say{std::string(u16_max, 'a')}));
 }
 
+BOOST_AUTO_TEST_CASE(a_throwing_encode_leaves_the_buffer_as_it_was) {
+  chat::frame_bytes out = chat::encode(msg::ping{7});
+  const auto before = out;
+  const std::string too_long(std::size_t{u16_max} + 1, 'a');
+  BOOST_CHECK_THROW(chat::encode_to(out, msg::hello{1, "ab", too_long}), std::length_error);
+  BOOST_TEST((out == before));  // no partial frame to corrupt the stream
+}
+
 BOOST_AUTO_TEST_SUITE_END()

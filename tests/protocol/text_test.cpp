@@ -116,6 +116,11 @@ BOOST_AUTO_TEST_CASE(check_text_length_limit) {
   BOOST_TEST_REQUIRE(emoji.size() == chat::max_text_bytes);
   BOOST_TEST(!chat::check_text(emoji));
   BOOST_TEST(chat::check_text(emoji + "a") == ec(errc::invalid_text));
+
+  // Encoding errors win over content errors, as the spec orders them.
+  BOOST_TEST(chat::check_text(std::string(chat::max_text_bytes + 1, 'a') + "\xFF") ==
+             ec(errc::invalid_utf8));
+  BOOST_TEST(chat::check_text("\x1B\xFF") == ec(errc::invalid_utf8));
 }
 
 BOOST_AUTO_TEST_CASE(forbidden_controls) {

@@ -17,8 +17,6 @@ void put_int(frame_bytes& out, Int value) {
 }
 
 void put_field(frame_bytes& out, const std::string& s) {
-  if (s.size() > std::numeric_limits<std::uint16_t>::max())
-    throw std::length_error("chat: string field longer than 65535 bytes");
   put_int(out, static_cast<std::uint16_t>(s.size()));
   out.insert(out.end(), s.begin(), s.end());
 }
@@ -36,10 +34,14 @@ std::size_t encoded_size(const Message& m) {
   std::size_t n = frame_header_size + 1;
   boost::mp11::mp_for_each<fields_of<Message>>([&](auto field) {
     const auto& value = m.*field.pointer;
-    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>)
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>) {
+      // Checked here, before anything is appended, so a throw leaves `out` as it was.
+      if (value.size() > std::numeric_limits<std::uint16_t>::max())
+        throw std::length_error("chat: string field longer than 65535 bytes");
       n += 2 + value.size();
-    else
+    } else {
       n += sizeof(value);
+    }
   });
   return n;
 }

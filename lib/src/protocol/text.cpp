@@ -50,12 +50,14 @@ bool is_valid_utf8(std::string_view s) noexcept {
 }
 
 boost::system::error_code check_text(std::string_view text) noexcept {
-  if (text.empty() || text.size() > max_text_bytes) return errc::invalid_text;
+  // Encoding errors take precedence over content errors (docs/PROTOCOL.md, 6.3).
+  bool has_control = false;
   char32_t c = 0;
   for (std::size_t i = 0; i < text.size();) {
     if (!next_code_point(text, i, c)) return errc::invalid_utf8;
-    if (is_forbidden_control(c)) return errc::invalid_text;
+    has_control = has_control || is_forbidden_control(c);
   }
+  if (has_control || text.empty() || text.size() > max_text_bytes) return errc::invalid_text;
   return {};
 }
 
