@@ -64,6 +64,17 @@ BOOST_AUTO_TEST_CASE(rooms_are_case_insensitive_and_separate) {
   for (const auto& m : b.chat_messages()) BOOST_TEST(m.room == "dev");
 }
 
+BOOST_AUTO_TEST_CASE(sending_before_connecting_is_refused_without_harm) {
+  test_server server;
+  client_pool pool;
+  recording_client early(pool);
+  BOOST_TEST(early.api().say("too soon") == errc::not_connected);
+  BOOST_TEST(early.api().ping(1) == errc::not_connected);
+  BOOST_TEST(early.join("early").error() == errc::not_connected);
+  BOOST_TEST(early.connect_and_join(server.port(), "early").member_count == 1u);
+  BOOST_TEST(early.connect(server.port()) == boost::asio::error::already_connected);
+}
+
 BOOST_AUTO_TEST_CASE(leaving_is_announced_with_the_new_count) {
   test_server server;
   client_pool pool;

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 
@@ -27,6 +28,9 @@ public:
       : connection(tcp::socket(asio::make_strand(executor)),
                    {options.max_frame, options.max_queue_bytes, options.close_timeout}),
         resolver_(this->executor()) {}
+
+  /// Any thread: whether the TCP connection is up (sending is only allowed then).
+  bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
 
   std::shared_ptr<client_connection> self() {
     return std::static_pointer_cast<client_connection>(shared_from_this());
@@ -50,9 +54,10 @@ public:
   void connect(std::string host, std::string port, connect_handler handler) {
     asio::dispatch(executor(), [self = self(), host = std::move(host), port = std::move(port),
                                 handler = std::move(handler)]() mutable {
-      if (self->connect_pending_ || self->connected_) {
-        const auto ec = make_error_code(self->connected_ ? errc::already_joined
-                                                         : errc::operation_in_progress);
+      if (self->connect_pending_ || self->connected()) {
+        const error_code ec = self->connected()
+                                  ? error_code(asio::error::already_connected)
+                                  : make_error_code(errc::operation_in_progress);
         return self->complete(std::move(handler), ec);
       }
       self->connect_pending_ = std::move(handler);
@@ -73,7 +78,7 @@ public:
       if (self->join_pending_)
         return self->complete(std::move(handler), make_error_code(errc::operation_in_progress),
                         msg::welcome{});
-      if (!self->connected_)
+      if (!self->connected())
         return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::welcome{});
       if (!self->send(encode_shared(msg::hello{protocol_version, std::move(name), std::move(room)})))
         return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::welcome{});
@@ -98,7 +103,7 @@ private:
   void finish_connect(error_code ec) {
     if (!connect_pending_) return;  // closed meanwhile; on_closed completed it
     if (!ec) {
-      connected_ = true;
+      connected_.store(true, std::memory_order_release);
       start();
     }
     complete_from_event(std::move(*std::exchange(connect_pending_, std::nullopt)), ec);
@@ -140,7 +145,7 @@ private:
                           msg::welcome{});
     resolver_.cancel();
     std::lock_guard lock(handlers_mutex_);
-    if (on_close_ && connected_) on_close_(reason);
+    if (on_close_ && connected()) on_close_(reason);
     on_message_ = nullptr;
     on_close_ = nullptr;
   }
@@ -149,7 +154,7 @@ private:
   // Strand only:
   std::optional<connect_handler> connect_pending_;
   std::optional<join_handler> join_pending_;
-  bool connected_ = false;
+  std::atomic<bool> connected_ = false;  // set once, on the strand
   error_code server_reason_;  // code of a fatal ERROR the server sent before closing
   // Recursive: a handler may destroy the client, which forgets the handlers.
   std::recursive_mutex handlers_mutex_;
@@ -180,13 +185,14 @@ void client::start_join(std::string name, std::string room, join_handler handler
 
 boost::system::error_code client::say(std::string_view text) {
   if (auto ec = check_text(text)) return ec;
-  if (!connection_->send(encode_shared(msg::say{std::string(text)})))
+  if (!connection_->connected() || !connection_->send(encode_shared(msg::say{std::string(text)})))
     return errc::not_connected;
   return {};
 }
 
 boost::system::error_code client::ping(std::uint64_t token) {
-  if (!connection_->send(encode_shared(msg::ping{token}))) return errc::not_connected;
+  if (!connection_->connected() || !connection_->send(encode_shared(msg::ping{token})))
+    return errc::not_connected;
   return {};
 }
 
