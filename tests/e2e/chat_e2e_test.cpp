@@ -15,6 +15,7 @@
 #include <system_error>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <signal.h>
@@ -352,6 +353,114 @@ BOOST_AUTO_TEST_CASE(chatd_sigint_with_client_connected) {
              "stderr: " << err);
   BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
 }
+
+// Under a 32-descriptor limit, 40 connections chatd cannot all accept make accept() fail
+// with EMFILE. chatd logs it, backs off (no busy loop, no exit) and serves again once
+// descriptors are free.
+BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
+  constexpr int fd_limit = 32;
+  constexpr int raw_connections = 40;  // more than the limit: some can never be accepted
+  // exec keeps the pid, so signals and the exit status are chatd's own. With `&&`, chatd
+  // never starts unless the limit was set.
+  child_process chatd({"/bin/sh", "-c",
+                       "ulimit -n " + std::to_string(fd_limit) +
+                           " && exec \"$0\" --bind 127.0.0.1 --port 0 --threads 2",
+                       CHATD_PATH});
+  const auto listening = chatd.read_line_until("chatd listening on ", step);
+  BOOST_REQUIRE_MESSAGE(listening, "chatd did not report its address; stderr:\n"
+                                       << chatd.stderr_so_far());
+  const std::string port = listening->substr(listening->rfind(':') + 1);
+  BOOST_TEST_REQUIRE(contains(*listening, "127.0.0.1:"));
+  BOOST_TEST_REQUIRE(port != "0");
+
+  // The kernel completes these handshakes through the listen backlog whether or not chatd
+  // can accept them, so the blocking connects return at once.
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address_v4("127.0.0.1"),
+                                                static_cast<unsigned short>(std::stoul(port)));
+  std::vector<boost::asio::ip::tcp::socket> raw;
+  raw.reserve(raw_connections);
+  for (int i = 0; i < raw_connections; ++i) {
+    raw.emplace_back(io);
+    boost::system::error_code ec;
+    raw.back().connect(endpoint, ec);
+    BOOST_TEST_REQUIRE(!ec, "raw connection " << i << ": " << ec.message());
+  }
+
+  const auto accept_error = chatd.read_stderr_line_until(
+      [](std::string_view line) {
+        return line.find("accept error") != std::string_view::npos &&
+               line.find("Too many open files") != std::string_view::npos;
+      },
+      step);
+  BOOST_REQUIRE_MESSAGE(accept_error, "chatd never logged running out of descriptors; stderr:\n"
+                                          << chatd.stderr_so_far());
+  BOOST_TEST(!chatd.wait_exit(0ms).has_value(), "chatd exited when out of descriptors");
+
+  // Free the descriptors: chatd's sessions see end of input and close.
+  for (auto& socket : raw) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  }
+  raw.clear();
+
+  // The next accept that is retried takes alice (after what is left of the backlog).
+  child_process alice = start_client(port, "alice");
+  BOOST_TEST(contains(expect_welcome(alice, "alice"), "in lobby (1 online)"));
+  BOOST_REQUIRE(alice.write_stdin("back in business\n"));
+  expect_line(alice, "alice", hh_mm + " alice: back in business");
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+
+  BOOST_TEST_REQUIRE(!chatd.wait_exit(0ms).has_value(), "chatd is no longer running");
+  chatd.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd, "chatd") == 0);
+  const std::string err = chatd.stderr_so_far();
+  BOOST_TEST(contains(err, "stopping on SIGTERM"), "stderr:\n" << err);
+  // Backing off (50 ms doubling to 2 s) logs a handful of accept errors; a busy retry loop
+  // would log thousands.
+  std::size_t accept_errors = 0;
+  for (auto at = err.find("accept error"); at != std::string::npos;
+       at = err.find("accept error", at + 1))
+    ++accept_errors;
+  BOOST_TEST(accept_errors >= 1u);
+  BOOST_TEST(accept_errors < 100u, "chatd logged " << accept_errors << " accept errors");
+}
+
+#ifdef UPPER_BOT_PATH
+// The upper_bot example against the real chatd and chatcli.
+BOOST_AUTO_TEST_CASE(upper_bot_example_answers_in_capitals) {
+  server chatd;
+  child_process bot({UPPER_BOT_PATH, "127.0.0.1", chatd.port});
+  const auto joined = bot.read_line_until("upper_bot: in ", step);
+  BOOST_REQUIRE_MESSAGE(joined, "upper_bot did not join; stdout:\n"
+                                    << bot.stdout_so_far() << "stderr:\n"
+                                    << bot.stderr_so_far());
+  BOOST_TEST(*joined == "upper_bot: in lobby as upper_bot");
+
+  child_process alice = start_client(chatd.port, "alice");
+  BOOST_TEST(contains(expect_welcome(alice, "alice"), "in lobby (2 online)"));
+  BOOST_REQUIRE(alice.write_stdin("!upper hello, world\n"));
+  expect_line(alice, "alice", hh_mm + " alice: !upper hello, world");
+  expect_line(alice, "alice", hh_mm + " upper_bot: HELLO, WORLD");
+
+  // Ctrl-C: the bot says BYE and exits 0; the room hears it leave.
+  bot.signal(SIGINT);
+  BOOST_TEST(expect_exit(bot, "upper_bot") == 0);
+  expect_line(alice, "alice", hh_mm + R"( \* upper_bot left lobby \(1 online\))");
+  BOOST_TEST(bot.stderr_so_far().empty(), "upper_bot stderr:\n" << bot.stderr_so_far());
+  BOOST_TEST(count_lines(bot.stdout_so_far()) == 1u, "upper_bot stdout:\n" << bot.stdout_so_far());
+
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  // The bot answered once: it ignores its own echo.
+  const std::string seen = alice.stdout_so_far();
+  BOOST_TEST(seen.find("HELLO, WORLD") == seen.rfind("HELLO, WORLD"), "alice stdout:\n" << seen);
+
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
 

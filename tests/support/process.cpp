@@ -225,24 +225,43 @@ bool child_process::write_stdin(std::string_view data, std::chrono::milliseconds
 
 void child_process::close_stdin() { close_fd(stdin_fd_); }
 
-std::optional<std::string> child_process::read_line_until(
+std::optional<std::string> child_process::next_line(
+    std::string& buffer, std::size_t& consumed, const int& fd,
     const std::function<bool(std::string_view)>& match, std::chrono::milliseconds timeout) {
   const auto deadline = clock::now() + timeout;
   for (;;) {
-    for (auto eol = stdout_.find('\n', consumed_); eol != std::string::npos;
-         eol = stdout_.find('\n', consumed_)) {
-      std::string line = stdout_.substr(consumed_, eol - consumed_);
-      consumed_ = eol + 1;
+    for (auto eol = buffer.find('\n', consumed); eol != std::string::npos;
+         eol = buffer.find('\n', consumed)) {
+      std::string line = buffer.substr(consumed, eol - consumed);
+      consumed = eol + 1;
       if (match(line)) return line;
     }
-    if (stdout_fd_ < 0 || clock::now() >= deadline) return std::nullopt;
+    // `fd` is a reference to the member: pump() sets it to -1 at end of output.
+    if (fd < 0 || clock::now() >= deadline) return std::nullopt;
     pump(deadline, true, false);
   }
+}
+
+std::optional<std::string> child_process::read_line_until(
+    const std::function<bool(std::string_view)>& match, std::chrono::milliseconds timeout) {
+  return next_line(stdout_, consumed_, stdout_fd_, match, timeout);
 }
 
 std::optional<std::string> child_process::read_line_until(std::string_view needle,
                                                           std::chrono::milliseconds timeout) {
   return read_line_until(
+      [needle](std::string_view line) { return line.find(needle) != std::string_view::npos; },
+      timeout);
+}
+
+std::optional<std::string> child_process::read_stderr_line_until(
+    const std::function<bool(std::string_view)>& match, std::chrono::milliseconds timeout) {
+  return next_line(stderr_, stderr_consumed_, stderr_fd_, match, timeout);
+}
+
+std::optional<std::string> child_process::read_stderr_line_until(
+    std::string_view needle, std::chrono::milliseconds timeout) {
+  return read_stderr_line_until(
       [needle](std::string_view line) { return line.find(needle) != std::string_view::npos; },
       timeout);
 }

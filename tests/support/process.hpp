@@ -44,6 +44,12 @@ public:
   std::optional<std::string> read_line_until(std::string_view needle,
                                              std::chrono::milliseconds timeout);
 
+  /// As read_line_until, for stderr lines (consumed separately: stderr_so_far() keeps them).
+  std::optional<std::string> read_stderr_line_until(
+      const std::function<bool(std::string_view)>& match, std::chrono::milliseconds timeout);
+  std::optional<std::string> read_stderr_line_until(std::string_view needle,
+                                                    std::chrono::milliseconds timeout);
+
   /// Everything the child wrote to stdout / stderr that has been read so far (reads what is
   /// available now without waiting).
   std::string stdout_so_far();
@@ -64,6 +70,10 @@ private:
   // reads whatever output is available. False when nothing more can happen (pipes at EOF).
   bool pump(clock::time_point deadline, bool block, bool watch_exit);
   bool try_reap();
+  // The next line of `buffer` past `consumed` that `match` accepts, pumping the pipe `fd`.
+  std::optional<std::string> next_line(std::string& buffer, std::size_t& consumed, const int& fd,
+                                       const std::function<bool(std::string_view)>& match,
+                                       std::chrono::milliseconds timeout);
   void close_fd(int& fd);
 
   std::string name_;
@@ -75,7 +85,8 @@ private:
   std::optional<int> status_;
   std::string stdout_;
   std::string stderr_;
-  std::size_t consumed_ = 0;  // bytes of stdout_ handed out by read_line_until
+  std::size_t consumed_ = 0;         // bytes of stdout_ handed out by read_line_until
+  std::size_t stderr_consumed_ = 0;  // bytes of stderr_ handed out by read_stderr_line_until
 };
 
 }  // namespace test_support
