@@ -173,31 +173,19 @@ BOOST_AUTO_TEST_CASE(message_sender_and_text_are_made_inert) {
 
 BOOST_AUTO_TEST_CASE(joined_and_left_are_stamped_with_now) {
   utc_time_zone utc;
-  chat::msg::joined j;
-  j.name = "bob";
-  j.room = "lobby";
-  j.member_count = 2;
+  const chat::msg::joined j{"bob", "lobby", 2};
   BOOST_TEST(chatcli::render(j, known_ms) == "22:13 * bob joined lobby (2 online)");
 
-  chat::msg::left l;
-  l.name = "bob";
-  l.room = "lobby";
-  l.member_count = 1;
+  const chat::msg::left l{"bob", "lobby", 1};
   BOOST_TEST(chatcli::render(l, known_ms + 3'600'000) == "23:13 * bob left lobby (1 online)");
 }
 
 BOOST_AUTO_TEST_CASE(joined_and_left_names_are_made_inert) {
   utc_time_zone utc;
-  chat::msg::joined j;
-  j.name = "b\x1b[1mob";
-  j.room = "r\xC2\x9B";
-  j.member_count = 3;
+  const chat::msg::joined j{"b\x1b[1mob", "r\xC2\x9B", 3};
   BOOST_TEST(chatcli::render(j, known_ms) == "22:13 * b^[[1mob joined r<U+009B> (3 online)");
 
-  chat::msg::left l;
-  l.name = "\x07x";
-  l.room = "lobby";
-  l.member_count = 0;
+  const chat::msg::left l{"\x07x", "lobby", 0};
   BOOST_TEST(chatcli::render(l, known_ms) == "22:13 * ^Gx left lobby (0 online)");
 }
 

@@ -1,6 +1,7 @@
 // chat::room on its own, with participants that record the frames they are given.
-#include <chat/frame_decoder.hpp>
 #include <chat/room.hpp>
+
+#include "support/decode_all.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -17,15 +18,8 @@ public:
   /// Every message delivered so far, decoded.
   std::vector<server_message> messages() const {
     std::vector<server_message> out;
-    for (const auto& buffer : buffers) {
-      frame_decoder decoder;
-      decoder.feed(*buffer);
-      for (auto frame = decoder.next(); frame && *frame; frame = decoder.next()) {
-        auto m = decode_server_message(**frame);
-        BOOST_REQUIRE(m);
-        out.push_back(*m);
-      }
-    }
+    for (const auto& buffer : buffers)
+      for (auto& m : test::decode_all<server_message>(*buffer)) out.push_back(std::move(m));
     return out;
   }
   template <class T>

@@ -358,6 +358,12 @@ BOOST_AUTO_TEST_CASE(chatd_sigint_with_client_connected) {
 // with EMFILE. chatd logs it, backs off (no busy loop, no exit) and serves again once
 // descriptors are free.
 BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
+#ifdef LIBCHAT_SANITIZED
+  // The sanitizer runtime needs descriptors of its own (UBSan's vptr check opens a pipe to
+  // probe memory) and reports false errors without them; release builds run this test.
+  BOOST_TEST_MESSAGE("skipped under sanitizers: their runtime cannot work without descriptors");
+  return;
+#endif
   constexpr int fd_limit = 32;
   constexpr int raw_connections = 40;  // more than the limit: some can never be accepted
   // exec keeps the pid, so signals and the exit status are chatd's own. With `&&`, chatd

@@ -3,6 +3,8 @@
 #include <chat/protocol.hpp>
 #include <chat/text.hpp>
 
+#include "support/decode_all.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
@@ -304,17 +306,7 @@ BOOST_AUTO_TEST_CASE(encode_to_appends_frames) {
     expected.insert(expected.end(), f.begin(), f.end());
   BOOST_TEST(to_hex(out) == to_hex(expected));
 
-  chat::frame_decoder decoder;
-  decoder.feed(out);
-  std::vector<chat::client_message> decoded;
-  for (;;) {
-    auto frame = decoder.next();
-    BOOST_TEST_REQUIRE(frame.has_value());
-    if (!*frame) break;
-    auto m = chat::decode_client_message(**frame);
-    BOOST_TEST_REQUIRE(m.has_value());
-    decoded.push_back(*m);
-  }
+  const auto decoded = chat::test::decode_all<chat::client_message>(out);
   const std::vector<chat::client_message> sent = {first, second, third};
   BOOST_TEST((decoded == sent));
 }
