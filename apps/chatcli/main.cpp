@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <deque>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -180,12 +181,14 @@ int main(int argc, char** argv) {
   std::thread io_thread([&io] { io.run(); });
 
   console out;
-  event_queue events;
   // Reads stdin on its own thread so incoming messages keep printing while the user types.
-  std::thread([&events] {
+  // The thread may still be blocked in getline when main returns, so it shares the queue.
+  const auto shared_events = std::make_shared<event_queue>();
+  event_queue& events = *shared_events;
+  std::thread([shared_events] {
     std::string line;
-    while (std::getline(std::cin, line)) events.push({event::kind::line, std::move(line), {}});
-    events.push({event::kind::end_of_input, {}, {}});
+    while (std::getline(std::cin, line)) shared_events->push({event::kind::line, std::move(line), {}});
+    shared_events->push({event::kind::end_of_input, {}, {}});
   }).detach();
 
   exit_code = [&]() -> int {
