@@ -219,7 +219,14 @@ int main(int argc, char** argv) {
         out.prompt("Name '" + chatcli::inert(name) + "' rejected (" + e.code().message() +
                    "). Another name: ");
         event answer = events.pop();
-        if (answer.what != event::kind::line) return exit_failure;
+        if (answer.what != event::kind::line) {
+          out.line("");  // end the prompt's line
+          std::cerr << "chatcli: "
+                    << (answer.what == event::kind::closed ? describe_close(answer.reason)
+                                                           : std::string("no name given: end of input"))
+                    << '\n';
+          return exit_failure;
+        }
         name = answer.text;
       }
     }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <signal.h>
+#include <spawn.h>
 #include <sys/types.h>
 
 #ifndef CHATD_PATH
@@ -31,6 +32,7 @@
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::child_options;
 using test_support::child_process;
 
 // Generous: a debug build on a loaded machine. Waits end as soon as the event happens.
@@ -282,6 +284,72 @@ BOOST_AUTO_TEST_CASE(chatcli_name_taken_when_piped_exits_1) {
   BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
 }
 
+// On a terminal a rejected name is not the end: chatcli asks for another and sends HELLO again
+// on the same connection, as often as it takes.
+BOOST_AUTO_TEST_CASE(interactive_chatcli_asks_for_another_name) {
+  server chatd;
+  child_process bob = start_client(chatd.port, "bob");
+  expect_welcome(bob, "bob");
+
+  child_process cli({CHATCLI_PATH, "--host", "127.0.0.1", "--port", chatd.port, "--name", "BOB"},
+                    child_options{.terminal = true, .environment = {"TERM=dumb"}});
+  // The prompt waits on the same line, so it arrives without a "\n".
+  auto expect_prompt = [&cli](const std::string& rejected, const std::string& reason) {
+    const auto prompt = cli.read_until_contains("Another name: ", step);
+    BOOST_REQUIRE_MESSAGE(prompt, "chatcli did not ask for another name; output:\n"
+                                      << cli.stdout_so_far() << "stderr:\n"
+                                      << cli.stderr_so_far());
+    BOOST_TEST(contains(*prompt, "Name '" + rejected + "' rejected ("), "prompt: " << *prompt);
+    BOOST_TEST(contains(*prompt, reason), "prompt: " << *prompt);
+  };
+  expect_prompt("BOB", "taken");  // names compare case-insensitively
+
+  // The terminal echoes what is typed: the answer shows after the prompt, which is harmless.
+  BOOST_REQUIRE(cli.write_stdin("no spaces\n"));
+  expect_prompt("no spaces", "invalid name");
+
+  BOOST_REQUIRE(cli.write_stdin("bobby\n"));
+  BOOST_TEST(contains(expect_welcome(cli, "bobby"), "in lobby (2 online)"));
+  expect_line(bob, "bob", hh_mm + R"( \* bobby joined lobby \(2 online\))");
+
+  BOOST_REQUIRE(cli.write_stdin("typed on a terminal\n"));
+  expect_line(bob, "bob", hh_mm + " bobby: typed on a terminal");
+  expect_line(cli, "bobby", hh_mm + " bobby: typed on a terminal");
+
+  BOOST_REQUIRE(cli.write_stdin("/quit\n"));
+  BOOST_TEST(expect_exit(cli, "bobby") == 0);
+  expect_line(bob, "bob", hh_mm + R"( \* bobby left lobby \(1 online\))");
+  BOOST_TEST(cli.stderr_so_far().empty(), "stderr:\n" << cli.stderr_so_far());
+  // Neither rejected name ever joined.
+  BOOST_TEST(!contains(bob.stdout_so_far(), "BOB joined"));
+  BOOST_TEST(!contains(bob.stdout_so_far(), "no spaces"));
+
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(interactive_chatcli_says_why_when_no_name_comes) {
+  server chatd;
+  child_process bob = start_client(chatd.port, "bob");
+  expect_welcome(bob, "bob");
+
+  child_process cli({CHATCLI_PATH, "--host", "127.0.0.1", "--port", chatd.port, "--name", "bob"},
+                    child_options{.terminal = true, .environment = {"TERM=dumb"}});
+  BOOST_REQUIRE(cli.read_until_contains("Another name: ", step));
+  cli.close_stdin();  // Ctrl-D at the prompt
+  BOOST_TEST(expect_exit(cli, "chatcli") == 1);
+  const std::string err = cli.stderr_so_far();
+  BOOST_TEST(contains(err, "chatcli: no name given: end of input"), "stderr: " << err);
+  BOOST_TEST(!contains(cli.stdout_so_far(), "* Connected"));
+
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(chatcli_invalid_name_exits_1) {
   server chatd;
   child_process cli = start_client(chatd.port, "no spaces");
@@ -505,6 +573,35 @@ BOOST_AUTO_TEST_CASE(destructor_kills_and_reaps_a_running_child) {
   // Reaped, so the pid no longer exists (not even as a zombie).
   BOOST_TEST(::kill(pid, 0) == -1);
   BOOST_TEST(errno == ESRCH);
+}
+
+// On a terminal: stdin and stdout are a tty and stderr a pipe, the environment entry replaces
+// the inherited one, "\r" is gone from the output, a prompt without "\n" can be waited for,
+// and close_stdin is end of input.
+BOOST_AUTO_TEST_CASE(terminal_child_sees_a_tty) {
+  child_process sh({"/bin/sh", "-c",
+                    "if test -t 0 && test -t 1 && ! test -t 2; then echo tty; "
+                    "else echo no-tty; fi; "
+                    "if (: </dev/tty) 2>/dev/null; then echo ctty; else echo no-ctty; fi; "
+                    "echo \"TERM=$TERM\"; printf 'Say: '; read -r said; echo \"said <$said>\"; "
+                    "cat; echo \"end of input\""},
+                   child_options{.terminal = true, .environment = {"TERM=dumb"}});
+  BOOST_TEST(sh.on_terminal());
+  BOOST_TEST(sh.read_line_until("tty", step).value_or("") == "tty");
+#ifdef POSIX_SPAWN_SETSID
+  BOOST_TEST(sh.read_line_until("ctty", step).value_or("") == "ctty");
+#endif
+  BOOST_TEST(sh.read_line_until("TERM=", step).value_or("") == "TERM=dumb");
+  BOOST_TEST(sh.read_until_contains("Say: ", step).value_or("") == "Say: ");
+  BOOST_REQUIRE(sh.write_stdin("hello\n"));
+  BOOST_TEST(sh.read_line_until("", step).value_or("") == "hello");  // the echo
+  BOOST_TEST(sh.read_line_until("said", step).value_or("") == "said <hello>");
+  sh.close_stdin();
+  BOOST_TEST(sh.read_line_until("end of input", step).has_value());
+  BOOST_TEST(sh.wait_exit(step).value_or(-1) == 0);
+  BOOST_TEST(!contains(sh.stdout_so_far(), "\r"));
+  BOOST_TEST(sh.stderr_so_far().empty());
+  BOOST_TEST(!sh.write_stdin("x"));
 }
 
 BOOST_AUTO_TEST_CASE(write_to_exited_child_fails_without_sigpipe) {
