@@ -13,7 +13,10 @@ class recorder final : public participant {
 public:
   explicit recorder(std::string name) : name_(std::move(name)) {}
   const std::string& name() const noexcept override { return name_; }
-  void deliver(const shared_frame& frames) override { buffers.push_back(frames); }
+  void deliver(const shared_frame& frames, delivery kind) override {
+    buffers.push_back(frames);
+    kinds.push_back(kind);
+  }
 
   /// Every message delivered so far, decoded.
   std::vector<server_message> messages() const {
@@ -31,6 +34,7 @@ public:
   }
 
   std::vector<shared_frame> buffers;
+  std::vector<delivery> kinds;
 
 private:
   std::string name_;
@@ -77,9 +81,12 @@ BOOST_AUTO_TEST_CASE(leave_tells_the_remaining_members) {
 BOOST_AUTO_TEST_CASE(post_shares_one_encoded_buffer_among_all_members) {
   lobby.join(alice, "s");
   lobby.join(bob, "s");
-  const auto posted = lobby.post("alice", "hi");
-  BOOST_TEST(posted.id == 1u);
+  const auto id = lobby.post("alice", "hi");
+  BOOST_TEST(id == 1u);
+  const auto posted = lobby.recent_messages().back();
+  BOOST_TEST(posted.id == id);
   BOOST_TEST(posted.time_ms > 0u);
+  BOOST_TEST(posted.sender == "alice");
 
   // The last buffer each member got is the same object: encoded once, shared.
   BOOST_TEST(alice->buffers.back().get() == bob->buffers.back().get());
@@ -94,8 +101,8 @@ BOOST_AUTO_TEST_CASE(ids_grow_across_rooms_sharing_a_sequence) {
   const auto a = lobby.post("x", "1");
   const auto b = other.post("x", "2");
   const auto c = lobby.post("x", "3");
-  BOOST_TEST(a.id < b.id);
-  BOOST_TEST(b.id < c.id);
+  BOOST_TEST(a < b);
+  BOOST_TEST(b < c);
 }
 
 BOOST_AUTO_TEST_CASE(history_keeps_the_last_n_and_replays_them_flagged_after_welcome) {
@@ -107,6 +114,9 @@ BOOST_AUTO_TEST_CASE(history_keeps_the_last_n_and_replays_them_flagged_after_wel
 
   lobby.join(bob, "s");
   BOOST_REQUIRE_EQUAL(bob->buffers.size(), 1u);  // welcome and history in one buffer
+  // ...exempt from the queue bound, so a long history cannot keep anyone out.
+  BOOST_TEST((bob->kinds.front() == participant::delivery::greeting));
+  BOOST_TEST((alice->kinds.back() == participant::delivery::event));  // bob's JOINED
   const auto greeting = bob->messages();
   BOOST_REQUIRE_EQUAL(greeting.size(), 4u);
   BOOST_TEST(std::holds_alternative<msg::welcome>(greeting[0]));

@@ -2,7 +2,10 @@
 #include "support/raw_peer.hpp"
 #include "support/recording_client.hpp"
 
+#include <boost/asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <future>
 
 using namespace chat;
 using namespace chat::test;
@@ -71,7 +74,9 @@ BOOST_AUTO_TEST_CASE(sending_before_connecting_is_refused_without_harm) {
   BOOST_TEST(early.api().say("too soon") == errc::not_connected);
   BOOST_TEST(early.api().ping(1) == errc::not_connected);
   BOOST_TEST(early.join("early").error() == errc::not_connected);
-  BOOST_TEST(early.connect_and_join(server.port(), "early").member_count == 1u);
+  BOOST_REQUIRE(!early.connect(server.port()));
+  BOOST_TEST(early.api().say("not yet") == errc::not_joined);  // before WELCOME
+  BOOST_TEST(early.join("early")->member_count == 1u);
   BOOST_TEST(early.connect(server.port()) == boost::asio::error::already_connected);
 }
 
@@ -149,6 +154,66 @@ BOOST_AUTO_TEST_CASE(a_name_is_free_again_after_its_owner_leaves) {
   boost::system::result<msg::welcome> joined = make_error_code(errc::name_taken);
   for (int attempt = 0; attempt < 100 && joined.has_error(); ++attempt) joined = again.join("alice");
   BOOST_TEST(joined.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(bye_frees_the_name_and_is_announced_before_the_socket_closes) {
+  server_options options;
+  options.close_timeout = std::chrono::seconds(60);  // longer than any deadline below
+  test_server server(options);
+  client_pool pool;
+  recording_client witness(pool);
+  witness.connect_and_join(server.port(), "witness");
+
+  raw_peer leaver(server.port());
+  leaver.send(msg::hello{1, "leaver", ""});
+  BOOST_REQUIRE(holds<msg::welcome>(leaver.receive()));
+  leaver.send(msg::bye{});  // and keeps its socket open, never sending FIN
+  BOOST_TEST(witness.wait_for<msg::left>([](const msg::left& l) { return l.name == "leaver"; }).has_value());
+
+  recording_client again(pool);
+  BOOST_REQUIRE(!again.connect(server.port()));
+  // LEFT is sent just before the name is freed; allow that instant, nothing like a close.
+  boost::system::result<msg::welcome> joined = make_error_code(errc::name_taken);
+  for (int attempt = 0; attempt < 100 && joined.has_error(); ++attempt) joined = again.join("leaver");
+  BOOST_TEST(joined.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_long_history_of_long_messages_does_not_keep_newcomers_out) {
+  test_server server;  // default history (100) and queue bound (1 MiB)
+  client_pool pool;
+  recording_client alice(pool), bob(pool);
+  alice.connect_and_join(server.port(), "alice");
+  const std::string longest(max_text_bytes - 4, 'x');
+  for (int i = 0; i < 100; ++i) {  // 1.6 MiB of history, more than the queue bound
+    BOOST_REQUIRE(!alice.api().say(longest + std::to_string(1000 + i)));
+    if (i % 16 == 15) BOOST_REQUIRE(alice.wait_for<msg::message>(from("alice", longest + std::to_string(1000 + i))));
+  }
+  BOOST_REQUIRE(alice.wait_for<msg::message>(from("alice", longest + "1099")));
+
+  const auto welcome = bob.connect_and_join(server.port(), "bob");
+  BOOST_TEST(welcome.member_count == 2u);
+  BOOST_TEST(bob.wait_until([](const auto& all) { return all.size() >= 100; }));
+  BOOST_REQUIRE(!alice.api().say("after the replay"));
+  BOOST_TEST(bob.wait_for<msg::message>(from("alice", "after the replay")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_handler_may_destroy_its_client) {
+  test_server server;
+  client_pool pool;
+  auto owned = std::make_unique<chat::client>(pool.io.get_executor());
+  std::promise<std::string> finished;
+  const std::string captured = "still alive";  // copied into the handler
+  owned->on_message([&owned, &finished, captured](const server_message& m) {
+    if (!std::holds_alternative<msg::message>(m)) return;
+    owned.reset();                  // destroys the client from inside its own handler...
+    finished.set_value(captured);   // ...and the handler's captures are still usable
+  });
+  owned->async_connect("127.0.0.1", std::to_string(server.port()), boost::asio::use_future).get();
+  owned->async_join("selfdestruct", "", boost::asio::use_future).get();
+  BOOST_REQUIRE(!owned->say("bye, world"));
+  auto result = finished.get_future();
+  BOOST_REQUIRE(result.wait_for(default_deadline) == std::future_status::ready);
+  BOOST_TEST(result.get() == "still alive");
 }
 
 BOOST_AUTO_TEST_CASE(history_is_replayed_on_join_oldest_first) {
@@ -272,12 +337,17 @@ BOOST_AUTO_TEST_CASE(graceful_stop_tells_members_and_closes_them) {
   auto server = std::make_unique<test_server>();
   alice.connect_and_join(server->port(), "alice");
 
+  const auto port = server->port();
   server->instance.stop();
   BOOST_TEST(alice.wait_for<msg::error>([](const msg::error& e) {
     return e.code == std::uint16_t(errc::server_shutting_down);
   }).has_value());
   BOOST_TEST(alice.wait_closed() == make_error_code(errc::server_shutting_down));
   BOOST_TEST(server->instance.session_count() == 0u);
+
+  // Stopped means no longer listening, even while the server object lives on.
+  recording_client late(pool);
+  BOOST_TEST(late.connect(port) == boost::asio::error::connection_refused);
 }
 
 BOOST_AUTO_TEST_CASE(start_reports_address_in_use_and_bad_options) {

@@ -5,8 +5,11 @@
 // once, to the close handler. Both run on the client's internal strand, never concurrently.
 //
 // Thread-safety: say(), ping(), bye() and close() may be called from any thread. Set the
-// handlers before async_connect(). The destructor closes the connection and waits for a handler
-// that is running on another thread; no handler starts after it returns.
+// handlers before async_connect(). The destructor closes the connection and waits for a message
+// or close handler that is running on another thread; neither starts after it returns, and a
+// handler may destroy the client. As with any Asio object, a pending async_connect/async_join
+// still completes after destruction, with asio::error::operation_aborted: its handler must not
+// use the destroyed client.
 #pragma once
 
 #include <chat/protocol.hpp>
@@ -74,7 +77,8 @@ public:
         token, std::move(name), std::move(room));
   }
 
-  /// Queues SAY. Errors: invalid_text / invalid_utf8 (checked locally), not_connected.
+  /// Queues SAY. Errors: invalid_text / invalid_utf8 (checked locally), not_connected, and
+  /// not_joined before async_join has succeeded.
   boost::system::error_code say(std::string_view text);
   /// Queues PING; the PONG reaches the message handler.
   boost::system::error_code ping(std::uint64_t token);

@@ -26,9 +26,15 @@ public:
   virtual ~participant() = default;
   /// The member's name; must not change while it is a member.
   virtual const std::string& name() const noexcept = 0;
+  /// What a delivery is, for the member's send-queue bound.
+  enum class delivery {
+    event,     ///< A message or notice: counts against the bound.
+    greeting,  ///< WELCOME plus history on join: exempt (the history limit bounds it), so a
+               ///< long history cannot make a room impossible to join.
+  };
   /// Queues an encoded frame (or several, back to back) for this member. Called with the room's
   /// lock held: must not block, and must not call into the room.
-  virtual void deliver(const shared_frame& frames) = 0;
+  virtual void deliver(const shared_frame& frames, delivery kind) = 0;
 };
 
 /// Message ids for one server run: unique and increasing across all rooms. Thread-safe.
@@ -55,8 +61,8 @@ public:
   bool leave(const participant& member);
 
   /// Stamps `text` with the next id and the current time, keeps it in the history ring, and
-  /// delivers one shared MESSAGE frame to every member, the sender included.
-  msg::message post(std::string_view sender, std::string_view text);
+  /// delivers one shared MESSAGE frame to every member, the sender included. Returns the id.
+  std::uint64_t post(std::string_view sender, std::string_view text);
 
   std::size_t member_count() const;
   /// The history ring's contents, oldest first.

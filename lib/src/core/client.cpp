@@ -12,6 +12,7 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 namespace chat {
 namespace detail {
@@ -29,8 +30,10 @@ public:
                    {options.max_frame, options.max_queue_bytes, options.close_timeout}),
         resolver_(this->executor()) {}
 
-  /// Any thread: whether the TCP connection is up (sending is only allowed then).
+  /// Any thread: whether the TCP connection is up.
   bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
+  /// Any thread: whether WELCOME has arrived (SAY is only allowed then).
+  bool joined() const noexcept { return joined_.load(std::memory_order_acquire); }
 
   std::shared_ptr<client_connection> self() {
     return std::static_pointer_cast<client_connection>(shared_from_this());
@@ -38,11 +41,11 @@ public:
 
   void set_message_handler(client::message_handler h) {
     std::lock_guard lock(handlers_mutex_);
-    on_message_ = std::move(h);
+    on_message_ = std::make_shared<const client::message_handler>(std::move(h));
   }
   void set_close_handler(client::close_handler h) {
     std::lock_guard lock(handlers_mutex_);
-    on_close_ = std::move(h);
+    on_close_ = std::make_shared<const client::close_handler>(std::move(h));
   }
   // After this returns no user handler runs (one running on another thread is waited for).
   void forget_handlers() {
@@ -119,6 +122,7 @@ private:
     server_message& m = *decoded;
     if (join_pending_) {
       if (auto* w = std::get_if<msg::welcome>(&m)) {
+        joined_.store(true, std::memory_order_release);
         return complete_from_event(std::move(*std::exchange(join_pending_, std::nullopt)),
                                    error_code{}, std::move(*w));
       }
@@ -130,7 +134,8 @@ private:
     if (auto* e = std::get_if<msg::error>(&m); e && is_fatal(static_cast<errc>(e->code)))
       server_reason_ = error_code(e->code, error_category());
     std::lock_guard lock(handlers_mutex_);
-    if (on_message_) on_message_(m);
+    // A local reference: the handler may destroy the client, which clears on_message_.
+    if (const auto handler = on_message_; handler && *handler) (*handler)(m);
   }
 
   shared_frame farewell_for(error_code) override { return nullptr; }
@@ -145,9 +150,9 @@ private:
                           msg::welcome{});
     resolver_.cancel();
     std::lock_guard lock(handlers_mutex_);
-    if (on_close_ && connected()) on_close_(reason);
+    const auto handler = std::exchange(on_close_, nullptr);
     on_message_ = nullptr;
-    on_close_ = nullptr;
+    if (handler && *handler && connected()) (*handler)(reason);
   }
 
   tcp::resolver resolver_;
@@ -155,11 +160,12 @@ private:
   std::optional<connect_handler> connect_pending_;
   std::optional<join_handler> join_pending_;
   std::atomic<bool> connected_ = false;  // set once, on the strand
+  std::atomic<bool> joined_ = false;     // set once, on the strand
   error_code server_reason_;  // code of a fatal ERROR the server sent before closing
   // Recursive: a handler may destroy the client, which forgets the handlers.
   std::recursive_mutex handlers_mutex_;
-  client::message_handler on_message_;
-  client::close_handler on_close_;
+  std::shared_ptr<const client::message_handler> on_message_;
+  std::shared_ptr<const client::close_handler> on_close_;
 };
 
 }  // namespace detail
@@ -185,7 +191,8 @@ void client::start_join(std::string name, std::string room, join_handler handler
 
 boost::system::error_code client::say(std::string_view text) {
   if (auto ec = check_text(text)) return ec;
-  if (!connection_->connected() || !connection_->send(encode_shared(msg::say{std::string(text)})))
+  if (!connection_->joined()) return connection_->connected() ? errc::not_joined : errc::not_connected;
+  if (!connection_->send(encode_shared(msg::say{std::string(text)})))
     return errc::not_connected;
   return {};
 }

@@ -11,6 +11,9 @@ using boost::system::error_code;
 
 namespace {
 constexpr std::size_t read_chunk = 16 * 1024;
+// What a queued frame costs beyond its bytes (control block, vector, queue slot), so a flood
+// of tiny frames is bounded by real memory, not by payload alone.
+constexpr std::size_t per_frame_overhead = 128;
 }
 
 connection::connection(tcp::socket socket, const connection_limits& limits)
@@ -55,6 +58,11 @@ void connection::on_read(error_code ec, std::size_t) {
     }
     auto next = decoder_.next();
     if (!next) {
+      {
+        // The stream has no boundaries left: stop feeding the decoder, even after a BYE.
+        std::lock_guard lock(mutex_);
+        receive_while_closing_ = false;
+      }
       close_gracefully(next.error(), farewell_for(next.error()));
       break;
     }
@@ -64,17 +72,18 @@ void connection::on_read(error_code ec, std::size_t) {
   read_some();
 }
 
-bool connection::send(shared_frame frame) {
+bool connection::send(shared_frame frame, charge how) {
+  const std::size_t cost = how == charge::exempt ? 0 : frame->size() + per_frame_overhead;
   std::unique_lock lock(mutex_);
   if (state_ != state::open) return false;
-  if (queued_bytes_ + frame->size() > limits_.max_queue_bytes) {
+  if (queued_bytes_ + cost > limits_.max_queue_bytes) {
     lock.unlock();
     const auto reason = make_error_code(errc::too_slow);
     close_gracefully(reason, farewell_for(reason));
     return false;
   }
-  queued_bytes_ += frame->size();
-  queued_.push_back(std::move(frame));
+  queued_bytes_ += cost;
+  queued_.push_back({std::move(frame), cost});
   schedule_write(lock);
   return true;
 }
@@ -103,10 +112,9 @@ void connection::write_queued() {
   in_flight_.swap(queued_);
   lock.unlock();
 
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(in_flight_.size());
-  for (const auto& frame : in_flight_) buffers.emplace_back(asio::buffer(*frame));
-  asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, std::size_t) {
+  write_buffers_.clear();
+  for (const auto& queued : in_flight_) write_buffers_.emplace_back(asio::buffer(*queued.frame));
+  asio::async_write(socket_, write_buffers_, [self = shared_from_this()](error_code ec, std::size_t) {
     self->on_written(ec);
   });
 }
@@ -114,7 +122,7 @@ void connection::write_queued() {
 void connection::on_written(error_code ec) {
   {
     std::lock_guard lock(mutex_);
-    for (const auto& frame : in_flight_) queued_bytes_ -= frame->size();
+    for (const auto& queued : in_flight_) queued_bytes_ -= queued.charged;
     in_flight_.clear();
   }
   if (ec) {
@@ -132,23 +140,23 @@ void connection::close_gracefully(error_code reason, shared_frame last, after_cl
   receive_while_closing_ = incoming == after_close::receive;
   if (reason == errc::too_slow) {
     // The queued frames are what the peer cannot take; only the farewell still goes out.
-    for (const auto& frame : queued_) queued_bytes_ -= frame->size();
+    for (const auto& queued : queued_) queued_bytes_ -= queued.charged;
     queued_.clear();
   }
-  if (last) {
-    queued_bytes_ += last->size();
-    queued_.push_back(std::move(last));
-  }
+  if (last) queued_.push_back({std::move(last), 0});  // beyond the bound: it is the last one
   if (!write_scheduled_) {
     schedule_write(lock);  // also sends FIN once the queue is empty
   } else {
     lock.unlock();
   }
   asio::post(executor(), [self = shared_from_this()] {
+    error_code why;
     {
       std::lock_guard guard(self->mutex_);
       if (self->state_ == state::closed) return;
+      why = self->close_reason_;
     }
+    self->on_closing(why);
     self->close_timer_.expires_after(self->limits_.close_timeout);
     self->close_timer_.async_wait([self](error_code ec) {
       if (!ec) self->finish_close();
@@ -177,7 +185,7 @@ void connection::finish_close() {
     if (state_ == state::closed) return;
     state_ = state::closed;
     reason = close_reason_;
-    for (const auto& frame : queued_) queued_bytes_ -= frame->size();
+    for (const auto& queued : queued_) queued_bytes_ -= queued.charged;
     queued_.clear();
   }
   error_code ignored;

@@ -41,9 +41,12 @@ public:
 
   /// Starts the read loop. Call once, after the socket is connected. Any thread.
   void start();
+  /// Whether a frame counts against max_queue_bytes.
+  enum class charge { bounded, exempt };
   /// Queues a frame. False if the connection is closing, or if this frame overflowed the queue
-  /// (the connection is then being closed with errc::too_slow). Any thread.
-  bool send(shared_frame frame);
+  /// (the connection is then being closed with errc::too_slow). Any thread. Exempt frames (a
+  /// join's greeting, whose size the history limit bounds) never overflow and are not counted.
+  bool send(shared_frame frame, charge how = charge::bounded);
   /// Whether frames that arrive after close_gracefully() still reach on_frame().
   enum class after_close { discard, receive };
   /// Flushes the queue, then `last` (may be null), then closes. Later sends are refused. Any thread.
@@ -58,6 +61,9 @@ protected:
 
   /// A complete frame. On the strand; not called once closing has begun.
   virtual void on_frame(frame_view frame) = 0;
+  /// Closing has begun for `reason` (no more frames are accepted for sending). On the strand,
+  /// at most once, before on_closed().
+  virtual void on_closing(boost::system::error_code /*reason*/) {}
   /// The frame to send before closing because of `reason` (e.g. an ERROR); null for none.
   virtual shared_frame farewell_for(boost::system::error_code reason) = 0;
   /// Called once, on the strand, when the socket has been closed.
@@ -84,9 +90,14 @@ private:
   state state_ = state::open;
   bool receive_while_closing_ = false;
   boost::system::error_code close_reason_;
-  std::vector<shared_frame> queued_;
-  std::vector<shared_frame> in_flight_;
-  std::size_t queued_bytes_ = 0;  // queued_ and in_flight_
+  struct queued_frame {
+    shared_frame frame;
+    std::size_t charged;  // what it counts against the bound
+  };
+  std::vector<queued_frame> queued_;
+  std::vector<queued_frame> in_flight_;       // strand only
+  std::vector<boost::asio::const_buffer> write_buffers_;  // strand only; reused across writes
+  std::size_t queued_bytes_ = 0;  // charges of queued_ and in_flight_
   bool write_scheduled_ = false;  // a write is in flight or posted
   bool send_side_shut_ = false;
 };

@@ -23,12 +23,16 @@ std::uint32_t room::join(std::shared_ptr<participant> member, std::string_view s
   const auto count = static_cast<std::uint32_t>(members_.size());
 
   frame_bytes greeting;
+  std::size_t greeting_size = 256 + server_info.size();
+  for (const auto& m : history_) greeting_size += 64 + m.sender.size() + m.room.size() + m.text.size();
+  greeting.reserve(greeting_size);
   encode_to(greeting, msg::welcome{std::string(server_info), member->name(), name_, count});
   for (msg::message replay : history_) {
     replay.flags |= msg::flag_history;
     encode_to(greeting, replay);
   }
-  member->deliver(std::make_shared<const frame_bytes>(std::move(greeting)));
+  member->deliver(std::make_shared<const frame_bytes>(std::move(greeting)),
+                  participant::delivery::greeting);
   deliver_to_all(encode_shared(msg::joined{member->name(), name_, count}), member.get());
   return count;
 }
@@ -44,13 +48,14 @@ bool room::leave(const participant& member) {
   return true;
 }
 
-msg::message room::post(std::string_view sender, std::string_view text) {
+std::uint64_t room::post(std::string_view sender, std::string_view text) {
   std::lock_guard lock(mutex_);
   // Id and time are taken under the lock so every member sees ids in increasing order.
   msg::message m{ids_.next(), now_ms(), 0, std::string(sender), name_, std::string(text)};
+  const std::uint64_t id = m.id;
   deliver_to_all(encode_shared(m));
-  if (history_.capacity() > 0) history_.push_back(m);
-  return m;
+  if (history_.capacity() > 0) history_.push_back(std::move(m));
+  return id;
 }
 
 std::size_t room::member_count() const {
@@ -65,7 +70,7 @@ std::vector<msg::message> room::recent_messages() const {
 
 void room::deliver_to_all(const shared_frame& frame, const participant* except) {
   for (const auto& m : members_)
-    if (m.get() != except) m->deliver(frame);
+    if (m.get() != except) m->deliver(frame, participant::delivery::event);
 }
 
 }  // namespace chat

@@ -99,6 +99,7 @@ struct server::impl {
   asio::strand<asio::io_context::executor_type> accept_strand;
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
+  tcp::endpoint endpoint;  // set by start(), read from any thread after
   std::chrono::milliseconds backoff{};
   std::vector<std::thread> threads;
   bool stopped = false;
@@ -112,17 +113,18 @@ error_code server::start() {
   auto& i = *impl_;
   if (!i.threads.empty() || i.stopped) return make_error_code(errc::operation_in_progress);
   if (auto ec = validate(i.state.options)) return ec;
-  const tcp::endpoint endpoint(i.state.options.address, i.state.options.port);
+  const tcp::endpoint requested(i.state.options.address, i.state.options.port);
   error_code ec;
-  i.acceptor.open(endpoint.protocol(), ec);
+  i.acceptor.open(requested.protocol(), ec);
   if (!ec) i.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) i.acceptor.bind(endpoint, ec);
+  if (!ec) i.acceptor.bind(requested, ec);
   if (!ec) i.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     error_code ignored;
     i.acceptor.close(ignored);
     return ec;
   }
+  i.endpoint = i.acceptor.local_endpoint(ec);
   i.accept();
   const unsigned n = i.thread_count();
   i.threads.reserve(n);
@@ -130,10 +132,7 @@ error_code server::start() {
   return {};
 }
 
-tcp::endpoint server::local_endpoint() const {
-  error_code ec;
-  return impl_->acceptor.local_endpoint(ec);
-}
+tcp::endpoint server::local_endpoint() const { return impl_->endpoint; }
 
 void server::stop() {
   auto& i = *impl_;
@@ -152,6 +151,10 @@ void server::stop() {
   i.pool.stop();
   for (auto& t : i.threads) t.join();
   i.threads.clear();
+  // The posted close may not have run before pool.stop(); no handler runs now, so close here.
+  error_code ignored;
+  i.acceptor.close(ignored);
+  i.accept_retry.cancel();
   // Whatever did not close in time is torn down here; no handler runs any more.
   for (const auto& s : i.state.take_sessions()) s->detach();
   i.state.rooms.clear();

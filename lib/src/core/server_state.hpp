@@ -28,13 +28,17 @@ public:
   name_registry names;
   room_registry rooms;
 
-  /// Writes one log line made of `parts` to the configured sink, if any. Thread-safe.
+  /// Writes one log line made of `parts` to the configured sink, if any. Thread-safe. A sink
+  /// that throws loses its line; it must not break the session that was logging.
   template <class... Parts>
-  void log(const Parts&... parts) const {
+  void log(const Parts&... parts) const noexcept {
     if (!options.log) return;
-    std::ostringstream line;
-    (line << ... << parts);
-    options.log(line.str());
+    try {
+      std::ostringstream line;
+      (line << ... << parts);
+      options.log(line.str());
+    } catch (...) {
+    }
   }
 
   /// Registers a new session; false once stopping has begun.

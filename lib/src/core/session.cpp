@@ -3,6 +3,7 @@
 #include <chat/text.hpp>
 
 #include <sstream>
+#include <utility>
 
 namespace chat::detail {
 
@@ -48,7 +49,13 @@ void session::on_frame(frame_view frame) {
     reply_error(decoded.error());
     return;
   }
-  std::visit([this](const auto& m) { handle(m); }, *decoded);
+  try {
+    std::visit([this](const auto& m) { handle(m); }, *decoded);
+  } catch (const std::exception& e) {
+    // The request failed (e.g. out of memory); the session and the server carry on.
+    server_.log("error ", peer_, ": ", e.what());
+    reply_error(errc::internal_error);
+  }
 }
 
 void session::handle(const msg::hello& m) {
@@ -97,14 +104,25 @@ shared_frame session::farewell_for(error_code reason) {
   return nullptr;
 }
 
-void session::on_closed(error_code reason) {
-  const std::string why = reason ? reason.message() : "quit";
+void session::leave_and_release(std::string_view why) {
   if (room_) {
     server_.rooms.leave(room_, *this);
     server_.log("leave ", name_, " room ", room_->name(), ": ", why);
     room_.reset();
   }
-  if (!name_.empty()) server_.names.release(name_);
+  // Cleared so that a second call cannot free the name after someone else has claimed it.
+  if (!name_.empty()) server_.names.release(std::exchange(name_, {}));
+}
+
+// Leaving at once, not when the socket finally closes: after a BYE the others should see LEFT,
+// and the name should be free for a reconnect, without waiting for the peer's FIN.
+void session::on_closing(error_code reason) {
+  leave_and_release(reason ? reason.message() : "quit");
+}
+
+void session::on_closed(error_code reason) {
+  const std::string why = reason ? reason.message() : "quit";
+  leave_and_release(why);
   server_.log("disconnect ", peer_, ": ", why);
   server_.remove_session(this);
 }

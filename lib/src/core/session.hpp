@@ -18,7 +18,9 @@ public:
   session(tcp::socket socket, server_state& server);
 
   const std::string& name() const noexcept override { return name_; }
-  void deliver(const shared_frame& frames) override { send(frames); }
+  void deliver(const shared_frame& frames, delivery kind) override {
+    send(frames, kind == delivery::greeting ? charge::exempt : charge::bounded);
+  }
 
   /// Tells the client the server is stopping, then closes gracefully. Any thread.
   void shut_down();
@@ -28,7 +30,11 @@ public:
 private:
   void on_frame(frame_view frame) override;
   shared_frame farewell_for(boost::system::error_code reason) override;
+  void on_closing(boost::system::error_code reason) override;
   void on_closed(boost::system::error_code reason) override;
+
+  /// Leaves the room (the others get LEFT) and frees the name. Idempotent; on the strand.
+  void leave_and_release(std::string_view why);
 
   void handle(const msg::hello& m);
   void handle(const msg::say& m);
@@ -39,7 +45,7 @@ private:
 
   server_state& server_;
   const std::string peer_;     // "address:port", for the log
-  std::string name_;           // set once, before joining
+  std::string name_;           // set before joining; cleared when released
   std::shared_ptr<room> room_; // strand only
 };
 

@@ -3,6 +3,7 @@
 #include <boost/describe/members.hpp>
 #include <boost/mp11/algorithm.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -51,7 +52,8 @@ std::size_t encoded_size(const Message& m) {
 template <wire_message Message>
 void encode_to(frame_bytes& out, const Message& m) {
   const std::size_t size = encoded_size(m);
-  out.reserve(out.size() + size);
+  // Geometric growth: appending many frames (a history replay) must not copy quadratically.
+  if (out.capacity() - out.size() < size) out.reserve(std::max(out.size() + size, 2 * out.capacity()));
   put_int(out, static_cast<std::uint32_t>(size - frame_header_size));
   out.push_back(static_cast<std::uint8_t>(Message::type));
   boost::mp11::mp_for_each<fields_of<Message>>(
