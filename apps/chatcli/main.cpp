@@ -10,18 +10,19 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/program_options.hpp>
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 #include <unistd.h>
 
@@ -196,39 +197,42 @@ int main(int argc, char** argv) {
     client.on_message([&](const chat::server_message& m) { out.message(chatcli::render(m, now_ms())); });
     client.on_close([&](boost::system::error_code ec) { events.push({event::kind::closed, {}, ec}); });
 
-    try {
-      client.async_connect(opts->host, opts->port, boost::asio::use_future).get();
-    } catch (const boost::system::system_error& e) {
+    std::promise<boost::system::error_code> connected;
+    client.async_connect(opts->host, opts->port,
+                         [&connected](boost::system::error_code ec) { connected.set_value(ec); });
+    if (const auto ec = connected.get_future().get()) {
       std::cerr << "chatcli: cannot connect to " << opts->host << ':' << opts->port << ": "
-                << e.code().message() << '\n';
+                << ec.message() << '\n';
       return exit_failure;
     }
 
     std::string name = opts->name;
     for (;;) {
-      try {
-        out.welcome(chatcli::render_welcome(
-            client.async_join(name, opts->room, boost::asio::use_future).get()));
+      std::promise<std::pair<boost::system::error_code, chat::msg::welcome>> joined;
+      client.async_join(name, opts->room, [&joined](boost::system::error_code ec, chat::msg::welcome w) {
+        joined.set_value({ec, std::move(w)});
+      });
+      const auto [ec, welcome] = joined.get_future().get();
+      if (!ec) {
+        out.welcome(chatcli::render_welcome(welcome));
         break;
-      } catch (const boost::system::system_error& e) {
-        if (!is_name_rejection(e.code()) || !interactive) {
-          std::cerr << "chatcli: " << (is_name_rejection(e.code()) ? "name rejected: " : "cannot join: ")
-                    << e.code().message() << '\n';
-          return exit_failure;
-        }
-        out.prompt("Name '" + chatcli::inert(name) + "' rejected (" + e.code().message() +
-                   "). Another name: ");
-        event answer = events.pop();
-        if (answer.what != event::kind::line) {
-          out.line("");  // end the prompt's line
-          std::cerr << "chatcli: "
-                    << (answer.what == event::kind::closed ? describe_close(answer.reason)
-                                                           : std::string("no name given: end of input"))
-                    << '\n';
-          return exit_failure;
-        }
-        name = answer.text;
       }
+      if (!is_name_rejection(ec) || !interactive) {
+        std::cerr << "chatcli: " << (is_name_rejection(ec) ? "name rejected: " : "cannot join: ")
+                  << ec.message() << '\n';
+        return exit_failure;
+      }
+      out.prompt("Name '" + chatcli::inert(name) + "' rejected (" + ec.message() + "). Another name: ");
+      event answer = events.pop();
+      if (answer.what != event::kind::line) {
+        out.line("");  // end the prompt's line
+        std::cerr << "chatcli: "
+                  << (answer.what == event::kind::closed ? describe_close(answer.reason)
+                                                         : std::string("no name given: end of input"))
+                  << '\n';
+        return exit_failure;
+      }
+      name = answer.text;
     }
 
     for (;;) {
