@@ -79,6 +79,13 @@ boost::system::result<msg::welcome> recording_client::join(const std::string& na
   return get_by_deadline(result);
 }
 
+boost::system::result<msg::welcome> recording_client::join_once_free(const std::string& name) {
+  boost::system::result<msg::welcome> joined = join(name);
+  for (int attempt = 0; attempt < 100 && joined.has_error() && joined.error() == errc::name_taken; ++attempt)
+    joined = join(name);
+  return joined;
+}
+
 msg::welcome recording_client::connect_and_join(std::uint16_t port, const std::string& name,
                                                 const std::string& room) {
   BOOST_REQUIRE(!connect(port));

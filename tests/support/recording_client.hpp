@@ -58,6 +58,9 @@ public:
   boost::system::error_code connect(std::uint16_t port);
   /// HELLO; the WELCOME or the error.
   boost::system::result<msg::welcome> join(const std::string& name, const std::string& room = {});
+  /// HELLO as a name whose previous owner has just left: the server frees a name right after it
+  /// announces LEFT, on another thread, so name_taken is retried a bounded number of times.
+  boost::system::result<msg::welcome> join_once_free(const std::string& name);
   /// connect + join, requiring both to succeed.
   msg::welcome connect_and_join(std::uint16_t port, const std::string& name,
                                 const std::string& room = {});
