@@ -1,4 +1,5 @@
 // The server in-process on a 4-thread pool, driven through chat::client and raw sockets.
+#include "support/random_frames.hpp"
 #include "support/raw_peer.hpp"
 #include "support/recording_client.hpp"
 
@@ -280,6 +281,35 @@ BOOST_AUTO_TEST_CASE(protocol_errors_get_their_own_code_and_the_connection_survi
   BOOST_REQUIRE(holds<msg::message>(echo));
   BOOST_TEST(std::get<msg::message>(*echo).text == "still here");
   BOOST_TEST(witness.wait_for<msg::message>(from("peer", "still here")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(random_frames_get_answers_and_the_server_keeps_serving) {
+  test_server server;
+  client_pool pool;
+  recording_client witness(pool);
+  witness.connect_and_join(server.port(), "witness");
+  raw_peer peer(server.port());
+  peer.send(msg::hello{1, "fuzzer", ""});
+  BOOST_REQUIRE(holds<msg::welcome>(peer.receive()));
+
+  std::mt19937 rng(7);  // fixed seed: a failure reproduces
+  int sent = 0;
+  while (sent < 2000) {
+    const frame_bytes frame = random_frame(rng);
+    if (frame[frame_header_size] == std::uint8_t(message_type::bye)) continue;  // would end it
+    peer.send_bytes(frame);
+    ++sent;
+  }
+  // Frames are handled in order: once this PONG arrives, every random frame was dealt with.
+  peer.send(msg::ping{424242});
+  bool answered = false;
+  while (!answered) {
+    auto reply = peer.receive();
+    BOOST_REQUIRE_MESSAGE(reply.has_value(), "connection failed: " << reply.error().message());
+    answered = holds<msg::pong>(reply) && std::get<msg::pong>(*reply).token == 424242;
+  }
+  BOOST_REQUIRE(!witness.api().say("still serving"));
+  BOOST_TEST(witness.wait_for<msg::message>(from("witness", "still serving")).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(oversized_declared_length_is_refused_without_allocating_it) {
