@@ -51,6 +51,7 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   unsigned threads = 0;
   std::size_t history = 100;
   std::size_t max_frame = chat::default_max_frame;
+  unsigned handshake_seconds = 30;
 
   po::options_description desc("Usage: chatd [options]\nOptions");
   desc.add_options()
@@ -60,7 +61,9 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
       ("port", po::value(&port)->default_value(port), "TCP port; 0 picks a free one")
       ("threads", po::value(&threads)->default_value(0), "worker threads; 0 means one per core")
       ("history", po::value(&history)->default_value(history), "messages per room replayed on join")
-      ("max-frame", po::value(&max_frame)->default_value(max_frame), "largest frame a client may send, in bytes");
+      ("max-frame", po::value(&max_frame)->default_value(max_frame), "largest frame a client may send, in bytes")
+      ("handshake-timeout", po::value(&handshake_seconds)->default_value(handshake_seconds),
+       "seconds a new connection has to complete HELLO; 0 waits forever");
 
   po::variables_map vm;
   try {
@@ -90,6 +93,7 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   options.threads = threads;
   options.history = history;
   options.max_frame = max_frame;
+  options.handshake_timeout = std::chrono::seconds(handshake_seconds);
   options.log = log_line;
   return options;
 }

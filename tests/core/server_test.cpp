@@ -233,6 +233,30 @@ BOOST_AUTO_TEST_CASE(history_is_replayed_on_join_oldest_first) {
   BOOST_TEST(replay[1].id < replay[2].id);
 }
 
+BOOST_AUTO_TEST_CASE(a_connection_that_never_says_hello_is_closed) {
+  server_options options;
+  options.handshake_timeout = std::chrono::milliseconds(300);
+  test_server server(options);
+
+  raw_peer joined(server.port());  // connects first, so its deadline passes first
+  joined.send(msg::hello{1, "prompt", ""});
+  BOOST_REQUIRE(holds<msg::welcome>(joined.receive()));
+
+  raw_peer silent(server.port());
+  silent.send(msg::ping{1});  // pings do not count as introducing oneself
+  BOOST_REQUIRE(holds<msg::pong>(silent.receive()));
+  silent.send(msg::hello{1, "x", ""});  // nor does a refused HELLO
+  BOOST_TEST(error_code_of(silent.receive()) == std::uint16_t(errc::invalid_name));
+  BOOST_TEST(error_code_of(silent.receive()) == std::uint16_t(errc::handshake_timeout));
+  BOOST_TEST(silent.wait_closed_by_server());
+
+  // The joined peer's timer was cancelled by its HELLO: it is still served.
+  joined.send(msg::ping{2});
+  auto reply = joined.receive();
+  BOOST_REQUIRE(holds<msg::pong>(reply));
+  BOOST_TEST(std::get<msg::pong>(*reply).token == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(ping_is_answered_before_and_after_hello) {
   test_server server;
   raw_peer peer(server.port());

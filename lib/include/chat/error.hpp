@@ -30,6 +30,7 @@ enum class errc : std::uint16_t {
   too_slow = 13,            ///< The peer did not read fast enough and its queue overflowed. Fatal.
   server_shutting_down = 14,///< The server is stopping. Fatal.
   internal_error = 15,      ///< The server failed to handle a request; the connection stays up.
+  handshake_timeout = 16,   ///< No successful HELLO within the server's handshake time. Fatal.
   // Local (never sent on the wire).
   connection_closed = 100,  ///< The peer closed the connection.
   not_connected = 101,      ///< Operation needs an established connection.
@@ -45,7 +46,8 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
 
 /// True for errors after which the sender closes the connection (docs/PROTOCOL.md).
 constexpr bool is_fatal(errc e) noexcept {
-  return e == errc::frame_too_large || e == errc::too_slow || e == errc::server_shutting_down;
+  return e == errc::frame_too_large || e == errc::too_slow || e == errc::server_shutting_down ||
+         e == errc::handshake_timeout;
 }
 
 }  // namespace chat

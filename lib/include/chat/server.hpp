@@ -29,6 +29,8 @@ struct server_options {
   std::size_t max_queue_bytes = 1024 * 1024;    ///< Per-connection send queue bound.
   /// How long a closing connection may take to flush; also bounds the graceful stop.
   std::chrono::milliseconds close_timeout{2000};
+  /// How long a new connection may take to complete HELLO before it is closed; zero: forever.
+  std::chrono::milliseconds handshake_timeout{30000};
   std::string server_info = std::string("libchat ") + version_string;  ///< Sent in WELCOME (at most max_info_bytes).
   /// Receives one line per event (connect, join, leave, error), without a timestamp. Called
   /// from the pool's threads, possibly concurrently: the function must be thread-safe.

@@ -75,7 +75,7 @@ struct server::impl {
     } else {
       backoff = {};
       auto s = std::make_shared<detail::session>(std::move(socket), state);
-      if (state.add_session(s)) s->start();
+      if (state.add_session(s)) s->begin();
     }
     accept();
   }

@@ -2,6 +2,8 @@
 
 #include <chat/text.hpp>
 
+#include <boost/asio/post.hpp>
+
 #include <sstream>
 #include <utility>
 
@@ -34,8 +36,24 @@ shared_frame error_frame(error_code ec, std::string text) {
 session::session(tcp::socket socket, server_state& server)
     : connection(std::move(socket), limits_of(server.options)),
       server_(server),
+      handshake_timer_(executor()),
       peer_(describe_peer(this->socket())) {
   server_.log("connect ", peer_);
+}
+
+void session::begin() {
+  start();
+  const auto timeout = server_.options.handshake_timeout;
+  if (timeout.count() <= 0) return;
+  boost::asio::post(executor(), [self = self(), timeout] {
+    self->handshake_timer_.expires_after(timeout);
+    self->handshake_timer_.async_wait([self](error_code ec) {
+      // Cancelled by a successful HELLO or by closing; otherwise the peer never introduced itself.
+      if (ec || self->room_) return;
+      const auto reason = make_error_code(errc::handshake_timeout);
+      self->close_gracefully(reason, self->farewell_for(reason));
+    });
+  });
 }
 
 void session::shut_down() {
@@ -76,6 +94,7 @@ void session::handle(const msg::hello& m) {
 
   name_ = m.name;
   room_ = server_.rooms.join(fold_case(room_name), self(), server_.options.server_info);
+  handshake_timer_.cancel();
   server_.log("join ", name_, " room ", room_->name(), " from ", peer_);
 }
 
@@ -99,7 +118,7 @@ shared_frame session::farewell_for(error_code reason) {
     return error_frame(reason, "frame exceeds the limit of " +
                                    std::to_string(server_.options.max_frame) + " bytes");
   if (reason == errc::malformed_frame || reason == errc::too_slow ||
-      reason == errc::server_shutting_down)
+      reason == errc::server_shutting_down || reason == errc::handshake_timeout)
     return error_frame(reason, {});
   return nullptr;
 }
@@ -117,10 +136,12 @@ void session::leave_and_release(std::string_view why) {
 // Leaving at once, not when the socket finally closes: after a BYE the others should see LEFT,
 // and the name should be free for a reconnect, without waiting for the peer's FIN.
 void session::on_closing(error_code reason) {
+  handshake_timer_.cancel();
   leave_and_release(reason ? reason.message() : "quit");
 }
 
 void session::on_closed(error_code reason) {
+  handshake_timer_.cancel();  // releases the timer's reference to this session
   const std::string why = reason ? reason.message() : "quit";
   leave_and_release(why);
   server_.log("disconnect ", peer_, ": ", why);

@@ -9,6 +9,8 @@
 
 #include <chat/room.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <string>
 
 namespace chat::detail {
@@ -22,6 +24,8 @@ public:
     send(frames, kind == delivery::greeting ? charge::exempt : charge::bounded);
   }
 
+  /// Starts reading and the handshake timer. Call once, instead of connection::start().
+  void begin();
   /// Tells the client the server is stopping, then closes gracefully. Any thread.
   void shut_down();
   /// Drops the room reference after the pool has stopped, breaking the room <-> member cycle.
@@ -44,6 +48,7 @@ private:
   std::shared_ptr<session> self() { return std::static_pointer_cast<session>(shared_from_this()); }
 
   server_state& server_;
+  boost::asio::steady_timer handshake_timer_; // strand only
   const std::string peer_;     // "address:port", for the log
   std::string name_;           // set before joining; cleared when released
   std::shared_ptr<room> room_; // strand only

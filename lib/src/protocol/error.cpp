@@ -29,6 +29,7 @@ public:
       case errc::too_slow: return "connection too slow: send queue overflowed";
       case errc::server_shutting_down: return "server is shutting down";
       case errc::internal_error: return "internal server error";
+      case errc::handshake_timeout: return "no HELLO in time";
       case errc::connection_closed: return "connection closed by peer";
       case errc::not_connected: return "not connected";
       case errc::operation_in_progress: return "operation already in progress";
