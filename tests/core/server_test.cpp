@@ -163,8 +163,7 @@ BOOST_AUTO_TEST_CASE(bye_frees_the_name_and_is_announced_before_the_socket_close
   witness.connect_and_join(server.port(), "witness");
 
   raw_peer leaver(server.port());
-  leaver.send(msg::hello{1, "leaver", ""});
-  BOOST_REQUIRE(holds<msg::welcome>(leaver.receive()));
+  leaver.join("leaver");
   leaver.send(msg::bye{});  // and keeps its socket open, never sending FIN
   BOOST_TEST(witness.wait_for<msg::left>([](const msg::left& l) { return l.name == "leaver"; }).has_value());
 
@@ -239,8 +238,7 @@ BOOST_AUTO_TEST_CASE(a_connection_that_never_says_hello_is_closed) {
   test_server server(options);
 
   raw_peer joined(server.port());  // connects first, so its deadline passes first
-  joined.send(msg::hello{1, "prompt", ""});
-  BOOST_REQUIRE(holds<msg::welcome>(joined.receive()));
+  joined.join("prompt");
 
   raw_peer silent(server.port());
   silent.send(msg::ping{1});  // pings do not count as introducing oneself
@@ -290,8 +288,7 @@ BOOST_AUTO_TEST_CASE(protocol_errors_get_their_own_code_and_the_connection_survi
   peer.send_bytes(overrun);
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::malformed_frame));
 
-  peer.send(msg::hello{1, "peer", ""});
-  BOOST_REQUIRE(holds<msg::welcome>(peer.receive()));
+  peer.join("peer");
 
   const std::uint8_t bad_utf8[] = {0, 0, 0, 5, 0x02, 0x00, 0x02, 0xC0, 0xAF};  // overlong '/'
   peer.send_bytes(bad_utf8);
@@ -313,8 +310,7 @@ BOOST_AUTO_TEST_CASE(random_frames_get_answers_and_the_server_keeps_serving) {
   recording_client witness(pool);
   witness.connect_and_join(server.port(), "witness");
   raw_peer peer(server.port());
-  peer.send(msg::hello{1, "fuzzer", ""});
-  BOOST_REQUIRE(holds<msg::welcome>(peer.receive()));
+  peer.join("fuzzer");
 
   std::mt19937 rng(7);  // fixed seed: a failure reproduces
   int sent = 0;

@@ -75,6 +75,12 @@ child_process start_client(const std::string& port, const std::string& name,
   return child_process(std::move(argv));
 }
 
+// chatcli on a pseudo-terminal, so it runs in interactive mode.
+child_process start_terminal_client(const std::string& port, const std::string& name) {
+  return child_process({CHATCLI_PATH, "--host", "127.0.0.1", "--port", port, "--name", name},
+                       child_options{.terminal = true, .environment = {"TERM=dumb"}});
+}
+
 // Waits for the client's welcome line and returns it.
 std::string expect_welcome(child_process& client, const std::string& name) {
   const auto line = client.read_line_until("* Connected to ", step);
@@ -291,8 +297,7 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_asks_for_another_name) {
   child_process bob = start_client(chatd.port, "bob");
   expect_welcome(bob, "bob");
 
-  child_process cli({CHATCLI_PATH, "--host", "127.0.0.1", "--port", chatd.port, "--name", "BOB"},
-                    child_options{.terminal = true, .environment = {"TERM=dumb"}});
+  child_process cli = start_terminal_client(chatd.port, "BOB");
   // The prompt waits on the same line, so it arrives without a "\n".
   auto expect_prompt = [&cli](const std::string& rejected, const std::string& reason) {
     const auto prompt = cli.read_until_contains("Another name: ", step);
@@ -335,8 +340,7 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_says_why_when_no_name_comes) {
   child_process bob = start_client(chatd.port, "bob");
   expect_welcome(bob, "bob");
 
-  child_process cli({CHATCLI_PATH, "--host", "127.0.0.1", "--port", chatd.port, "--name", "bob"},
-                    child_options{.terminal = true, .environment = {"TERM=dumb"}});
+  child_process cli = start_terminal_client(chatd.port, "bob");
   BOOST_REQUIRE(cli.read_until_contains("Another name: ", step));
   cli.close_stdin();  // Ctrl-D at the prompt
   BOOST_TEST(expect_exit(cli, "chatcli") == 1);

@@ -2,6 +2,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <poll.h>
 
@@ -18,6 +19,13 @@ raw_peer::raw_peer(std::uint16_t port, int receive_buffer) : socket_(io_) {
 
 void raw_peer::send_bytes(std::span<const std::uint8_t> bytes) {
   asio::write(socket_, asio::buffer(bytes.data(), bytes.size()));
+}
+
+void raw_peer::join(const std::string& name) {
+  send(msg::hello{protocol_version, name, ""});
+  const auto reply = receive();
+  BOOST_REQUIRE_MESSAGE(reply.has_value() && std::holds_alternative<msg::welcome>(*reply),
+                        "no WELCOME for " << name);
 }
 
 error_code raw_peer::read_some(std::chrono::steady_clock::time_point deadline) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace chat::test {
 
@@ -25,6 +26,9 @@ public:
   void send(const Message& m) {
     send_bytes(encode(m));
   }
+
+  /// Sends HELLO as `name` to the default room and requires WELCOME in reply.
+  void join(const std::string& name);
 
   /// The next message from the server; errc::connection_closed at EOF, timed_out at the deadline.
   boost::system::result<server_message> receive(
