@@ -90,6 +90,14 @@ public:
   }
 
 private:
+  // The pending operation's handler, leaving none pending.
+  template <class Handler>
+  static Handler take(std::optional<Handler>& pending) {
+    Handler handler = std::move(*pending);
+    pending.reset();
+    return handler;
+  }
+
   // Completes an operation that failed at once: through the strand, never inside the
   // initiating call, honouring the handler's executor.
   template <class Handler, class... Args>
@@ -109,7 +117,7 @@ private:
       connected_.store(true, std::memory_order_release);
       start();
     }
-    complete_from_event(std::move(*std::exchange(connect_pending_, std::nullopt)), ec);
+    complete_from_event(take(connect_pending_), ec);
   }
 
   void on_frame(frame_view frame) override {
@@ -123,11 +131,11 @@ private:
     if (join_pending_) {
       if (auto* w = std::get_if<msg::welcome>(&m)) {
         joined_.store(true, std::memory_order_release);
-        return complete_from_event(std::move(*std::exchange(join_pending_, std::nullopt)),
+        return complete_from_event(take(join_pending_),
                                    error_code{}, std::move(*w));
       }
       if (auto* e = std::get_if<msg::error>(&m); e && !is_fatal(static_cast<errc>(e->code))) {
-        return complete_from_event(std::move(*std::exchange(join_pending_, std::nullopt)),
+        return complete_from_event(take(join_pending_),
                                    error_code(e->code, error_category()), msg::welcome{});
       }
     }
@@ -144,9 +152,9 @@ private:
     if (reason == errc::connection_closed && server_reason_) reason = server_reason_;
     const error_code failure = reason ? reason : make_error_code(errc::connection_closed);
     if (connect_pending_)
-      complete_from_event(std::move(*std::exchange(connect_pending_, std::nullopt)), failure);
+      complete_from_event(take(connect_pending_), failure);
     if (join_pending_)
-      complete_from_event(std::move(*std::exchange(join_pending_, std::nullopt)), failure,
+      complete_from_event(take(join_pending_), failure,
                           msg::welcome{});
     resolver_.cancel();
     std::lock_guard lock(handlers_mutex_);

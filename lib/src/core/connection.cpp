@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include <utility>
+
 namespace chat::detail {
 
 namespace asio = boost::asio;
@@ -89,10 +91,9 @@ bool connection::send(shared_frame frame, charge how) {
 }
 
 void connection::schedule_write(std::unique_lock<std::mutex>& lock) {
-  if (write_scheduled_) return;
-  write_scheduled_ = true;
+  const bool already = std::exchange(write_scheduled_, true);
   lock.unlock();
-  asio::post(executor(), [self = shared_from_this()] { self->write_queued(); });
+  if (!already) asio::post(executor(), [self = shared_from_this()] { self->write_queued(); });
 }
 
 void connection::write_queued() {
@@ -144,11 +145,7 @@ void connection::close_gracefully(error_code reason, shared_frame last, after_cl
     queued_.clear();
   }
   if (last) queued_.push_back({std::move(last), 0});  // beyond the bound: it is the last one
-  if (!write_scheduled_) {
-    schedule_write(lock);  // also sends FIN once the queue is empty
-  } else {
-    lock.unlock();
-  }
+  schedule_write(lock);  // the write loop sends FIN once the queue is empty
   asio::post(executor(), [self = shared_from_this()] {
     error_code why;
     {
@@ -185,8 +182,7 @@ void connection::finish_close() {
     if (state_ == state::closed) return;
     state_ = state::closed;
     reason = close_reason_;
-    for (const auto& queued : queued_) queued_bytes_ -= queued.charged;
-    queued_.clear();
+    queued_.clear();  // nothing is sent or counted any more
   }
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);

@@ -76,6 +76,7 @@ private:
   void on_read(boost::system::error_code ec, std::size_t n);
   void write_queued();
   void on_written(boost::system::error_code ec);
+  /// Posts write_queued() unless a write is already in flight or posted. Releases `lock`.
   void schedule_write(std::unique_lock<std::mutex>& lock);
   void finish_close();
   void fail(boost::system::error_code reason);

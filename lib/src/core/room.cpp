@@ -22,10 +22,7 @@ std::uint32_t room::join(std::shared_ptr<participant> member, std::string_view s
   members_.push_back(member);
   const auto count = static_cast<std::uint32_t>(members_.size());
 
-  frame_bytes greeting;
-  std::size_t greeting_size = 256 + server_info.size();
-  for (const auto& m : history_) greeting_size += 64 + m.sender.size() + m.room.size() + m.text.size();
-  greeting.reserve(greeting_size);
+  frame_bytes greeting;  // encode_to grows it geometrically
   encode_to(greeting, msg::welcome{std::string(server_info), member->name(), name_, count});
   for (msg::message replay : history_) {
     replay.flags |= msg::flag_history;
