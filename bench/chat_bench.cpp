@@ -97,7 +97,7 @@ public:
 
   void join(const std::string& host, const std::string& port) {
     client_.async_connect(host, port, boost::asio::use_future).get();
-    client_.async_join(name_, "bench", boost::asio::use_future).get();
+    client_.async_hello(name_, "bench", boost::asio::use_future).get();
   }
 
   /// Starts sending; called from the main thread once everyone has joined.
@@ -130,7 +130,7 @@ private:
     std::string text = std::to_string(sent_) + ':';
     text.resize(std::max(settings_.size, text.size()), 'x');
     sent_at_[sent_ % settings_.window] = clock_type::now();
-    if (auto ec = client_.say(text)) done_.failed(name_ + " cannot send: " + ec.message());
+    if (auto ec = client_.say("bench", text)) done_.failed(name_ + " cannot send: " + ec.message());
     ++sent_;
   }
 

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache
-          libboost1.81-dev libboost-program-options1.81-dev libboost-test1.81-dev)
+          libboost1.81-dev libboost-program-options1.81-dev libboost-test1.81-dev
+          libreadline-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,7 @@
 #include <chat/text.hpp>
 
 #include <cstdio>
+#include <iterator>
 #include <ctime>
 
 namespace chatcli {
@@ -74,34 +75,97 @@ std::string clock_time(std::uint64_t time_ms) {
   return buffer;
 }
 
-std::string render(const chat::server_message& m, std::uint64_t now_ms) {
-  struct visitor {
-    std::uint64_t now_ms;
-    std::string operator()(const chat::msg::message& x) const {
-      return clock_time(x.time_ms) + ' ' + inert(x.sender) + ": " + inert(x.text);
-    }
-    std::string operator()(const chat::msg::joined& x) const {
-      return clock_time(now_ms) + " * " + inert(x.name) + " joined " + inert(x.room) + " (" +
-             std::to_string(x.member_count) + " online)";
-    }
-    std::string operator()(const chat::msg::left& x) const {
-      return clock_time(now_ms) + " * " + inert(x.name) + " left " + inert(x.room) + " (" +
-             std::to_string(x.member_count) + " online)";
-    }
-    std::string operator()(const chat::msg::error& x) const {
-      return "! error " + std::to_string(x.code) + ": " + inert(x.text);
-    }
-    std::string operator()(const chat::msg::pong& x) const {
-      return "* pong " + std::to_string(x.token);
-    }
-    std::string operator()(const chat::msg::welcome& x) const { return render_welcome(x); }
-  };
-  return std::visit(visitor{now_ms}, m);
+int nick_colour(std::string_view name) {
+  // FNV-1a over the case-folded name: stable across runs and platforms, unlike std::hash.
+  std::uint32_t hash = 2166136261u;
+  for (char c : chat::fold_case(name)) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  static constexpr int palette[] = {31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96};
+  return palette[hash % std::size(palette)];
 }
 
-std::string render_welcome(const chat::msg::welcome& w) {
-  return "* Connected to " + inert(w.server_info) + " as " + inert(w.name) + " in " +
-         inert(w.room) + " (" + std::to_string(w.member_count) + " online)";
+namespace {
+
+class painter {
+public:
+  explicit painter(const render_context& context) : context_(context) {}
+
+  std::string paint(std::string_view text, int sgr) const {
+    if (!context_.colour) return std::string(text);
+    return "\033[" + std::to_string(sgr) + 'm' + std::string(text) + "\033[0m";
+  }
+  std::string time(std::uint64_t ms) const { return paint(clock_time(ms), 2); }
+  std::string nick(std::string_view name) const { return paint(inert(name), nick_colour(name)); }
+  std::string notice(std::string_view text) const {
+    return time(context_.now_ms) + ' ' + paint("* " + std::string(text), 2);
+  }
+  std::string error(std::string_view text) const { return paint(text, 31); }
+  const render_context& context() const { return context_; }
+
+private:
+  const render_context& context_;
+};
+
+std::string online(std::uint32_t count) { return " (" + std::to_string(count) + " online)"; }
+
+}  // namespace
+
+std::string render_notice(std::string_view text, const render_context& context) {
+  return painter(context).notice(text);
+}
+
+std::optional<std::string> render(const chat::server_message& m, const render_context& context) {
+  struct visitor {
+    painter p;
+    std::optional<std::string> operator()(const chat::msg::message& x) const {
+      std::string where;
+      if (x.flags & chat::msg::flag_private) {
+        const bool mine = chat::fold_case(x.sender) == chat::fold_case(p.context().self);
+        where = "[pm:" + inert(mine ? x.target : x.sender) + ']';
+      } else {
+        where = '[' + inert(x.target) + ']';
+      }
+      const std::string body = (x.flags & chat::msg::flag_action)
+                                   ? "* " + p.nick(x.sender) + ' ' + inert(x.text)
+                                   : p.nick(x.sender) + ": " + inert(x.text);
+      return p.time(x.time_ms) + ' ' + where + ' ' + body;
+    }
+    std::optional<std::string> operator()(const chat::msg::joined& x) const {
+      return p.notice(inert(x.name) + " joined " + inert(x.room) + online(x.member_count));
+    }
+    std::optional<std::string> operator()(const chat::msg::left& x) const {
+      return p.notice(inert(x.name) + " left " + inert(x.room) + online(x.member_count) +
+                      (x.reason.empty() ? "" : ": " + inert(x.reason)));
+    }
+    std::optional<std::string> operator()(const chat::msg::error& x) const {
+      return p.error("! error " + std::to_string(x.code) + ": " + inert(x.text));
+    }
+    std::optional<std::string> operator()(const chat::msg::pong& x) const {
+      return p.notice("pong " + std::to_string(x.token));
+    }
+    std::optional<std::string> operator()(const chat::msg::welcome& x) const {
+      return p.notice("connected to " + inert(x.server_info) + " as " + inert(x.name));
+    }
+    std::optional<std::string> operator()(const chat::msg::topic& x) const {
+      if (x.text.empty()) return p.notice("no topic in " + inert(x.room));
+      return p.notice("topic of " + inert(x.room) + ": " + inert(x.text) + " (set by " +
+                      inert(x.set_by) + " at " + clock_time(x.time_ms) + ")");
+    }
+    std::optional<std::string> operator()(const chat::msg::room_info& x) const {
+      return p.notice(inert(x.room) + online(x.member_count) +
+                      (x.topic.empty() ? "" : ": " + inert(x.topic)));
+    }
+    std::optional<std::string> operator()(const chat::msg::members& x) const {
+      std::string names;
+      for (const auto& n : x.names) names += (names.empty() ? "" : " ") + p.nick(n);
+      return p.notice("in " + inert(x.room) + ": ") + names;
+    }
+    std::optional<std::string> operator()(const chat::msg::renamed& x) const {
+      return p.notice(inert(x.old_name) + " is now known as " + inert(x.new_name));
+    }
+    std::optional<std::string> operator()(const chat::msg::end&) const { return std::nullopt; }
+    std::optional<std::string> operator()(const chat::msg::keepalive&) const { return std::nullopt; }
+  };
+  return std::visit(visitor{painter(context)}, m);
 }
 
 }  // namespace chatcli

@@ -1,9 +1,11 @@
-// How chatcli shows server messages: one line each, with anything another user wrote made inert.
+// How chatcli shows server messages: one line each, with anything another user wrote made
+// inert, optionally coloured.
 #pragma once
 
 #include <chat/protocol.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,11 +18,22 @@ std::string inert(std::string_view text);
 /// "HH:MM" in local time for milliseconds since the Unix epoch.
 std::string clock_time(std::uint64_t time_ms);
 
-/// The line for a message from the server ("HH:MM name: text", join/leave notices, errors).
-/// `now_ms` stamps notices, which carry no time of their own.
-std::string render(const chat::server_message& m, std::uint64_t now_ms);
+/// What a line depends on besides the message.
+struct render_context {
+  std::string_view self;    ///< Our registered name: labels private conversations.
+  std::uint64_t now_ms = 0; ///< Stamps notices, which carry no time of their own.
+  bool colour = false;      ///< ANSI colours (nick colours, dim times and notices).
+};
 
-/// The greeting line for a WELCOME.
-std::string render_welcome(const chat::msg::welcome& w);
+/// The line for a server message, or nullopt for those not shown by themselves (END, PING).
+/// Room messages: "HH:MM [room] name: text"; actions "HH:MM [room] * name text"; private
+/// messages use "[pm:partner]" in place of the room.
+std::optional<std::string> render(const chat::server_message& m, const render_context& context);
+
+/// A notice of chatcli's own ("* text", dimmed with colour).
+std::string render_notice(std::string_view text, const render_context& context);
+
+/// An ANSI colour for a name: the same name always gets the same one.
+int nick_colour(std::string_view name);
 
 }  // namespace chatcli

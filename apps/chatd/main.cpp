@@ -52,6 +52,9 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::size_t history = 100;
   std::size_t max_frame = chat::default_max_frame;
   unsigned handshake_seconds = 30;
+  unsigned idle_seconds = 90;
+  unsigned ping_timeout_seconds = 60;
+  std::size_t max_rooms = 64;
 
   po::options_description desc("Usage: chatd [options]\nOptions");
   desc.add_options()
@@ -63,7 +66,13 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
       ("history", po::value(&history)->default_value(history), "messages per room replayed on join")
       ("max-frame", po::value(&max_frame)->default_value(max_frame), "largest frame a client may send, in bytes")
       ("handshake-timeout", po::value(&handshake_seconds)->default_value(handshake_seconds),
-       "seconds a new connection has to complete HELLO; 0 waits forever");
+       "seconds a new connection has to complete HELLO; 0 waits forever")
+      ("idle", po::value(&idle_seconds)->default_value(idle_seconds),
+       "seconds without input after which a client is PINGed; 0 never")
+      ("ping-timeout", po::value(&ping_timeout_seconds)->default_value(ping_timeout_seconds),
+       "seconds a PINGed client has to answer before it is dropped")
+      ("max-rooms", po::value(&max_rooms)->default_value(max_rooms),
+       "rooms one connection may be in at a time");
 
   po::variables_map vm;
   try {
@@ -93,7 +102,12 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   options.threads = threads;
   options.history = history;
   options.max_frame = max_frame;
+  if (idle_seconds > 0 && ping_timeout_seconds == 0)
+    throw usage_error{"--ping-timeout must be at least 1 (or disable keep-alive with --idle 0)"};
   options.handshake_timeout = std::chrono::seconds(handshake_seconds);
+  options.idle_timeout = std::chrono::seconds(idle_seconds);
+  options.ping_timeout = std::chrono::seconds(ping_timeout_seconds);
+  options.max_rooms_per_user = max_rooms;
   options.log = log_line;
   return options;
 }

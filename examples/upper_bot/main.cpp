@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   }
   const std::string host = argv[1], port = argv[2];
   const std::string name = argc > 3 ? argv[3] : "upper_bot";
-  const std::string room = argc > 4 ? argv[4] : "";
+  const std::string room = argc > 4 ? argv[4] : chat::default_room;
 
   boost::asio::io_context io;
   chat::client bot(io.get_executor());
@@ -43,8 +43,13 @@ int main(int argc, char** argv) {
     const auto* said = std::get_if<chat::msg::message>(&m);
     // Ignore history (already answered, or not) and our own echoes.
     if (!said || (said->flags & chat::msg::flag_history) || said->sender == name) return;
-    if (said->text.starts_with(command) && said->text.size() > command.size())
-      bot.say(to_upper(std::string_view(said->text).substr(command.size())));
+    if (!said->text.starts_with(command) || said->text.size() == command.size()) return;
+    const auto answer = to_upper(std::string_view(said->text).substr(command.size()));
+    // Answer where we were asked: in the room, or privately to the sender.
+    if (said->flags & chat::msg::flag_private)
+      bot.private_message(said->sender, answer);
+    else
+      bot.say(said->target, answer);
   });
   bot.on_close([&](boost::system::error_code ec) {
     if (ec) {
@@ -66,14 +71,14 @@ int main(int argc, char** argv) {
       io.stop();
       return;
     }
-    bot.async_join(name, room, [&](boost::system::error_code join_ec, chat::msg::welcome w) {
+    bot.async_hello(name, room, [&](boost::system::error_code join_ec, chat::msg::welcome w) {
       if (join_ec) {
         std::cerr << "upper_bot: cannot join: " << join_ec.message() << '\n';
         exit_code = 1;
         io.stop();
         return;
       }
-      std::cout << "upper_bot: in " << w.room << " as " << w.name << std::endl;
+      std::cout << "upper_bot: in " << room << " as " << w.name << std::endl;
     });
   });
 

@@ -11,8 +11,6 @@ namespace {
 
 class recorder final : public participant {
 public:
-  explicit recorder(std::string name) : name_(std::move(name)) {}
-  const std::string& name() const noexcept override { return name_; }
   void deliver(const shared_frame& frames, delivery kind) override {
     buffers.push_back(frames);
     kinds.push_back(kind);
@@ -35,58 +33,62 @@ public:
 
   std::vector<shared_frame> buffers;
   std::vector<delivery> kinds;
-
-private:
-  std::string name_;
 };
+
+constexpr auto join_request = static_cast<std::uint8_t>(message_type::join);
+constexpr auto history_request = static_cast<std::uint8_t>(message_type::history);
 
 struct room_fixture {
   message_sequence ids;
   room lobby{"lobby", 3, ids};
-  std::shared_ptr<recorder> alice = std::make_shared<recorder>("alice");
-  std::shared_ptr<recorder> bob = std::make_shared<recorder>("bob");
+  std::shared_ptr<recorder> alice = std::make_shared<recorder>();
+  std::shared_ptr<recorder> bob = std::make_shared<recorder>();
 };
 
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(room_behaviour, room_fixture)
 
-BOOST_AUTO_TEST_CASE(join_greets_the_newcomer_and_tells_the_others) {
-  BOOST_TEST(lobby.join(alice, "test server") == 1u);
-  BOOST_TEST(lobby.join(bob, "test server") == 2u);
+BOOST_AUTO_TEST_CASE(join_greets_the_newcomer_and_tells_everyone) {
+  BOOST_TEST(lobby.join(alice, "alice", 0) == 1u);
+  BOOST_TEST(lobby.join(bob, "bob", 0) == 2u);
   BOOST_TEST(lobby.member_count() == 2u);
 
   const auto greeting = bob->messages();
-  BOOST_REQUIRE_EQUAL(greeting.size(), 1u);
-  BOOST_TEST((std::get<msg::welcome>(greeting[0]) == msg::welcome{"test server", "bob", "lobby", 2}));
+  BOOST_REQUIRE_EQUAL(greeting.size(), 3u);
+  BOOST_TEST((std::get<msg::joined>(greeting[0]) == msg::joined{"bob", "lobby", 2}));
+  BOOST_TEST((std::get<msg::topic>(greeting[1]) == msg::topic{"lobby", "", "", 0}));
+  BOOST_TEST((std::get<msg::end>(greeting[2]) == msg::end{join_request, "lobby", 0, 0}));
 
   const auto seen_by_alice = alice->all<msg::joined>();
-  BOOST_REQUIRE_EQUAL(seen_by_alice.size(), 1u);
-  BOOST_TEST((seen_by_alice[0] == msg::joined{"bob", "lobby", 2}));
-  BOOST_TEST(bob->all<msg::joined>().empty());  // no JOINED about yourself
+  BOOST_REQUIRE_EQUAL(seen_by_alice.size(), 2u);  // her own, then bob's
+  BOOST_TEST((seen_by_alice[1] == msg::joined{"bob", "lobby", 2}));
+  BOOST_TEST((lobby.member_names() == std::vector<std::string>{"alice", "bob"}));
 }
 
-BOOST_AUTO_TEST_CASE(leave_tells_the_remaining_members) {
-  lobby.join(alice, "s");
-  lobby.join(bob, "s");
-  BOOST_TEST(lobby.leave(*bob));
-  BOOST_TEST(!lobby.leave(*bob));  // not a member any more
+BOOST_AUTO_TEST_CASE(leave_tells_everyone_with_the_reason) {
+  lobby.join(alice, "alice", 0);
+  lobby.join(bob, "bob", 0);
+  BOOST_TEST(lobby.leave(*bob, "bored"));
+  BOOST_TEST(!lobby.leave(*bob, "again"));  // not a member any more
   BOOST_TEST(lobby.member_count() == 1u);
-  const auto left = alice->all<msg::left>();
-  BOOST_REQUIRE_EQUAL(left.size(), 1u);
-  BOOST_TEST((left[0] == msg::left{"bob", "lobby", 1}));
-  BOOST_TEST(bob->all<msg::left>().empty());
+  BOOST_TEST(!lobby.has_member(*bob));
+  const msg::left expected{"bob", "lobby", 1, "bored"};
+  BOOST_TEST((alice->all<msg::left>() == std::vector<msg::left>{expected}));
+  BOOST_TEST((bob->all<msg::left>() == std::vector<msg::left>{expected}));  // the PART's answer
 }
 
 BOOST_AUTO_TEST_CASE(post_shares_one_encoded_buffer_among_all_members) {
-  lobby.join(alice, "s");
-  lobby.join(bob, "s");
-  const auto id = lobby.post("alice", "hi");
+  lobby.join(alice, "alice", 0);
+  lobby.join(bob, "bob", 0);
+  const auto id = lobby.post("alice", msg::flag_action, "waves");
   BOOST_TEST(id == 1u);
   const auto posted = lobby.recent_messages().back();
   BOOST_TEST(posted.id == id);
   BOOST_TEST(posted.time_ms > 0u);
   BOOST_TEST(posted.sender == "alice");
+  BOOST_TEST(posted.target == "lobby");
+  BOOST_TEST(posted.flags == msg::flag_action);
 
   // The last buffer each member got is the same object: encoded once, shared.
   BOOST_TEST(alice->buffers.back().get() == bob->buffers.back().get());
@@ -98,44 +100,131 @@ BOOST_AUTO_TEST_CASE(post_shares_one_encoded_buffer_among_all_members) {
 
 BOOST_AUTO_TEST_CASE(ids_grow_across_rooms_sharing_a_sequence) {
   room other{"other", 3, ids};
-  const auto a = lobby.post("x", "1");
-  const auto b = other.post("x", "2");
-  const auto c = lobby.post("x", "3");
+  const auto a = lobby.post("x", 0, "1");
+  const auto b = other.post("x", 0, "2");
+  const auto c = lobby.post("x", 0, "3");
   BOOST_TEST(a < b);
   BOOST_TEST(b < c);
 }
 
-BOOST_AUTO_TEST_CASE(history_keeps_the_last_n_and_replays_them_flagged_after_welcome) {
-  lobby.join(alice, "s");
-  for (int i = 1; i <= 5; ++i) lobby.post("alice", "m" + std::to_string(i));
+BOOST_AUTO_TEST_CASE(history_keeps_the_last_n_and_replays_them_flagged_in_the_greeting) {
+  lobby.join(alice, "alice", 0);
+  for (int i = 1; i <= 5; ++i) lobby.post("alice", 0, "m" + std::to_string(i));
   const auto recent = lobby.recent_messages();
   BOOST_REQUIRE_EQUAL(recent.size(), 3u);
   BOOST_TEST(recent.front().text == "m3");
 
-  lobby.join(bob, "s");
-  BOOST_REQUIRE_EQUAL(bob->buffers.size(), 1u);  // welcome and history in one buffer
-  // ...exempt from the queue bound, so a long history cannot keep anyone out.
+  lobby.join(bob, "bob", 0);
+  BOOST_REQUIRE_EQUAL(bob->buffers.size(), 1u);  // the whole greeting in one buffer...
+  // ...charged to the greeting allowance, so a long history cannot keep anyone out.
   BOOST_TEST((bob->kinds.front() == participant::delivery::greeting));
   BOOST_TEST((alice->kinds.back() == participant::delivery::event));  // bob's JOINED
   const auto greeting = bob->messages();
-  BOOST_REQUIRE_EQUAL(greeting.size(), 4u);
-  BOOST_TEST(std::holds_alternative<msg::welcome>(greeting[0]));
-  for (std::size_t i = 1; i < 4; ++i) {
-    const auto& m = std::get<msg::message>(greeting[i]);
-    BOOST_TEST(m.text == "m" + std::to_string(i + 2));
+  BOOST_REQUIRE_EQUAL(greeting.size(), 6u);  // JOINED, TOPIC, 3 messages, END
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& m = std::get<msg::message>(greeting[i + 2]);
+    BOOST_TEST(m.text == "m" + std::to_string(i + 3));
     BOOST_TEST(m.flags == msg::flag_history);
-    BOOST_TEST(m.id == recent[i - 1].id);
-    BOOST_TEST(m.time_ms == recent[i - 1].time_ms);
+    BOOST_TEST(m.id == recent[i].id);
+    BOOST_TEST(m.time_ms == recent[i].time_ms);
   }
+  // A newcomer (after_id 0) missed nothing; END's last_id is where it can catch up from.
+  BOOST_TEST((std::get<msg::end>(greeting[5]) == msg::end{join_request, "lobby", 0, recent.back().id}));
 }
 
-BOOST_AUTO_TEST_CASE(zero_history_keeps_nothing) {
+BOOST_AUTO_TEST_CASE(replay_after_an_id_still_held_is_exact) {
+  lobby.join(alice, "alice", 0);
+  std::vector<std::uint64_t> posted;
+  for (int i = 1; i <= 3; ++i) posted.push_back(lobby.post("alice", 0, "m" + std::to_string(i)));
+
+  lobby.replay(*bob, posted[0], 100, message_type::history);
+  const auto answer = bob->messages();
+  BOOST_REQUIRE_EQUAL(answer.size(), 3u);
+  BOOST_TEST(std::get<msg::message>(answer[0]).id == posted[1]);
+  BOOST_TEST(std::get<msg::message>(answer[1]).id == posted[2]);
+  BOOST_TEST((std::get<msg::end>(answer[2]) == msg::end{history_request, "lobby", 0, posted[2]}));
+}
+
+BOOST_AUTO_TEST_CASE(replay_after_an_id_that_fell_out_of_the_ring_says_missed) {
+  lobby.join(alice, "alice", 0);
+  std::vector<std::uint64_t> posted;
+  for (int i = 1; i <= 5; ++i) posted.push_back(lobby.post("alice", 0, "m" + std::to_string(i)));
+
+  // The client saw m1; m2 has been evicted (the ring holds m3..m5).
+  lobby.replay(*bob, posted[0], 100, message_type::history);
+  const auto answer = bob->messages();
+  BOOST_REQUIRE_EQUAL(answer.size(), 4u);
+  BOOST_TEST(std::get<msg::message>(answer[0]).text == "m3");
+  const auto end = std::get<msg::end>(answer[3]);
+  BOOST_TEST(end.flags == msg::end_missed);
+  BOOST_TEST(end.last_id == posted[4]);
+
+  // One that saw m2, the last evicted, missed nothing.
+  bob->buffers.clear();
+  lobby.replay(*bob, posted[1], 100, message_type::history);
+  BOOST_TEST(bob->all<msg::end>().at(0).flags == 0);
+}
+
+BOOST_AUTO_TEST_CASE(replay_stops_at_the_limit_and_says_so) {
+  lobby.join(alice, "alice", 0);
+  std::vector<std::uint64_t> posted;
+  for (int i = 1; i <= 3; ++i) posted.push_back(lobby.post("alice", 0, "m" + std::to_string(i)));
+  lobby.replay(*bob, 0, 2, message_type::history);
+  const auto end = bob->all<msg::end>().at(0);
+  BOOST_TEST(bob->all<msg::message>().size() == 2u);
+  BOOST_TEST(end.flags == msg::end_truncated);
+  BOOST_TEST(end.last_id == posted[1]);  // ask again after this one for the rest
+}
+
+BOOST_AUTO_TEST_CASE(a_room_created_after_the_last_seen_id_cannot_vouch_for_the_gap) {
+  const auto before = ids.next();  // a message elsewhere, seen by the client
+  ids.next();                      // another, possibly in an earlier life of this room
+  room fresh{"fresh", 3, ids};
+  fresh.replay(*bob, before, 100, message_type::history);
+  BOOST_TEST(bob->all<msg::end>().at(0).flags == msg::end_missed);
+}
+
+BOOST_AUTO_TEST_CASE(topic_is_broadcast_and_ends_with_the_room) {
+  lobby.join(alice, "alice", 0);
+  lobby.join(bob, "bob", 0);
+  lobby.set_topic("release on friday", "alice");
+  const auto topic = lobby.topic();
+  BOOST_TEST(topic.text == "release on friday");
+  BOOST_TEST(topic.set_by == "alice");
+  BOOST_TEST(topic.time_ms > 0u);
+  BOOST_TEST((bob->all<msg::topic>().back() == topic));
+
+  lobby.leave(*alice, "");
+  lobby.leave(*bob, "");
+  BOOST_TEST(lobby.topic().text.empty());
+}
+
+BOOST_AUTO_TEST_CASE(rename_notifies_each_member_once_across_rooms) {
+  room other{"other", 3, ids};
+  const auto carol = std::make_shared<recorder>();
+  lobby.join(alice, "alice", 0);
+  lobby.join(bob, "bob", 0);
+  other.join(alice, "alice", 0);
+  other.join(carol, "carol", 0);
+  const auto notice = encode_shared(msg::renamed{"alice", "alicia"});
+  std::unordered_set<const participant*> notified;
+  BOOST_TEST(lobby.rename(*alice, "alicia", notice, notified));
+  BOOST_TEST(other.rename(*alice, "alicia", notice, notified));
+  BOOST_TEST(!other.rename(*bob, "robert", notice, notified));  // not a member
+  for (const auto& member : {alice, bob, carol})
+    BOOST_TEST(member->all<msg::renamed>().size() == 1u);
+  BOOST_TEST((lobby.member_names() == std::vector<std::string>{"alicia", "bob"}));
+}
+
+BOOST_AUTO_TEST_CASE(zero_history_keeps_nothing_and_every_gap_is_missed) {
   room quiet{"quiet", 0, ids};
-  quiet.join(alice, "s");
-  quiet.post("alice", "gone");
+  quiet.join(alice, "alice", 0);
+  const auto seen = quiet.post("alice", 0, "seen");
+  quiet.post("alice", 0, "gone");
   BOOST_TEST(quiet.recent_messages().empty());
-  quiet.join(bob, "s");
+  quiet.join(bob, "bob", seen);
   BOOST_TEST(bob->all<msg::message>().empty());
+  BOOST_TEST(bob->all<msg::end>().at(0).flags == msg::end_missed);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

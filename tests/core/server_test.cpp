@@ -32,21 +32,43 @@ std::uint16_t error_code_of(const boost::system::result<server_message>& r) {
 
 BOOST_AUTO_TEST_SUITE(server_behaviour)
 
-BOOST_AUTO_TEST_CASE(welcome_reports_name_room_and_member_count) {
+BOOST_AUTO_TEST_CASE(welcome_names_the_user_and_the_server_run_and_the_join_follows) {
   test_server server;
   client_pool pool;
   recording_client alice(pool), bob(pool);
 
-  const auto first = alice.connect_and_join(server.port(), "alice");
+  const auto first = alice.connect_and_hello(server.port(), "alice");
   BOOST_TEST(first.name == "alice");
-  BOOST_TEST(first.room == "lobby");
-  BOOST_TEST(first.member_count == 1u);
   BOOST_TEST(!first.server_info.empty());
+  BOOST_TEST(first.server_id == server.instance.server_id());
+  BOOST_TEST(first.server_id != 0u);
+  BOOST_TEST((alice.all<msg::joined>().at(0) == msg::joined{"alice", "lobby", 1}));
 
-  const auto second = bob.connect_and_join(server.port(), "bob");
-  BOOST_TEST(second.member_count == 2u);
+  const auto second = bob.connect_and_hello(server.port(), "bob");
+  BOOST_TEST(second.server_id == first.server_id);
+  BOOST_TEST((bob.all<msg::joined>().at(0) == msg::joined{"bob", "lobby", 2}));
   BOOST_TEST(alice.wait_for<msg::joined>([](const msg::joined& j) {
     return j.name == "bob" && j.room == "lobby" && j.member_count == 2;
+  }).has_value());
+
+  // The greeting is JOINED, TOPIC, history, END, in that order.
+  const auto greeting = bob.received();
+  BOOST_REQUIRE_EQUAL(greeting.size(), 3u);
+  BOOST_TEST(std::holds_alternative<msg::topic>(greeting[1]));
+  BOOST_TEST(std::get<msg::end>(greeting[2]).request == std::uint8_t(message_type::join));
+}
+
+BOOST_AUTO_TEST_CASE(hello_without_a_room_joins_none) {
+  test_server server;
+  client_pool pool;
+  recording_client loner(pool);
+  loner.connect_and_hello(server.port(), "loner", "");
+  BOOST_REQUIRE(!loner.api().ping(5));
+  BOOST_REQUIRE(loner.wait_for<msg::pong>());
+  BOOST_TEST(loner.all<msg::joined>().empty());
+  BOOST_REQUIRE(!loner.api().say("lobby", "anyone?"));
+  BOOST_TEST(loner.wait_for<msg::error>([](const msg::error& e) {
+    return e.code == std::uint16_t(errc::not_in_room);
   }).has_value());
 }
 
@@ -54,30 +76,34 @@ BOOST_AUTO_TEST_CASE(rooms_are_case_insensitive_and_separate) {
   test_server server;
   client_pool pool;
   recording_client a(pool), b(pool), c(pool);
-  BOOST_TEST(a.connect_and_join(server.port(), "alice", "Dev").room == "dev");
-  BOOST_TEST(b.connect_and_join(server.port(), "bob", "DEV").member_count == 2u);
-  BOOST_TEST(c.connect_and_join(server.port(), "carol", "ops").member_count == 1u);
+  a.connect_and_hello(server.port(), "alice", "Dev");
+  BOOST_TEST(a.all<msg::joined>().at(0).room == "dev");
+  b.connect_and_hello(server.port(), "bob", "DEV");
+  BOOST_TEST(b.all<msg::joined>().at(0).member_count == 2u);
+  c.connect_and_hello(server.port(), "carol", "ops");
+  BOOST_TEST(c.all<msg::joined>().at(0).member_count == 1u);
 
-  BOOST_TEST(!a.api().say("dev only"));
+  BOOST_TEST(!a.api().say("dEv", "dev only"));
   BOOST_REQUIRE(b.wait_for<msg::message>(from("alice", "dev only")));
-  BOOST_TEST(!c.api().say("ops only"));
+  BOOST_TEST(!c.api().say("ops", "ops only"));
   BOOST_REQUIRE(c.wait_for<msg::message>(from("carol", "ops only")));
   // carol's message arrived after alice's; had it leaked to dev, bob would have it by now.
   BOOST_REQUIRE(b.api().ping(7) == boost::system::error_code{});
   BOOST_REQUIRE(b.wait_for<msg::pong>());
-  for (const auto& m : b.chat_messages()) BOOST_TEST(m.room == "dev");
+  for (const auto& m : b.chat_messages()) BOOST_TEST(m.target == "dev");
 }
 
 BOOST_AUTO_TEST_CASE(sending_before_connecting_is_refused_without_harm) {
   test_server server;
   client_pool pool;
   recording_client early(pool);
-  BOOST_TEST(early.api().say("too soon") == errc::not_connected);
+  BOOST_TEST(early.api().say("lobby", "too soon") == errc::not_connected);
   BOOST_TEST(early.api().ping(1) == errc::not_connected);
-  BOOST_TEST(early.join("early").error() == errc::not_connected);
+  BOOST_TEST(early.hello("early").error() == errc::not_connected);
   BOOST_REQUIRE(!early.connect(server.port()));
-  BOOST_TEST(early.api().say("not yet") == errc::not_joined);  // before WELCOME
-  BOOST_TEST(early.join("early")->member_count == 1u);
+  BOOST_TEST(early.api().say("lobby", "not yet") == errc::not_registered);  // before WELCOME
+  BOOST_TEST(early.api().join("lobby") == errc::not_registered);
+  BOOST_TEST(early.hello("early").has_value());
   BOOST_TEST(early.connect(server.port()) == boost::asio::error::already_connected);
 }
 
@@ -85,9 +111,9 @@ BOOST_AUTO_TEST_CASE(leaving_is_announced_with_the_new_count) {
   test_server server;
   client_pool pool;
   recording_client alice(pool), bob(pool), carol(pool);
-  alice.connect_and_join(server.port(), "alice");
-  bob.connect_and_join(server.port(), "bob");
-  carol.connect_and_join(server.port(), "carol");
+  alice.connect_and_hello(server.port(), "alice");
+  bob.connect_and_hello(server.port(), "bob");
+  carol.connect_and_hello(server.port(), "carol");
 
   bob.api().bye();
   BOOST_TEST(bob.wait_closed() == boost::system::error_code{});
@@ -105,11 +131,11 @@ BOOST_AUTO_TEST_CASE(broadcast_reaches_every_member_and_echoes_to_sender) {
   test_server server;
   client_pool pool;
   recording_client alice(pool), bob(pool), carol(pool);
-  alice.connect_and_join(server.port(), "alice");
-  bob.connect_and_join(server.port(), "bob");
-  carol.connect_and_join(server.port(), "carol");
+  alice.connect_and_hello(server.port(), "alice");
+  bob.connect_and_hello(server.port(), "bob");
+  carol.connect_and_hello(server.port(), "carol");
 
-  BOOST_REQUIRE(!alice.api().say("hello, all \xE2\x9C\x93"));
+  BOOST_REQUIRE(!alice.api().say("lobby", "hello, all \xE2\x9C\x93"));
   std::vector<msg::message> seen;
   for (auto* c : {&alice, &bob, &carol}) {
     auto m = c->wait_for<msg::message>(from("alice", "hello, all \xE2\x9C\x93"));
@@ -126,18 +152,20 @@ BOOST_AUTO_TEST_CASE(taken_and_invalid_names_are_rejected_and_may_be_retried) {
   test_server server;
   client_pool pool;
   recording_client alice(pool), other(pool);
-  alice.connect_and_join(server.port(), "alice");
+  alice.connect_and_hello(server.port(), "alice");
 
   BOOST_REQUIRE(!other.connect(server.port()));
-  BOOST_TEST(other.join("ALICE").error() == errc::name_taken);
-  BOOST_TEST(other.join("a").error() == errc::invalid_name);
-  BOOST_TEST(other.join("has space").error() == errc::invalid_name);
-  BOOST_TEST(other.join(std::string(33, 'x')).error() == errc::invalid_name);
-  BOOST_TEST(other.join("bob", "no room!").error() == errc::invalid_room);
-  const auto welcome = other.join("alice.2");  // the same connection, after four refusals
+  BOOST_TEST(other.hello("ALICE").error() == errc::name_taken);
+  BOOST_TEST(other.hello("a").error() == errc::invalid_name);
+  BOOST_TEST(other.hello("has space").error() == errc::invalid_name);
+  BOOST_TEST(other.hello(std::string(33, 'x')).error() == errc::invalid_name);
+  BOOST_TEST(other.hello("bob", "no room!").error() == errc::invalid_room);
+  const auto welcome = other.hello("alice.2", "lobby");  // the same connection, after five refusals
   BOOST_REQUIRE(welcome.has_value());
-  BOOST_TEST(welcome->member_count == 2u);
-  BOOST_TEST(other.join("again").error() == errc::already_joined);
+  BOOST_TEST(other.wait_for<msg::joined>([](const msg::joined& j) {
+    return j.name == "alice.2" && j.member_count == 2;
+  }).has_value());
+  BOOST_TEST(other.hello("again").error() == errc::already_registered);
 }
 
 BOOST_AUTO_TEST_CASE(a_name_is_free_again_after_its_owner_leaves) {
@@ -145,13 +173,13 @@ BOOST_AUTO_TEST_CASE(a_name_is_free_again_after_its_owner_leaves) {
   client_pool pool;
   {
     recording_client alice(pool);
-    alice.connect_and_join(server.port(), "alice");
+    alice.connect_and_hello(server.port(), "alice");
     alice.api().bye();
     alice.wait_closed();
   }
   recording_client again(pool);
   BOOST_REQUIRE(!again.connect(server.port()));
-  BOOST_TEST(again.join_once_free("alice").has_value());
+  BOOST_TEST(again.hello_once_free("alice").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(bye_frees_the_name_and_is_announced_before_the_socket_closes) {
@@ -160,34 +188,33 @@ BOOST_AUTO_TEST_CASE(bye_frees_the_name_and_is_announced_before_the_socket_close
   test_server server(options);
   client_pool pool;
   recording_client witness(pool);
-  witness.connect_and_join(server.port(), "witness");
+  witness.connect_and_hello(server.port(), "witness");
 
   raw_peer leaver(server.port());
-  leaver.join("leaver");
+  leaver.hello("leaver");
   leaver.send(msg::bye{});  // and keeps its socket open, never sending FIN
   BOOST_TEST(witness.wait_for<msg::left>([](const msg::left& l) { return l.name == "leaver"; }).has_value());
 
   recording_client again(pool);
   BOOST_REQUIRE(!again.connect(server.port()));
-  BOOST_TEST(again.join_once_free("leaver").has_value());
+  BOOST_TEST(again.hello_once_free("leaver").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_long_history_of_long_messages_does_not_keep_newcomers_out) {
   test_server server;  // default history (100) and queue bound (1 MiB)
   client_pool pool;
   recording_client alice(pool), bob(pool);
-  alice.connect_and_join(server.port(), "alice");
+  alice.connect_and_hello(server.port(), "alice");
   const std::string longest(max_text_bytes - 4, 'x');
   for (int i = 0; i < 100; ++i) {  // 1.6 MiB of history, more than the queue bound
-    BOOST_REQUIRE(!alice.api().say(longest + std::to_string(1000 + i)));
+    BOOST_REQUIRE(!alice.api().say("lobby", longest + std::to_string(1000 + i)));
     if (i % 16 == 15) BOOST_REQUIRE(alice.wait_for<msg::message>(from("alice", longest + std::to_string(1000 + i))));
   }
   BOOST_REQUIRE(alice.wait_for<msg::message>(from("alice", longest + "1099")));
 
-  const auto welcome = bob.connect_and_join(server.port(), "bob");
-  BOOST_TEST(welcome.member_count == 2u);
-  BOOST_TEST(bob.wait_until([](const auto& all) { return all.size() >= 100; }));
-  BOOST_REQUIRE(!alice.api().say("after the replay"));
+  bob.connect_and_hello(server.port(), "bob");
+  BOOST_TEST(bob.chat_messages().size() == 100u);
+  BOOST_REQUIRE(!alice.api().say("lobby", "after the replay"));
   BOOST_TEST(bob.wait_for<msg::message>(from("alice", "after the replay")).has_value());
 }
 
@@ -203,8 +230,8 @@ BOOST_AUTO_TEST_CASE(a_handler_may_destroy_its_client) {
     finished.set_value(captured);   // ...and the handler's captures are still usable
   });
   owned->async_connect("127.0.0.1", std::to_string(server.port()), boost::asio::use_future).get();
-  owned->async_join("selfdestruct", "", boost::asio::use_future).get();
-  BOOST_REQUIRE(!owned->say("bye, world"));
+  owned->async_hello("selfdestruct", "lobby", boost::asio::use_future).get();
+  BOOST_REQUIRE(!owned->say("lobby", "bye, world"));
   auto result = finished.get_future();
   BOOST_REQUIRE(result.wait_for(default_deadline) == std::future_status::ready);
   BOOST_TEST(result.get() == "still alive");
@@ -216,12 +243,11 @@ BOOST_AUTO_TEST_CASE(history_is_replayed_on_join_oldest_first) {
   test_server server(options);
   client_pool pool;
   recording_client alice(pool), bob(pool);
-  alice.connect_and_join(server.port(), "alice");
-  for (int i = 1; i <= 5; ++i) BOOST_REQUIRE(!alice.api().say("m" + std::to_string(i)));
+  alice.connect_and_hello(server.port(), "alice");
+  for (int i = 1; i <= 5; ++i) BOOST_REQUIRE(!alice.api().say("lobby", "m" + std::to_string(i)));
   BOOST_REQUIRE(alice.wait_for<msg::message>(from("alice", "m5")));
 
-  bob.connect_and_join(server.port(), "bob");
-  BOOST_REQUIRE(bob.wait_until([](const auto& all) { return all.size() >= 3; }));
+  bob.connect_and_hello(server.port(), "bob");  // returns once the greeting's END is in
   const auto replay = bob.chat_messages();
   BOOST_REQUIRE_EQUAL(replay.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
@@ -238,12 +264,12 @@ BOOST_AUTO_TEST_CASE(a_connection_that_never_says_hello_is_closed) {
   test_server server(options);
 
   raw_peer joined(server.port());  // connects first, so its deadline passes first
-  joined.join("prompt");
+  joined.hello("prompt");
 
   raw_peer silent(server.port());
   silent.send(msg::ping{1});  // pings do not count as introducing oneself
   BOOST_REQUIRE(holds<msg::pong>(silent.receive()));
-  silent.send(msg::hello{1, "x", ""});  // nor does a refused HELLO
+  silent.send(msg::hello{protocol_version, "x", ""});  // nor does a refused HELLO
   BOOST_TEST(error_code_of(silent.receive()) == std::uint16_t(errc::invalid_name));
   BOOST_TEST(error_code_of(silent.receive()) == std::uint16_t(errc::handshake_timeout));
   BOOST_TEST(silent.wait_closed_by_server());
@@ -268,36 +294,42 @@ BOOST_AUTO_TEST_CASE(protocol_errors_get_their_own_code_and_the_connection_survi
   test_server server;
   client_pool pool;
   recording_client witness(pool);
-  witness.connect_and_join(server.port(), "witness");
+  witness.connect_and_hello(server.port(), "witness");
   raw_peer peer(server.port());
 
-  peer.send(msg::say{"too early"});
-  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::not_joined));
+  peer.send(msg::say{"lobby", 0, "too early"});
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::not_registered));
+  peer.send(msg::join{"lobby", 0});
+  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::not_registered));
 
-  peer.send(msg::hello{2, "peer", ""});
-  BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::unsupported_version));
+  peer.send(msg::hello{1, "peer", "lobby"});  // a version 1 client
+  const auto refusal = peer.receive();
+  BOOST_TEST(error_code_of(refusal) == std::uint16_t(errc::unsupported_version));
+  BOOST_TEST(std::get<msg::error>(*refusal).text.find("version 2") != std::string::npos);
 
   const std::uint8_t unknown[] = {0, 0, 0, 1, 0x7F};
   peer.send_bytes(unknown);
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::unknown_type));
 
-  peer.send(msg::welcome{"i am no server", "peer", "lobby", 1});
+  peer.send(msg::welcome{"i am no server", 1, "peer"});
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::unexpected_type));
 
-  const std::uint8_t overrun[] = {0, 0, 0, 3, 0x02, 0x00, 0x10};  // SAY text says 16 bytes, has 0
+  const std::uint8_t overrun[] = {0, 0, 0, 3, 0x02, 0x00, 0x10};  // SAY room says 16 bytes, has 0
   peer.send_bytes(overrun);
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::malformed_frame));
 
-  peer.join("peer");
+  peer.hello("peer");
 
-  const std::uint8_t bad_utf8[] = {0, 0, 0, 5, 0x02, 0x00, 0x02, 0xC0, 0xAF};  // overlong '/'
+  frame_bytes bad_utf8 = encode(msg::say{"lobby", 0, "ab"});
+  bad_utf8[bad_utf8.size() - 2] = 0xC0;  // an overlong '/'
+  bad_utf8[bad_utf8.size() - 1] = 0xAF;
   peer.send_bytes(bad_utf8);
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::invalid_utf8));
 
-  peer.send(msg::say{"bell\x07"});
+  peer.send(msg::say{"lobby", 0, "bell\x07"});
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::invalid_text));
 
-  peer.send(msg::say{"still here"});
+  peer.send(msg::say{"lobby", 0, "still here"});
   auto echo = peer.receive();
   BOOST_REQUIRE(holds<msg::message>(echo));
   BOOST_TEST(std::get<msg::message>(*echo).text == "still here");
@@ -308,9 +340,9 @@ BOOST_AUTO_TEST_CASE(random_frames_get_answers_and_the_server_keeps_serving) {
   test_server server;
   client_pool pool;
   recording_client witness(pool);
-  witness.connect_and_join(server.port(), "witness");
+  witness.connect_and_hello(server.port(), "witness");
   raw_peer peer(server.port());
-  peer.join("fuzzer");
+  peer.hello("fuzzer");
 
   std::mt19937 rng(7);  // fixed seed: a failure reproduces
   int sent = 0;
@@ -328,7 +360,7 @@ BOOST_AUTO_TEST_CASE(random_frames_get_answers_and_the_server_keeps_serving) {
     BOOST_REQUIRE_MESSAGE(reply.has_value(), "connection failed: " << reply.error().message());
     answered = holds<msg::pong>(reply) && std::get<msg::pong>(*reply).token == 424242;
   }
-  BOOST_REQUIRE(!witness.api().say("still serving"));
+  BOOST_REQUIRE(!witness.api().say("lobby", "still serving"));
   BOOST_TEST(witness.wait_for<msg::message>(from("witness", "still serving")).has_value());
 }
 
@@ -336,7 +368,7 @@ BOOST_AUTO_TEST_CASE(oversized_declared_length_is_refused_without_allocating_it)
   test_server server;
   client_pool pool;
   recording_client witness(pool);
-  witness.connect_and_join(server.port(), "witness");
+  witness.connect_and_hello(server.port(), "witness");
 
   raw_peer peer(server.port());
   const std::uint8_t huge[] = {0xFF, 0xFF, 0xFF, 0xF0, 0x02};  // declares ~4 GiB
@@ -344,7 +376,7 @@ BOOST_AUTO_TEST_CASE(oversized_declared_length_is_refused_without_allocating_it)
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::frame_too_large));
   BOOST_TEST(peer.wait_closed_by_server());
 
-  BOOST_REQUIRE(!witness.api().say("server still up"));
+  BOOST_REQUIRE(!witness.api().say("lobby", "server still up"));
   BOOST_TEST(witness.wait_for<msg::message>(from("witness", "server still up")).has_value());
 }
 
@@ -354,24 +386,25 @@ BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_off_and_others_keep_rece
   test_server server(options);
   client_pool pool;
   recording_client talker(pool), listener(pool);
-  talker.connect_and_join(server.port(), "talker");
-  listener.connect_and_join(server.port(), "listener");
+  talker.connect_and_hello(server.port(), "talker");
+  listener.connect_and_hello(server.port(), "listener");
 
   raw_peer stalled(server.port(), 4096);
-  stalled.send(msg::hello{1, "stalled", ""});  // joins, then never reads again
+  stalled.send(msg::hello{protocol_version, "stalled", "lobby"});  // joins, then never reads again
   BOOST_REQUIRE(talker.wait_for<msg::joined>([](const msg::joined& j) { return j.name == "stalled"; }));
 
   // Enough to fill the stalled socket's buffers and its 256 KiB queue many times over.
   const std::string big(8000, 'x');
   const int count = 2000;
   for (int i = 0; i < count; ++i) {
-    BOOST_REQUIRE(!talker.api().say(big + std::to_string(i)));
+    BOOST_REQUIRE(!talker.api().say("lobby", big + std::to_string(i)));
     if (i % 16 == 15)  // pace the talker by its own echoes so only the stalled member lags
       BOOST_REQUIRE(talker.wait_for<msg::message>(from("talker", big + std::to_string(i))));
   }
   BOOST_TEST(listener.wait_for<msg::left>([](const msg::left& l) { return l.name == "stalled"; }).has_value());
   BOOST_TEST(listener.wait_for<msg::message>(from("talker", big + std::to_string(count - 1))).has_value());
   BOOST_TEST(listener.chat_messages().size() == std::size_t(count));
+  BOOST_TEST(listener.wait_for<msg::left>([](const msg::left& l) { return l.name == "stalled"; })->reason == "too slow");
   BOOST_TEST(server.instance.session_count() == 2u);
 }
 
@@ -379,7 +412,7 @@ BOOST_AUTO_TEST_CASE(graceful_stop_tells_members_and_closes_them) {
   client_pool pool;
   recording_client alice(pool);
   auto server = std::make_unique<test_server>();
-  alice.connect_and_join(server->port(), "alice");
+  alice.connect_and_hello(server->port(), "alice");
 
   const auto port = server->port();
   server->instance.stop();

@@ -75,20 +75,29 @@ child_process start_client(const std::string& port, const std::string& name,
   return child_process(std::move(argv));
 }
 
-// chatcli on a pseudo-terminal, so it runs in interactive mode.
-child_process start_terminal_client(const std::string& port, const std::string& name) {
-  return child_process({CHATCLI_PATH, "--host", "127.0.0.1", "--port", port, "--name", name},
-                       child_options{.terminal = true, .environment = {"TERM=dumb"}});
+// chatcli on a pseudo-terminal, so it runs in interactive mode; without colours unless asked.
+child_process start_terminal_client(const std::string& port, const std::string& name,
+                                    std::vector<std::string> extra = {}, bool colour = false) {
+  std::vector<std::string> argv{CHATCLI_PATH, "--host", "127.0.0.1", "--port", port, "--name", name};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  std::vector<std::string> environment{"TERM=dumb"};
+  if (!colour) environment.push_back("NO_COLOR=1");
+  return child_process(std::move(argv), child_options{.terminal = true, .environment = environment});
 }
 
-// Waits for the client's welcome line and returns it.
+// Waits for the client to connect as `name` and join its first room; returns the join line
+// ("HH:MM * now talking in ROOM (N online)").
 std::string expect_welcome(child_process& client, const std::string& name) {
-  const auto line = client.read_line_until("* Connected to ", step);
-  BOOST_REQUIRE_MESSAGE(line, name << " did not connect; stdout:\n"
-                                   << client.stdout_so_far() << "stderr:\n"
-                                   << client.stderr_so_far());
-  BOOST_TEST(contains(*line, " as " + name + " in "));
-  return *line;
+  const auto connected = client.read_line_until("* connected to ", step);
+  BOOST_REQUIRE_MESSAGE(connected, name << " did not connect; stdout:\n"
+                                        << client.stdout_so_far() << "stderr:\n"
+                                        << client.stderr_so_far());
+  BOOST_TEST(contains(*connected, " as " + name), "line: " << *connected);
+  const auto joined = client.read_line_until("* now talking in ", step);
+  BOOST_REQUIRE_MESSAGE(joined, name << " did not join a room; stdout:\n"
+                                     << client.stdout_so_far() << "stderr:\n"
+                                     << client.stderr_so_far());
+  return *joined;
 }
 
 // Waits for a stdout line matching `pattern` (whole line, ECMAScript) and returns it.
@@ -101,28 +110,6 @@ std::string expect_line(child_process& p, const std::string& who, const std::str
                                   << p.stdout_so_far() << "stderr:\n"
                                   << p.stderr_so_far());
   return *line;
-}
-
-// Waits until stdout has had a line matching each of `patterns` (whole line), in any order.
-void expect_lines_any_order(child_process& p, const std::string& who,
-                            const std::vector<std::string>& patterns) {
-  std::vector<std::regex> pending(patterns.begin(), patterns.end());
-  while (!pending.empty()) {
-    const auto line = p.read_line_until(
-        [&pending](std::string_view l) {
-          for (auto it = pending.begin(); it != pending.end(); ++it) {
-            if (std::regex_match(l.begin(), l.end(), *it)) {
-              pending.erase(it);
-              return true;
-            }
-          }
-          return false;
-        },
-        step);
-    BOOST_REQUIRE_MESSAGE(line, who << " did not print all expected lines; stdout:\n"
-                                    << p.stdout_so_far() << "stderr:\n"
-                                    << p.stderr_so_far());
-  }
 }
 
 int expect_exit(child_process& p, const std::string& who) {
@@ -160,14 +147,14 @@ BOOST_AUTO_TEST_CASE(two_clients_exchange_lines) {
   expect_line(bob, "bob", hh_mm + R"( \* alice joined lobby \(2 online\))");
 
   BOOST_REQUIRE(alice.write_stdin("hello from alice\n"));
-  expect_line(bob, "bob", hh_mm + " alice: hello from alice");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: hello from alice)");
 
   BOOST_REQUIRE(bob.write_stdin("hi alice, bob here\n"));
-  expect_line(alice, "alice", hh_mm + " bob: hi alice, bob here");
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] bob: hi alice, bob here)");
 
   BOOST_REQUIRE(alice.write_stdin("/quit\n"));
   BOOST_TEST(expect_exit(alice, "alice") == 0);
-  expect_line(bob, "bob", hh_mm + R"( \* alice left lobby \(1 online\))");
+  expect_line(bob, "bob", hh_mm + R"( \* alice left lobby \(1 online\): quit)");
 
   bob.close_stdin();
   BOOST_TEST(expect_exit(bob, "bob") == 0);
@@ -190,16 +177,14 @@ BOOST_AUTO_TEST_CASE(rooms_are_separate_and_history_is_replayed) {
   BOOST_REQUIRE(bob.write_stdin("only for dev\n"));
   BOOST_REQUIRE(carol.write_stdin("only for lobby\n"));
   // Each sees its own message echoed, and only that one.
-  expect_line(bob, "bob", hh_mm + " bob: only for dev");
-  expect_line(carol, "carol", hh_mm + " carol: only for lobby");
+  expect_line(bob, "bob", hh_mm + R"( \[dev\] bob: only for dev)");
+  expect_line(carol, "carol", hh_mm + R"( \[lobby\] carol: only for lobby)");
 
-  // A later member of dev gets the history replayed on join.
-  // Any order: chatcli may print the history before its own welcome line (the join completes
-  // on the main thread while the I/O thread already prints the MESSAGEs that follow WELCOME).
+  // A later member of dev gets the history replayed on join, announced as such.
   child_process dave = start_client(chatd.port, "dave", {"--room", "dev"});
-  expect_lines_any_order(dave, "dave",
-                         {R"(\* Connected to .* as dave in dev \(2 online\))",
-                          hh_mm + " bob: only for dev"});
+  BOOST_TEST(contains(expect_welcome(dave, "dave"), "in dev (2 online)"));
+  expect_line(dave, "dave", hh_mm + R"( \* 1 earlier messages in dev:)");
+  expect_line(dave, "dave", hh_mm + R"( \[dev\] bob: only for dev)");
 
   bob.close_stdin();
   carol.close_stdin();
@@ -227,7 +212,7 @@ BOOST_AUTO_TEST_CASE(hostile_text_is_refused_or_shown_inert) {
   expect_line(mallory, "mallory", "! not sent: .*control characters.*");
 
   BOOST_REQUIRE(mallory.write_stdin("abc\xE2\x80\xAE" "def\n"));  // U+202E RIGHT-TO-LEFT OVERRIDE
-  expect_line(bob, "bob", hh_mm + " mallory: abc<U\\+202E>def");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] mallory: abc<U\+202E>def)");
 
   mallory.close_stdin();
   bob.close_stdin();
@@ -279,11 +264,11 @@ BOOST_AUTO_TEST_CASE(chatcli_name_taken_when_piped_exits_1) {
   const std::string err = impostor.stderr_so_far();
   BOOST_TEST(contains(err, "taken"), "stderr: " << err);
   BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
-  BOOST_TEST(!contains(impostor.stdout_so_far(), "* Connected"));
+  BOOST_TEST(!contains(impostor.stdout_so_far(), "* connected"));
 
   // The first bob is unaffected.
   BOOST_REQUIRE(bob.write_stdin("still here\n"));
-  expect_line(bob, "bob", hh_mm + " bob: still here");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] bob: still here)");
   bob.close_stdin();
   BOOST_TEST(expect_exit(bob, "bob") == 0);
   chatd.process.signal(SIGTERM);
@@ -300,12 +285,13 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_asks_for_another_name) {
   child_process cli = start_terminal_client(chatd.port, "BOB");
   // The prompt waits on the same line, so it arrives without a "\n".
   auto expect_prompt = [&cli](const std::string& rejected, const std::string& reason) {
-    const auto prompt = cli.read_until_contains("Another name: ", step);
+    const auto prompt = cli.read_until_contains("Name '" + rejected + "' rejected (", step);
     BOOST_REQUIRE_MESSAGE(prompt, "chatcli did not ask for another name; output:\n"
                                       << cli.stdout_so_far() << "stderr:\n"
                                       << cli.stderr_so_far());
-    BOOST_TEST(contains(*prompt, "Name '" + rejected + "' rejected ("), "prompt: " << *prompt);
-    BOOST_TEST(contains(*prompt, reason), "prompt: " << *prompt);
+    const auto rest = cli.read_until_contains("Another name: ", step);
+    BOOST_REQUIRE(rest);
+    BOOST_TEST(contains(*rest, reason), "prompt: " << *rest);
   };
   expect_prompt("BOB", "taken");  // names compare case-insensitively
 
@@ -318,12 +304,12 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_asks_for_another_name) {
   expect_line(bob, "bob", hh_mm + R"( \* bobby joined lobby \(2 online\))");
 
   BOOST_REQUIRE(cli.write_stdin("typed on a terminal\n"));
-  expect_line(bob, "bob", hh_mm + " bobby: typed on a terminal");
-  expect_line(cli, "bobby", hh_mm + " bobby: typed on a terminal");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] bobby: typed on a terminal)");
+  expect_line(cli, "bobby", hh_mm + R"( \[lobby\] bobby: typed on a terminal)");
 
   BOOST_REQUIRE(cli.write_stdin("/quit\n"));
   BOOST_TEST(expect_exit(cli, "bobby") == 0);
-  expect_line(bob, "bob", hh_mm + R"( \* bobby left lobby \(1 online\))");
+  expect_line(bob, "bob", hh_mm + R"( \* bobby left lobby \(1 online\): quit)");
   BOOST_TEST(cli.stderr_so_far().empty(), "stderr:\n" << cli.stderr_so_far());
   // Neither rejected name ever joined.
   BOOST_TEST(!contains(bob.stdout_so_far(), "BOB joined"));
@@ -346,7 +332,7 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_says_why_when_no_name_comes) {
   BOOST_TEST(expect_exit(cli, "chatcli") == 1);
   const std::string err = cli.stderr_so_far();
   BOOST_TEST(contains(err, "chatcli: no name given: end of input"), "stderr: " << err);
-  BOOST_TEST(!contains(cli.stdout_so_far(), "* Connected"));
+  BOOST_TEST(!contains(cli.stdout_so_far(), "* connected"));
 
   bob.close_stdin();
   BOOST_TEST(expect_exit(bob, "bob") == 0);
@@ -486,7 +472,7 @@ BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
   child_process alice = start_client(port, "alice");
   BOOST_TEST(contains(expect_welcome(alice, "alice"), "in lobby (1 online)"));
   BOOST_REQUIRE(alice.write_stdin("back in business\n"));
-  expect_line(alice, "alice", hh_mm + " alice: back in business");
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: back in business)");
   alice.close_stdin();
   BOOST_TEST(expect_exit(alice, "alice") == 0);
 
@@ -519,13 +505,13 @@ BOOST_AUTO_TEST_CASE(upper_bot_example_answers_in_capitals) {
   child_process alice = start_client(chatd.port, "alice");
   BOOST_TEST(contains(expect_welcome(alice, "alice"), "in lobby (2 online)"));
   BOOST_REQUIRE(alice.write_stdin("!upper hello, world\n"));
-  expect_line(alice, "alice", hh_mm + " alice: !upper hello, world");
-  expect_line(alice, "alice", hh_mm + " upper_bot: HELLO, WORLD");
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: !upper hello, world)");
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] upper_bot: HELLO, WORLD)");
 
   // Ctrl-C: the bot says BYE and exits 0; the room hears it leave.
   bot.signal(SIGINT);
   BOOST_TEST(expect_exit(bot, "upper_bot") == 0);
-  expect_line(alice, "alice", hh_mm + R"( \* upper_bot left lobby \(1 online\))");
+  expect_line(alice, "alice", hh_mm + R"( \* upper_bot left lobby \(1 online\): quit)");
   BOOST_TEST(bot.stderr_so_far().empty(), "upper_bot stderr:\n" << bot.stderr_so_far());
   BOOST_TEST(count_lines(bot.stdout_so_far()) == 1u, "upper_bot stdout:\n" << bot.stdout_so_far());
 

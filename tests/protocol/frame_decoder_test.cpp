@@ -11,6 +11,7 @@
 #include <new>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 // Replaced global allocation functions record the largest single request while a
@@ -63,14 +64,19 @@ std::span<const std::uint8_t> slice(const frame_bytes& bytes, std::size_t from, 
   return std::span<const std::uint8_t>(bytes).subspan(from, to - from);
 }
 
-// Frames of different types and sizes, including empty bodies (BYE), each encoded alone.
+// Frames of different types and sizes, including empty bodies (LIST) and lists (MEMBERS), each
+// encoded alone.
 std::vector<frame_bytes> sample_frames() {
-  return {chat::encode(msg::hello{1, "alice", "lobby"}),
-          chat::encode(msg::bye{}),
-          chat::encode(msg::say{"gr\xC3\xBC\xC3\x9F \xF0\x9F\x8E\x89"}),
+  return {chat::encode(msg::hello{chat::protocol_version, "alice", "lobby"}),
+          chat::encode(msg::list{}),
+          chat::encode(msg::say{"lobby", 0, "gr\xC3\xBC\xC3\x9F \xF0\x9F\x8E\x89"}),
           chat::encode(msg::message{7, 1700000000000, 1, "bob", "lobby", std::string(300, 'm')}),
           chat::encode(msg::ping{0xffffffffffffffff}),
-          chat::encode(msg::bye{}),
+          chat::encode(msg::bye{""}),
+          chat::encode(msg::members{"lobby", {"alice", "bob", "carol"}}),
+          chat::encode(msg::members{"lobby", {}}),
+          chat::encode(msg::end{0x08, "lobby", msg::end_truncated, 0}),
+          chat::encode(msg::list{}),
           chat::encode(msg::error{11, "name is taken"})};
 }
 
@@ -218,7 +224,7 @@ BOOST_AUTO_TEST_CASE(oversized_length_rejected_from_header_alone) {
 
   // Sticky: more bytes, even a valid frame, do not revive the stream.
   decoder.feed(bye);
-  BOOST_TEST(decoder.buffered() <= 4u + 5u);
+  BOOST_TEST(decoder.buffered() <= 4u + bye.size());
   for (int i = 0; i < 2; ++i) {
     auto again = decoder.next();
     BOOST_TEST_REQUIRE(again.has_error());
@@ -226,6 +232,56 @@ BOOST_AUTO_TEST_CASE(oversized_length_rejected_from_header_alone) {
   }
   // Small allocations (the few bytes fed, test logging) are fine; the declared size is not.
   BOOST_TEST(largest_allocation < 4096u);
+}
+
+// The message decoder, like the frame decoder, must not size anything by a peer's claim: a
+// MEMBERS frame whose count says 65535 names, with few or none present, is malformed_frame and
+// allocates about what the bytes present need. (Here because operator new is replaced here.)
+BOOST_AUTO_TEST_CASE(members_count_is_not_trusted_for_allocation) {
+  // Room "lobby", count 65535, then `present` empty names.
+  const auto claim_all = [](std::size_t present) {
+    frame_bytes body = {0x00, 0x05, 'l', 'o', 'b', 'b', 'y', 0xff, 0xff};
+    body.resize(body.size() + 2 * present, 0x00);
+    return body;
+  };
+  for (std::size_t present : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{20}}) {
+    const frame_bytes body = claim_all(present);
+    boost::system::error_code error;
+    {
+      watch_allocations watch;
+      auto m = chat::decode_server_message({0x8a, body});
+      error = m.has_error() ? m.error() : boost::system::error_code{};
+      BOOST_TEST(largest_allocation < 4096u, "present " << present << ": " << largest_allocation);
+    }
+    BOOST_TEST(error == ec(errc::malformed_frame), "present " << present);
+  }
+
+  // Through a frame decoder too, as a client receives it.
+  frame_bytes wire = header(1 + 9);
+  wire.push_back(0x8a);
+  const frame_bytes body = claim_all(0);
+  wire.insert(wire.end(), body.begin(), body.end());
+  {
+    watch_allocations watch;
+    chat::frame_decoder decoder;
+    decoder.feed(wire);
+    auto frame = decoder.next();
+    BOOST_TEST_REQUIRE(frame.has_value());
+    BOOST_TEST_REQUIRE(frame->has_value());
+    auto m = chat::decode_server_message(**frame);
+    BOOST_TEST((m.has_error() && m.error() == errc::malformed_frame));
+    BOOST_TEST(largest_allocation < 4096u);
+  }
+
+  // Control: when the 65535 names are really there, the watch does see the large list.
+  {
+    const frame_bytes full = claim_all(65535);
+    watch_allocations watch;
+    auto m = chat::decode_server_message({0x8a, full});
+    BOOST_TEST_REQUIRE(m.has_value());
+    BOOST_TEST(std::get<msg::members>(*m).names.size() == 65535u);
+    BOOST_TEST(largest_allocation >= 65535u * sizeof(std::string));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(frame_at_limit_accepted_one_over_rejected) {
@@ -249,19 +305,20 @@ BOOST_AUTO_TEST_CASE(frame_at_limit_accepted_one_over_rejected) {
 }
 
 BOOST_AUTO_TEST_CASE(default_limit_against_real_messages) {
-  // SAY length = type 1 + text length 2 + text.
-  const std::size_t fits = chat::default_max_frame - 3;
+  // SAY length = type 1 + room (2 + 1) + flags 1 + text length 2 + text.
+  const std::size_t fits = chat::default_max_frame - 7;
   chat::frame_decoder decoder;
-  decoder.feed(chat::encode(msg::say{std::string(fits, 'a')}));
+  decoder.feed(chat::encode(msg::say{"r", 0, std::string(fits, 'a')}));
   auto frame = decoder.next();
   BOOST_TEST_REQUIRE(frame.has_value());
   BOOST_TEST_REQUIRE(frame->has_value());
   auto m = chat::decode_client_message(**frame);
   BOOST_TEST_REQUIRE(m.has_value());
   BOOST_TEST(std::get<msg::say>(*m).text.size() == fits);
+  BOOST_TEST((*frame)->body.size() + 1 == chat::default_max_frame);  // exactly at the limit
 
   chat::frame_decoder over;
-  over.feed(chat::encode(msg::say{std::string(fits + 1, 'a')}));
+  over.feed(chat::encode(msg::say{"r", 0, std::string(fits + 1, 'a')}));
   auto rejected = over.next();
   BOOST_TEST_REQUIRE(rejected.has_error());
   BOOST_TEST(rejected.error() == ec(errc::frame_too_large));

@@ -5,9 +5,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -17,14 +20,21 @@ using namespace std::string_literals;
 
 boost::system::error_code ec(errc e) { return chat::make_error_code(e); }
 
-// Every errc enumerator.
-const std::vector<errc> all_errors = {
-    errc::unsupported_version, errc::frame_too_large, errc::unknown_type,
-    errc::malformed_frame,     errc::invalid_utf8,    errc::invalid_text,
-    errc::unexpected_type,     errc::not_joined,      errc::already_joined,
-    errc::invalid_name,        errc::name_taken,      errc::invalid_room,
-    errc::too_slow,            errc::server_shutting_down, errc::internal_error,
-    errc::connection_closed,   errc::not_connected,   errc::operation_in_progress,
+// Every errc enumerator with its value: the values are the codes ERROR frames carry.
+const std::vector<std::pair<errc, int>> all_errors = {
+    {errc::unsupported_version, 1},   {errc::frame_too_large, 2},
+    {errc::unknown_type, 3},          {errc::malformed_frame, 4},
+    {errc::invalid_utf8, 5},          {errc::invalid_text, 6},
+    {errc::unexpected_type, 7},       {errc::not_registered, 8},
+    {errc::already_registered, 9},    {errc::invalid_name, 10},
+    {errc::name_taken, 11},           {errc::invalid_room, 12},
+    {errc::too_slow, 13},             {errc::server_shutting_down, 14},
+    {errc::internal_error, 15},       {errc::handshake_timeout, 16},
+    {errc::no_such_room, 17},         {errc::not_in_room, 18},
+    {errc::already_in_room, 19},      {errc::no_such_user, 20},
+    {errc::too_many_rooms, 21},       {errc::ping_timeout, 22},
+    {errc::connection_closed, 100},   {errc::not_connected, 101},
+    {errc::operation_in_progress, 102},
 };
 
 }  // namespace
@@ -123,6 +133,69 @@ BOOST_AUTO_TEST_CASE(check_text_length_limit) {
   BOOST_TEST(chat::check_text("\x1B\xFF") == ec(errc::invalid_utf8));
 }
 
+BOOST_AUTO_TEST_CASE(check_short_text_rules) {
+  // Unlike check_text, empty is fine: no topic, no reason.
+  BOOST_TEST(!chat::check_short_text("", chat::max_topic_bytes));
+  BOOST_TEST(!chat::check_short_text("", chat::max_reason_bytes));
+  BOOST_TEST(!chat::check_short_text("", 0));
+  BOOST_TEST(!chat::check_short_text("gone fishing", chat::max_reason_bytes));
+  BOOST_TEST(!chat::check_short_text("tab\tis allowed", chat::max_topic_bytes));
+  BOOST_TEST(!chat::check_short_text("\xC2\xA0 \xE2\x82\xAC \xF0\x9F\x98\x80 ~", chat::max_topic_bytes));
+
+  for (const std::string& s : {"line\nbreak"s, "carriage\rreturn"s, "\x1B[31mred"s, "del\x7F"s,
+                               "nul\0"s, "\0"s, "\x01"s, "\x1F"s, "c1 \xC2\x80"s, "csi \xC2\x9B"s,
+                               "c1 \xC2\x9F"s})
+    BOOST_TEST(chat::check_short_text(s, chat::max_topic_bytes) == ec(errc::invalid_text),
+               "for " << s);
+
+  for (const std::string& s : {"\xC0\xAF"s, "ok \xFF"s, "\xED\xA0\x80"s, "\xC3"s, "\x80"s,
+                               "\xF4\x90\x80\x80"s})
+    BOOST_TEST(chat::check_short_text(s, chat::max_topic_bytes) == ec(errc::invalid_utf8));
+  // Encoding errors win over content errors, as in check_text.
+  BOOST_TEST(chat::check_short_text("\x1B\xFF", chat::max_topic_bytes) == ec(errc::invalid_utf8));
+  BOOST_TEST(chat::check_short_text("\n\xC0\xAF", chat::max_reason_bytes) == ec(errc::invalid_utf8));
+}
+
+BOOST_AUTO_TEST_CASE(check_short_text_length_limit) {
+  for (std::size_t max : {chat::max_topic_bytes, chat::max_reason_bytes, std::size_t{1}}) {
+    BOOST_TEST(!chat::check_short_text(std::string(max, 'a'), max), "max " << max);
+    BOOST_TEST(chat::check_short_text(std::string(max + 1, 'a'), max) == ec(errc::invalid_text),
+               "max " << max);
+  }
+  BOOST_TEST(chat::check_short_text("a", 0) == ec(errc::invalid_text));
+  BOOST_TEST(chat::max_topic_bytes == 512u);
+  BOOST_TEST(chat::max_reason_bytes == 256u);
+
+  // The limit is in bytes, not code points: 128 four-byte emoji fill a topic exactly.
+  std::string emoji;
+  while (emoji.size() < chat::max_topic_bytes) emoji += "\xF0\x9F\x98\x80";
+  BOOST_TEST_REQUIRE(emoji.size() == chat::max_topic_bytes);
+  BOOST_TEST(!chat::check_short_text(emoji, chat::max_topic_bytes));
+  BOOST_TEST(chat::check_short_text(emoji + "a", chat::max_topic_bytes) == ec(errc::invalid_text));
+  BOOST_TEST(chat::check_short_text(emoji, chat::max_reason_bytes) == ec(errc::invalid_text));
+  // Two-byte characters: 128 of them are 256 bytes, a reason's limit.
+  std::string accents;
+  for (int i = 0; i < 128; ++i) accents += "\xC3\xA9";
+  BOOST_TEST(!chat::check_short_text(accents, chat::max_reason_bytes));
+  BOOST_TEST(chat::check_short_text(accents + "\xC3\xA9", chat::max_reason_bytes) ==
+             ec(errc::invalid_text));
+
+  // Too long and badly encoded: the encoding error is reported.
+  BOOST_TEST(chat::check_short_text(std::string(chat::max_reason_bytes + 1, 'a') + "\xFF",
+                                    chat::max_reason_bytes) == ec(errc::invalid_utf8));
+}
+
+BOOST_AUTO_TEST_CASE(check_text_is_check_short_text_but_not_empty) {
+  const std::vector<std::string> inputs = {
+      "hi"s, "tab\t"s, "\n"s, "\xFF"s, "\xC2\x9B"s, std::string(chat::max_text_bytes, 'a'),
+      std::string(chat::max_text_bytes + 1, 'a'), "\xF0\x9F\x98\x80"s, "\xED\xA0\x80"s};
+  for (const auto& s : inputs)
+    BOOST_TEST(chat::check_text(s) == chat::check_short_text(s, chat::max_text_bytes),
+               "size " << s.size());
+  BOOST_TEST(!chat::check_short_text("", chat::max_text_bytes));
+  BOOST_TEST(chat::check_text("") == ec(errc::invalid_text));
+}
+
 BOOST_AUTO_TEST_CASE(forbidden_controls) {
   for (char32_t c : {U'\0', U'\n', U'\r', U'\x1B', U'\x1F', U'\x7F', U'\x80', U'\x9B', U'\x9F'})
     BOOST_TEST(chat::is_forbidden_control(c), "U+" << std::hex << std::uint32_t(c));
@@ -161,13 +234,17 @@ BOOST_AUTO_TEST_CASE(fold_case) {
 BOOST_AUTO_TEST_CASE(error_category) {
   const auto& category = chat::error_category();
   BOOST_TEST(std::string_view(category.name()) == "chat");
-  for (errc e : all_errors) {
-    const std::string message = category.message(static_cast<int>(e));
-    BOOST_TEST(!message.empty(), "errc " << static_cast<int>(e));
-    BOOST_TEST(message.find("unknown chat error") == std::string::npos,
-               "errc " << static_cast<int>(e));
+  std::set<std::string> messages;
+  for (const auto& [e, value] : all_errors) {
+    BOOST_TEST(static_cast<int>(e) == value);
+    const std::string message = category.message(value);
+    BOOST_TEST(!message.empty(), "errc " << value);
+    BOOST_TEST(message.find("unknown chat error") == std::string::npos, "errc " << value);
+    BOOST_TEST(messages.insert(message).second, "errc " << value << " repeats " << message);
+    BOOST_TEST(chat::make_error_code(e).message() == message, "errc " << value);
   }
-  BOOST_TEST(category.message(999).find("999") != std::string::npos);
+  for (int unknown : {0, 23, 99, 103, 999})
+    BOOST_TEST(category.message(unknown).find(std::to_string(unknown)) != std::string::npos);
 
   const boost::system::error_code code = chat::make_error_code(errc::name_taken);
   BOOST_TEST((code == errc::name_taken));
@@ -175,18 +252,20 @@ BOOST_AUTO_TEST_CASE(error_category) {
   BOOST_TEST(code.value() == 11);
   BOOST_TEST((code.category() == chat::error_category()));
   BOOST_TEST(code.message() == category.message(11));
-  const boost::system::error_code implicit = errc::too_slow;  // is_error_code_enum
-  BOOST_TEST(implicit == ec(errc::too_slow));
-  BOOST_TEST(static_cast<int>(errc::unsupported_version) == 1);
-  BOOST_TEST(static_cast<int>(errc::internal_error) == 15);
+  const boost::system::error_code implicit = errc::ping_timeout;  // is_error_code_enum
+  BOOST_TEST(implicit == ec(errc::ping_timeout));
+  BOOST_TEST(implicit.value() == 22);
+  // An ERROR frame's code converts straight back to the enumerator.
+  BOOST_TEST((boost::system::error_code(18, chat::error_category()) == errc::not_in_room));
 }
 
 BOOST_AUTO_TEST_CASE(fatal_errors) {
-  for (errc e : all_errors) {
-    const bool expected =
-        e == errc::frame_too_large || e == errc::too_slow || e == errc::server_shutting_down;
-    BOOST_TEST(chat::is_fatal(e) == expected, "errc " << static_cast<int>(e));
-  }
+  const std::set<errc> fatal = {errc::frame_too_large, errc::too_slow, errc::server_shutting_down,
+                                errc::handshake_timeout, errc::ping_timeout};
+  for (const auto& [e, value] : all_errors)
+    BOOST_TEST(chat::is_fatal(e) == fatal.contains(e), "errc " << value);
+  static_assert(chat::is_fatal(errc::ping_timeout));  // usable in constant expressions
+  static_assert(!chat::is_fatal(errc::not_in_room));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -296,11 +296,13 @@ bool child_process::pump(clock::time_point deadline, bool block, bool watch_exit
     if (fds[i].fd == stdout_fd_) {
       const std::size_t from = stdout_.size();
       drain(stdout_fd_, stdout_);
-      // The terminal shows "\n" as "\r\n" (and echoes typed "\n" so): keep plain "\n".
-      if (terminal_)
-        stdout_.erase(std::remove(stdout_.begin() + static_cast<std::ptrdiff_t>(from),
-                                  stdout_.end(), '\r'),
-                      stdout_.end());
+      // The terminal shows "\n" as "\r\n" (and echoes typed "\n" so): keep plain "\n". A
+      // lone "\r" (a line editor redrawing its line) stays: next_line shows what follows it.
+      if (terminal_) {
+        for (auto at = stdout_.find("\r\n", from > 0 ? from - 1 : 0); at != std::string::npos;
+             at = stdout_.find("\r\n", at))
+          stdout_.erase(at, 1);
+      }
     } else if (fds[i].fd == stderr_fd_) {
       drain(stderr_fd_, stderr_);
     }
@@ -350,6 +352,8 @@ std::optional<std::string> child_process::next_line(
          eol = buffer.find('\n', consumed)) {
       std::string line = buffer.substr(consumed, eol - consumed);
       consumed = eol + 1;
+      // What a terminal shows after a carriage return: the text written over the line.
+      if (const auto cr = line.rfind('\r'); cr != std::string::npos) line.erase(0, cr + 1);
       if (match(line)) return line;
     }
     // `fd` is a reference to the member: pump() sets it to -1 at end of output.

@@ -11,19 +11,36 @@ namespace chat::test {
 
 using chat::frame_bytes;
 
-// Real messages of every type, for mutation.
+// Real messages of every type (protocol v2: clients 0x01-0x0D, servers 0x81-0x8C), for mutation.
 inline std::vector<frame_bytes> sample_frames() {
   namespace msg = chat::msg;
-  return {chat::encode(msg::hello{1, "alice", "lobby"}),
-          chat::encode(msg::say{"h\xC3\xA9llo"}),
+  return {chat::encode(msg::hello{chat::protocol_version, "alice", "lobby"}),
+          chat::encode(msg::say{"lobby", msg::flag_action, "h\xC3\xA9llo"}),
           chat::encode(msg::ping{7}),
-          chat::encode(msg::bye{}),
-          chat::encode(msg::welcome{"server", "alice", "lobby", 3}),
+          chat::encode(msg::bye{"gone"}),
+          chat::encode(msg::join{"#dev", 42}),
+          chat::encode(msg::part{"#dev", ""}),
+          chat::encode(msg::list{}),
+          chat::encode(msg::who{"lobby"}),
+          chat::encode(msg::topic_request{"lobby", 1, "t\xC3\xB6pic"}),
+          chat::encode(msg::private_message{"bob", 0, "psst"}),
+          chat::encode(msg::nick{"alice2"}),
+          chat::encode(msg::history{"lobby", 9, 50}),
+          chat::encode(msg::pong_reply{0x0102030405060708}),
+          chat::encode(msg::welcome{"server", 0x1122334455667788, "alice"}),
           chat::encode(msg::message{9, 1700000000000, 1, "bob", "lobby", "text"}),
           chat::encode(msg::joined{"bob", "lobby", 2}),
-          chat::encode(msg::left{"bob", "lobby", 1}),
+          chat::encode(msg::left{"bob", "lobby", 1, "bye"}),
           chat::encode(msg::pong{7}),
-          chat::encode(msg::error{11, "name is taken"})};
+          chat::encode(msg::error{11, "name is taken"}),
+          chat::encode(msg::keepalive{3}),
+          chat::encode(msg::topic{"lobby", "welcome", "alice", 1700000000000}),
+          chat::encode(msg::room_info{"lobby", 3, ""}),
+          chat::encode(msg::members{"lobby", {}}),
+          chat::encode(msg::members{"lobby", {"alice"}}),
+          chat::encode(msg::members{"lobby", {"alice", "bob", "c\xC3\xA9"}}),
+          chat::encode(msg::end{0x05, "lobby", 1, 9}),
+          chat::encode(msg::renamed{"alice", "alice2"})};
 }
 
 // A frame whose length prefix is right: a real message, possibly with one body byte changed,
@@ -40,8 +57,11 @@ inline frame_bytes random_frame(std::mt19937& rng) {
     }
     return frame;
   }
-  static constexpr std::uint8_t types[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x7F, 0x81, 0x82,
-                                           0x83, 0x84, 0x85, 0x86, 0xFF};
+  // Every defined type, their unused neighbours and the extremes.
+  static constexpr std::uint8_t types[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                                           0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x7F, 0x80, 0x81,
+                                           0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A,
+                                           0x8B, 0x8C, 0x8D, 0xFF};
   std::uniform_int_distribution<std::size_t> pick_type(0, std::size(types) - 1);
   std::uniform_int_distribution<std::size_t> body_size(0, 48);
   std::uniform_int_distribution<int> byte(0, 255);

@@ -21,11 +21,17 @@ void raw_peer::send_bytes(std::span<const std::uint8_t> bytes) {
   asio::write(socket_, asio::buffer(bytes.data(), bytes.size()));
 }
 
-void raw_peer::join(const std::string& name) {
-  send(msg::hello{protocol_version, name, ""});
+void raw_peer::hello(const std::string& name, const std::string& room) {
+  send(msg::hello{protocol_version, name, room});
   const auto reply = receive();
   BOOST_REQUIRE_MESSAGE(reply.has_value() && std::holds_alternative<msg::welcome>(*reply),
                         "no WELCOME for " << name);
+  if (room.empty()) return;
+  for (;;) {
+    const auto next = receive();
+    BOOST_REQUIRE_MESSAGE(next.has_value(), "greeting for " << name << " broken off");
+    if (std::holds_alternative<msg::end>(*next)) return;
+  }
 }
 
 error_code raw_peer::read_some(std::chrono::steady_clock::time_point deadline) {

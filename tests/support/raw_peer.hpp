@@ -27,8 +27,9 @@ public:
     send_bytes(encode(m));
   }
 
-  /// Sends HELLO as `name` to the default room and requires WELCOME in reply.
-  void join(const std::string& name);
+  /// Sends HELLO as `name`, requires WELCOME in reply and, when joining `room`, reads its
+  /// greeting up to END.
+  void hello(const std::string& name, const std::string& room = "lobby");
 
   /// The next message from the server; errc::connection_closed at EOF, timed_out at the deadline.
   boost::system::result<server_message> receive(

@@ -1,5 +1,7 @@
 #include "support/recording_client.hpp"
 
+#include <chat/text.hpp>
+
 #include <boost/test/unit_test.hpp>
 
 #include <future>
@@ -66,11 +68,11 @@ boost::system::error_code recording_client::connect(std::uint16_t port) {
   return get_by_deadline(result);
 }
 
-boost::system::result<msg::welcome> recording_client::join(const std::string& name,
-                                                           const std::string& room) {
+boost::system::result<msg::welcome> recording_client::hello(const std::string& name,
+                                                            const std::string& room) {
   auto done = std::make_shared<std::promise<boost::system::result<msg::welcome>>>();
   auto result = done->get_future();
-  client_.async_join(name, room, [done](boost::system::error_code ec, msg::welcome welcome) {
+  client_.async_hello(name, room, [done](boost::system::error_code ec, msg::welcome welcome) {
     if (ec)
       done->set_value(ec);
     else
@@ -79,19 +81,57 @@ boost::system::result<msg::welcome> recording_client::join(const std::string& na
   return get_by_deadline(result);
 }
 
-boost::system::result<msg::welcome> recording_client::join_once_free(const std::string& name) {
-  boost::system::result<msg::welcome> joined = join(name);
+boost::system::result<msg::welcome> recording_client::hello_once_free(const std::string& name,
+                                                                      const std::string& room) {
+  boost::system::result<msg::welcome> joined = hello(name, room);
   for (int attempt = 0; attempt < 100 && joined.has_error() && joined.error() == errc::name_taken; ++attempt)
-    joined = join(name);
+    joined = hello(name, room);
   return joined;
 }
 
-msg::welcome recording_client::connect_and_join(std::uint16_t port, const std::string& name,
-                                                const std::string& room) {
+msg::welcome recording_client::connect_and_hello(std::uint16_t port, const std::string& name,
+                                                 const std::string& room) {
   BOOST_REQUIRE(!connect(port));
-  auto welcome = join(name, room);
-  BOOST_REQUIRE_MESSAGE(welcome.has_value(), "join as " << name << " failed: " << welcome.error().message());
+  auto welcome = hello(name, room);
+  BOOST_REQUIRE_MESSAGE(welcome.has_value(), "HELLO as " << name << " failed: " << welcome.error().message());
+  if (!room.empty())
+    BOOST_REQUIRE_MESSAGE(wait_for_end(message_type::join, fold_case(room)),
+                          name << " got no END for joining " << room);
   return *welcome;
+}
+
+msg::end recording_client::join(const std::string& room, std::uint64_t after_id) {
+  const auto before = all<msg::end>().size();
+  BOOST_REQUIRE(!client_.join(room, after_id));
+  std::optional<msg::end> end;
+  BOOST_REQUIRE_MESSAGE(wait_until([&](const std::vector<server_message>& got) {
+                          std::size_t seen = 0;
+                          for (const auto& m : got)
+                            if (auto* e = std::get_if<msg::end>(&m); e && seen++ >= before &&
+                                e->request == std::uint8_t(message_type::join) && e->room == fold_case(room)) {
+                              end = *e;
+                              return true;
+                            }
+                          return false;
+                        }),
+                        "no END for joining " << room);
+  return *end;
+}
+
+std::optional<msg::end> recording_client::wait_for_end(message_type request, const std::string& room,
+                                                       std::size_t nth) {
+  std::optional<msg::end> found;
+  wait_until([&](const std::vector<server_message>& got) {
+    std::size_t seen = 0;
+    for (const auto& m : got)
+      if (auto* e = std::get_if<msg::end>(&m);
+          e && e->request == std::uint8_t(request) && e->room == room && ++seen == nth) {
+        found = *e;
+        return true;
+      }
+    return false;
+  });
+  return found;
 }
 
 bool recording_client::wait_until(const std::function<bool(const std::vector<server_message>&)>& done,
@@ -112,10 +152,11 @@ std::vector<server_message> recording_client::received() const {
   return received_;
 }
 
-std::vector<msg::message> recording_client::chat_messages() const {
+std::vector<msg::message> recording_client::chat_messages(const std::string& target) const {
   std::vector<msg::message> out;
   for (const auto& m : received())
-    if (auto* message = std::get_if<msg::message>(&m)) out.push_back(*message);
+    if (auto* message = std::get_if<msg::message>(&m); message && (target.empty() || message->target == target))
+      out.push_back(*message);
   return out;
 }
 

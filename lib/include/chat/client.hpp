@@ -1,10 +1,15 @@
-// An asynchronous chat client: connect, HELLO, send, and receive through callbacks.
+// An asynchronous chat client: connect, HELLO, send requests, and receive through callbacks.
 //
 // Asynchronous operations take any Asio completion token (a callback, use_future, a coroutine,
 // ...). Server messages after WELCOME go to the message handler; the end of the connection goes,
 // once, to the close handler. Both run on the client's internal strand, never concurrently.
+// The client answers the server's keep-alive PINGs itself.
 //
-// Thread-safety: say(), ping(), bye() and close() may be called from any thread. Set the
+// Requests (say(), join(), ...) validate their arguments locally and queue one frame; their
+// answers, and ERRORs for those the server refuses, arrive at the message handler in the order
+// the requests were made (docs/PROTOCOL.md).
+//
+// Thread-safety: the request functions, ping(), bye() and close() may be called from any thread. Set the
 // handlers before async_connect(). The destructor closes the connection and waits for a message
 // or close handler that is running on another thread; neither starts after it returns, and a
 // handler may destroy the client. As with any Asio object, a pending async_connect/async_join
@@ -64,26 +69,52 @@ public:
         token, std::move(host), std::move(port));
   }
 
-  /// Sends HELLO and waits for WELCOME or ERROR. On an ERROR (e.g. errc::name_taken) the
-  /// connection stays open and async_join may be tried again.
+  /// Sends HELLO and waits for WELCOME or ERROR. A non-empty `room` is joined at once: its
+  /// JOINED, TOPIC, history and END follow WELCOME to the message handler. On an ERROR (e.g.
+  /// errc::name_taken) the connection stays open and async_hello may be tried again.
   /// Completion signature: void(error_code, msg::welcome).
   template <class CompletionToken>
-  auto async_join(std::string name, std::string room, CompletionToken&& token) {
+  auto async_hello(std::string name, std::string room, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken,
                                        void(boost::system::error_code, msg::welcome)>(
         [this](auto handler, std::string n, std::string r) {
-          start_join(std::move(n), std::move(r), std::move(handler));
+          start_hello(std::move(n), std::move(r), std::move(handler));
         },
         token, std::move(name), std::move(room));
   }
 
-  /// Queues SAY. Errors: invalid_text / invalid_utf8 (checked locally), not_connected, and
-  /// not_joined before async_join has succeeded.
-  boost::system::error_code say(std::string_view text);
-  /// Queues PING; the PONG reaches the message handler.
+  // Requests. Each returns, without waiting for the server: invalid_room, invalid_name,
+  // invalid_text or invalid_utf8 for arguments that break the protocol's rules; not_registered
+  // before async_hello has succeeded; not_connected once the connection is closing.
+
+  /// SAY in a room you are in; the echo (a MESSAGE from you) is the acknowledgement.
+  boost::system::error_code say(std::string_view room, std::string_view text);
+  /// SAY with the action flag ("/me waves").
+  boost::system::error_code act(std::string_view room, std::string_view text);
+  /// PRIVATE to the user `to`; `flags` may be msg::flag_action.
+  boost::system::error_code private_message(std::string_view to, std::string_view text,
+                                            std::uint8_t flags = 0);
+  /// JOIN, replaying the room's history after `after_id` (0: all it holds).
+  boost::system::error_code join(std::string_view room, std::uint64_t after_id = 0);
+  boost::system::error_code part(std::string_view room, std::string_view reason = {});
+  /// LIST: room_info per room, then END.
+  boost::system::error_code list_rooms();
+  /// WHO: members frames, then END.
+  boost::system::error_code who(std::string_view room);
+  /// Asks for a room's TOPIC.
+  boost::system::error_code topic(std::string_view room);
+  /// Sets a room's topic (empty: clears it); every member gets TOPIC.
+  boost::system::error_code set_topic(std::string_view room, std::string_view text);
+  /// NICK: renamed reaches you and everyone sharing a room with you.
+  boost::system::error_code nick(std::string_view name);
+  /// HISTORY: up to `limit` messages after `after_id`, then END.
+  boost::system::error_code history(std::string_view room, std::uint64_t after_id,
+                                    std::uint16_t limit);
+  /// Queues PING (allowed before HELLO); the PONG reaches the message handler.
   boost::system::error_code ping(std::uint64_t token);
-  /// Sends BYE and closes once everything queued is flushed.
-  void bye();
+  /// Sends BYE (with a reason the rooms see; an invalid one is dropped) and closes once
+  /// everything queued is flushed.
+  void bye(std::string_view reason = {});
   /// Closes at once, dropping anything queued.
   void close();
 
@@ -92,7 +123,9 @@ private:
   using join_handler =
       boost::asio::any_completion_handler<void(boost::system::error_code, msg::welcome)>;
   void start_connect(std::string host, std::string port, connect_handler handler);
-  void start_join(std::string name, std::string room, join_handler handler);
+  void start_hello(std::string name, std::string room, join_handler handler);
+  template <class Request>
+  boost::system::error_code send_request(const Request& request);
 
   std::shared_ptr<detail::client_connection> connection_;
 };

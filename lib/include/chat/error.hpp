@@ -18,11 +18,11 @@ enum class errc : std::uint16_t {
   unknown_type = 3,         ///< Message type byte is not defined by the protocol.
   malformed_frame = 4,      ///< A field overruns the frame, or bytes are left over after the last field.
   invalid_utf8 = 5,         ///< A string is not well-formed UTF-8.
-  invalid_text = 6,         ///< Text is empty or contains control characters.
+  invalid_text = 6,         ///< Text (or topic, reason) is empty, too long or has control characters.
   unexpected_type = 7,      ///< A message that is valid but may not be sent in this direction.
   // Session state.
-  not_joined = 8,           ///< SAY (or anything but HELLO, PING, BYE) before a successful HELLO.
-  already_joined = 9,       ///< HELLO after a successful HELLO.
+  not_registered = 8,       ///< A request other than HELLO, PING, PONG, BYE before a successful HELLO.
+  already_registered = 9,   ///< HELLO after a successful HELLO.
   invalid_name = 10,        ///< Name breaks the name rule.
   name_taken = 11,          ///< Another connected user has this name (case-insensitively).
   invalid_room = 12,        ///< Room name breaks the room rule.
@@ -31,6 +31,13 @@ enum class errc : std::uint16_t {
   server_shutting_down = 14,///< The server is stopping. Fatal.
   internal_error = 15,      ///< The server failed to handle a request; the connection stays up.
   handshake_timeout = 16,   ///< No successful HELLO within the server's handshake time. Fatal.
+  // Rooms and users.
+  no_such_room = 17,        ///< WHO or a TOPIC query named a room that has no members.
+  not_in_room = 18,         ///< SAY, PART, HISTORY or setting TOPIC in a room the client is not in.
+  already_in_room = 19,     ///< JOIN of a room the client is already in.
+  no_such_user = 20,        ///< PRIVATE to a name nobody connected has.
+  too_many_rooms = 21,      ///< JOIN beyond the server's limit of rooms per connection.
+  ping_timeout = 22,        ///< No answer to the server's keep-alive PING in time. Fatal.
   // Local (never sent on the wire).
   connection_closed = 100,  ///< The peer closed the connection.
   not_connected = 101,      ///< Operation needs an established connection.
@@ -47,7 +54,7 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
 /// True for errors after which the sender closes the connection (docs/PROTOCOL.md).
 constexpr bool is_fatal(errc e) noexcept {
   return e == errc::frame_too_large || e == errc::too_slow || e == errc::server_shutting_down ||
-         e == errc::handshake_timeout;
+         e == errc::handshake_timeout || e == errc::ping_timeout;
 }
 
 }  // namespace chat

@@ -1,4 +1,4 @@
-// A chat room: its members, a ring of recent messages, and broadcast.
+// A chat room: its members, its topic, a ring of recent messages, and broadcast.
 //
 // Thread-safety: every member function may be called from any thread. A room operation holds
 // the room's lock while it stamps a message and hands the encoded frame to each member's
@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace chat {
@@ -24,13 +25,11 @@ namespace chat {
 class participant {
 public:
   virtual ~participant() = default;
-  /// The member's name; must not change while it is a member.
-  virtual const std::string& name() const noexcept = 0;
-  /// What a delivery is, for the member's send-queue bound.
+  /// What a delivery is, for the member's send-queue bounds.
   enum class delivery {
-    event,     ///< A message or notice: counts against the bound.
-    greeting,  ///< WELCOME plus history on join: exempt (the history limit bounds it), so a
-               ///< long history cannot make a room impossible to join.
+    event,     ///< A message or notice: counts against the send-queue bound.
+    greeting,  ///< A join's greeting or a HISTORY answer: counted against a separate allowance
+               ///< that one full history fits, so a long history cannot make a room unjoinable.
   };
   /// Queues an encoded frame (or several, back to back) for this member. Called with the room's
   /// lock held: must not block, and must not call into the room.
@@ -41,10 +40,15 @@ public:
 class message_sequence {
 public:
   std::uint64_t next() noexcept { return next_.fetch_add(1, std::memory_order_relaxed); }
+  /// The last id handed out (0 before the first).
+  std::uint64_t last() const noexcept { return next_.load(std::memory_order_relaxed) - 1; }
 
 private:
   std::atomic<std::uint64_t> next_{1};
 };
+
+/// Milliseconds since the Unix epoch, the time stamp of messages and topics.
+std::uint64_t unix_time_ms();
 
 class room {
 public:
@@ -53,29 +57,59 @@ public:
 
   const std::string& name() const noexcept { return name_; }
 
-  /// Adds `member`, then delivers to it one buffer holding WELCOME and the recent messages
-  /// (flagged as history, oldest first), and JOINED to everyone else. Returns the new member count.
-  std::uint32_t join(std::shared_ptr<participant> member, std::string_view server_info);
+  /// Adds `member`, known as `member_name`, and delivers JOINED to every member. The new
+  /// member's JOINED starts its greeting: the topic, the history after `after_id` (flagged,
+  /// oldest first; 0: all of it) and END. Returns the new member count.
+  std::uint32_t join(std::shared_ptr<participant> member, std::string member_name,
+                     std::uint64_t after_id);
 
-  /// Removes `member` and delivers LEFT to those who remain. False if it was not a member.
-  bool leave(const participant& member);
+  /// Removes `member` and delivers LEFT with `reason` to everyone, the leaver included. False
+  /// if it was not a member.
+  bool leave(const participant& member, std::string_view reason);
 
   /// Stamps `text` with the next id and the current time, keeps it in the history ring, and
   /// delivers one shared MESSAGE frame to every member, the sender included. Returns the id.
-  std::uint64_t post(std::string_view sender, std::string_view text);
+  std::uint64_t post(std::string_view sender, std::uint8_t flags, std::string_view text);
+
+  /// Delivers to `to` the messages after `after_id`, at most `limit`, then END for `request`.
+  void replay(participant& to, std::uint64_t after_id, std::size_t limit,
+              message_type request) const;
+
+  /// Sets the topic and delivers TOPIC to every member.
+  void set_topic(std::string text, std::string set_by);
+  msg::topic topic() const;
+
+  /// Renames `member`, delivering `notice` (RENAMED) to the members not yet in `notified`, and
+  /// adds them to it. False if `member` is not a member.
+  bool rename(const participant& member, std::string new_name, const shared_frame& notice,
+              std::unordered_set<const participant*>& notified);
 
   std::size_t member_count() const;
+  bool has_member(const participant& member) const;
+  /// Member names in the order they joined.
+  std::vector<std::string> member_names() const;
   /// The history ring's contents, oldest first.
   std::vector<msg::message> recent_messages() const;
 
 private:
-  void deliver_to_all(const shared_frame& frame, const participant* except = nullptr);
+  struct member_entry {
+    std::shared_ptr<participant> who;
+    std::string name;
+  };
+  void deliver_to_all(const shared_frame& frame);
+  /// Appends the replay frames and END to `out`; the caller holds the lock.
+  void append_replay(frame_bytes& out, std::uint64_t after_id, std::size_t limit,
+                     message_type request) const;
 
   const std::string name_;
   message_sequence& ids_;
   mutable std::mutex mutex_;
-  std::vector<std::shared_ptr<participant>> members_;
+  std::vector<member_entry> members_;
   boost::circular_buffer<msg::message> history_;
+  /// Messages with ids up to this one may have existed but are no longer held: the last id
+  /// before the room was created, or the last evicted from the ring.
+  std::uint64_t forgotten_through_;
+  msg::topic topic_;
 };
 
 }  // namespace chat

@@ -31,6 +31,13 @@ struct server_options {
   std::chrono::milliseconds close_timeout{2000};
   /// How long a new connection may take to complete HELLO before it is closed; zero: forever.
   std::chrono::milliseconds handshake_timeout{30000};
+  /// After this long without a frame from a client the server PINGs it; zero: never.
+  std::chrono::milliseconds idle_timeout{90000};
+  /// How long a PINGed client has to send something before it is dropped ("ping timeout").
+  std::chrono::milliseconds ping_timeout{60000};
+  std::size_t max_rooms_per_user = 64;  ///< JOINs beyond this are refused with too_many_rooms.
+  /// Empty rooms whose history is kept for members coming back; the longest-empty go first.
+  std::size_t retained_empty_rooms = 1024;
   std::string server_info = std::string("libchat ") + version_string;  ///< Sent in WELCOME (at most max_info_bytes).
   /// Receives one line per event (connect, join, leave, error), without a timestamp. Called
   /// from the pool's threads, possibly concurrently: the function must be thread-safe.
@@ -51,6 +58,9 @@ public:
   boost::system::error_code start();
   /// The bound address (with the actual port when options.port was 0).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  /// Identifies this run in WELCOME (random, fixed at construction): message ids from one
+  /// run mean nothing in another.
+  std::uint64_t server_id() const noexcept;
   /// Graceful stop: stops accepting, sends every member ERROR server_shutting_down, lets queues
   /// flush for up to close_timeout, closes everything and joins the threads. Idempotent.
   void stop();

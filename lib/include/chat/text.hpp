@@ -24,6 +24,10 @@ constexpr bool is_forbidden_control(char32_t c) noexcept {
 /// Returns errc::invalid_utf8 or errc::invalid_text, or success.
 boost::system::error_code check_text(std::string_view text) noexcept;
 
+/// Checks a topic or a PART / BYE reason: as check_text, but it may be empty and is at most
+/// `max_bytes` long (max_topic_bytes, max_reason_bytes).
+boost::system::error_code check_short_text(std::string_view text, std::size_t max_bytes) noexcept;
+
 /// User names: 2-32 ASCII letters, digits, '_', '-', '.'.
 bool is_valid_name(std::string_view name) noexcept;
 

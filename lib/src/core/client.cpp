@@ -27,13 +27,14 @@ public:
 
   client_connection(const asio::any_io_executor& executor, const client_options& options)
       : connection(tcp::socket(asio::make_strand(executor)),
-                   {options.max_frame, options.max_queue_bytes, options.close_timeout}),
+                   {options.max_frame, options.max_queue_bytes, options.max_queue_bytes,
+                    options.close_timeout}),
         resolver_(this->executor()) {}
 
   /// Any thread: whether the TCP connection is up.
   bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
-  /// Any thread: whether WELCOME has arrived (SAY is only allowed then).
-  bool joined() const noexcept { return joined_.load(std::memory_order_acquire); }
+  /// Any thread: whether WELCOME has arrived (requests other than PING and BYE need it).
+  bool registered() const noexcept { return registered_.load(std::memory_order_acquire); }
 
   std::shared_ptr<client_connection> self() {
     return std::static_pointer_cast<client_connection>(shared_from_this());
@@ -75,7 +76,7 @@ public:
     });
   }
 
-  void join(std::string name, std::string room, join_handler handler) {
+  void hello(std::string name, std::string room, join_handler handler) {
     asio::dispatch(executor(), [self = self(), name = std::move(name), room = std::move(room),
                                 handler = std::move(handler)]() mutable {
       if (self->join_pending_)
@@ -128,9 +129,13 @@ private:
       return;
     }
     server_message& m = *decoded;
+    if (const auto* keepalive = std::get_if<msg::keepalive>(&m)) {
+      send(encode_shared(msg::pong_reply{keepalive->token}));
+      return;  // answered here: nothing for the application to do
+    }
     if (join_pending_) {
       if (auto* w = std::get_if<msg::welcome>(&m)) {
-        joined_.store(true, std::memory_order_release);
+        registered_.store(true, std::memory_order_release);
         return complete_from_event(take(join_pending_),
                                    error_code{}, std::move(*w));
       }
@@ -168,7 +173,7 @@ private:
   std::optional<connect_handler> connect_pending_;
   std::optional<join_handler> join_pending_;
   std::atomic<bool> connected_ = false;  // set once, on the strand
-  std::atomic<bool> joined_ = false;     // set once, on the strand
+  std::atomic<bool> registered_ = false;  // set once, on the strand
   error_code server_reason_;  // code of a fatal ERROR the server sent before closing
   // Recursive: a handler may destroy the client, which forgets the handlers.
   std::recursive_mutex handlers_mutex_;
@@ -193,16 +198,83 @@ void client::start_connect(std::string host, std::string port, connect_handler h
   connection_->connect(std::move(host), std::move(port), std::move(handler));
 }
 
-void client::start_join(std::string name, std::string room, join_handler handler) {
-  connection_->join(std::move(name), std::move(room), std::move(handler));
+void client::start_hello(std::string name, std::string room, join_handler handler) {
+  connection_->hello(std::move(name), std::move(room), std::move(handler));
 }
 
-boost::system::error_code client::say(std::string_view text) {
-  if (auto ec = check_text(text)) return ec;
-  if (!connection_->joined()) return connection_->connected() ? errc::not_joined : errc::not_connected;
-  if (!connection_->send(encode_shared(msg::say{std::string(text)})))
-    return errc::not_connected;
+template <class Request>
+boost::system::error_code client::send_request(const Request& request) {
+  if (!connection_->registered())
+    return connection_->connected() ? errc::not_registered : errc::not_connected;
+  if (!connection_->send(encode_shared(request))) return errc::not_connected;
   return {};
+}
+
+namespace {
+
+boost::system::error_code check_room(std::string_view room) {
+  return is_valid_room(room) ? boost::system::error_code() : make_error_code(errc::invalid_room);
+}
+
+}  // namespace
+
+boost::system::error_code client::say(std::string_view room, std::string_view text) {
+  if (auto ec = check_room(room)) return ec;
+  if (auto ec = check_text(text)) return ec;
+  return send_request(msg::say{std::string(room), 0, std::string(text)});
+}
+
+boost::system::error_code client::act(std::string_view room, std::string_view text) {
+  if (auto ec = check_room(room)) return ec;
+  if (auto ec = check_text(text)) return ec;
+  return send_request(msg::say{std::string(room), msg::flag_action, std::string(text)});
+}
+
+boost::system::error_code client::private_message(std::string_view to, std::string_view text,
+                                                  std::uint8_t flags) {
+  if (!is_valid_name(to)) return errc::no_such_user;
+  if (auto ec = check_text(text)) return ec;
+  return send_request(msg::private_message{std::string(to), flags, std::string(text)});
+}
+
+boost::system::error_code client::join(std::string_view room, std::uint64_t after_id) {
+  if (auto ec = check_room(room)) return ec;
+  return send_request(msg::join{std::string(room), after_id});
+}
+
+boost::system::error_code client::part(std::string_view room, std::string_view reason) {
+  if (auto ec = check_room(room)) return ec;
+  if (auto ec = check_short_text(reason, max_reason_bytes)) return ec;
+  return send_request(msg::part{std::string(room), std::string(reason)});
+}
+
+boost::system::error_code client::list_rooms() { return send_request(msg::list{}); }
+
+boost::system::error_code client::who(std::string_view room) {
+  if (auto ec = check_room(room)) return ec;
+  return send_request(msg::who{std::string(room)});
+}
+
+boost::system::error_code client::topic(std::string_view room) {
+  if (auto ec = check_room(room)) return ec;
+  return send_request(msg::topic_request{std::string(room), 0, {}});
+}
+
+boost::system::error_code client::set_topic(std::string_view room, std::string_view text) {
+  if (auto ec = check_room(room)) return ec;
+  if (auto ec = check_short_text(text, max_topic_bytes)) return ec;
+  return send_request(msg::topic_request{std::string(room), 1, std::string(text)});
+}
+
+boost::system::error_code client::nick(std::string_view name) {
+  if (!is_valid_name(name)) return errc::invalid_name;
+  return send_request(msg::nick{std::string(name)});
+}
+
+boost::system::error_code client::history(std::string_view room, std::uint64_t after_id,
+                                          std::uint16_t limit) {
+  if (auto ec = check_room(room)) return ec;
+  return send_request(msg::history{std::string(room), after_id, limit});
 }
 
 boost::system::error_code client::ping(std::uint64_t token) {
@@ -211,9 +283,11 @@ boost::system::error_code client::ping(std::uint64_t token) {
   return {};
 }
 
-void client::bye() {
+void client::bye(std::string_view reason) {
   // Keep receiving: the echoes of what was said before BYE are still on their way.
-  connection_->close_gracefully({}, encode_shared(msg::bye{}),
+  std::string why(reason);
+  if (check_short_text(why, max_reason_bytes)) why.clear();
+  connection_->close_gracefully({}, encode_shared(msg::bye{std::move(why)}),
                                 detail::connection::after_close::receive);
 }
 

@@ -75,19 +75,25 @@ void connection::on_read(error_code ec, std::size_t) {
 }
 
 bool connection::send(shared_frame frame, charge how) {
-  const std::size_t cost = how == charge::exempt ? 0 : frame->size() + per_frame_overhead;
+  const std::size_t cost = frame->size() + per_frame_overhead;
   std::unique_lock lock(mutex_);
   if (state_ != state::open) return false;
-  if (queued_bytes_ + cost > limits_.max_queue_bytes) {
+  const bool greeting = how == charge::greeting;
+  std::size_t& used = greeting ? greeting_bytes_ : queued_bytes_;
+  if (used + cost > (greeting ? limits_.max_greeting_bytes : limits_.max_queue_bytes)) {
     lock.unlock();
     const auto reason = make_error_code(errc::too_slow);
     close_gracefully(reason, farewell_for(reason));
     return false;
   }
-  queued_bytes_ += cost;
-  queued_.push_back({std::move(frame), cost});
+  used += cost;
+  queued_.push_back({std::move(frame), cost, how});
   schedule_write(lock);
   return true;
+}
+
+void connection::uncharge(const queued_frame& queued) noexcept {
+  (queued.how == charge::greeting ? greeting_bytes_ : queued_bytes_) -= queued.charged;
 }
 
 void connection::schedule_write(std::unique_lock<std::mutex>& lock) {
@@ -123,7 +129,7 @@ void connection::write_queued() {
 void connection::on_written(error_code ec) {
   {
     std::lock_guard lock(mutex_);
-    for (const auto& queued : in_flight_) queued_bytes_ -= queued.charged;
+    for (const auto& queued : in_flight_) uncharge(queued);
     in_flight_.clear();
   }
   if (ec) {
@@ -141,10 +147,10 @@ void connection::close_gracefully(error_code reason, shared_frame last, after_cl
   receive_while_closing_ = incoming == after_close::receive;
   if (reason == errc::too_slow) {
     // The queued frames are what the peer cannot take; only the farewell still goes out.
-    for (const auto& queued : queued_) queued_bytes_ -= queued.charged;
+    for (const auto& queued : queued_) uncharge(queued);
     queued_.clear();
   }
-  if (last) queued_.push_back({std::move(last), 0});  // beyond the bound: it is the last one
+  if (last) queued_.push_back({std::move(last), 0, charge::bounded});  // beyond the bound: it is the last one
   schedule_write(lock);  // the write loop sends FIN once the queue is empty
   asio::post(executor(), [self = shared_from_this()] {
     error_code why;

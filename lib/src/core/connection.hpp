@@ -4,7 +4,8 @@
 // - Reads go straight into the frame decoder; each complete frame goes to on_frame().
 // - Writes: send() may be called from any thread. At most one write is in flight; when it
 //   completes, everything queued meanwhile goes out as one gathered write. The queue (in flight
-//   included) is bounded in bytes; overflowing it closes the connection with errc::too_slow.
+//   included) is bounded in bytes, greetings separately from the rest; overflowing either bound
+//   closes the connection with errc::too_slow.
 // - Closing is graceful: flush what is queued (plus an optional last frame), shut down the send
 //   side, read and discard until the peer closes or a deadline passes, then close. Reading on
 //   avoids a reset that could destroy the last frame before the peer reads it.
@@ -27,6 +28,10 @@ namespace chat::detail {
 struct connection_limits {
   std::size_t max_frame = default_max_frame;
   std::size_t max_queue_bytes = 1024 * 1024;
+  /// Separate bound for greetings (join replays, HISTORY answers): a long history must not
+  /// push a member over max_queue_bytes, but a peer that never reads must not grow memory
+  /// by joining again and again either.
+  std::size_t max_greeting_bytes = 2 * 1024 * 1024;
   std::chrono::milliseconds close_timeout{2000};
 };
 
@@ -41,11 +46,10 @@ public:
 
   /// Starts the read loop. Call once, after the socket is connected. Any thread.
   void start();
-  /// Whether a frame counts against max_queue_bytes.
-  enum class charge { bounded, exempt };
-  /// Queues a frame. False if the connection is closing, or if this frame overflowed the queue
-  /// (the connection is then being closed with errc::too_slow). Any thread. Exempt frames (a
-  /// join's greeting, whose size the history limit bounds) never overflow and are not counted.
+  /// Which bound a frame counts against: max_queue_bytes or max_greeting_bytes.
+  enum class charge { bounded, greeting };
+  /// Queues a frame. False if the connection is closing, or if this frame overflowed its bound
+  /// (the connection is then being closed with errc::too_slow). Any thread.
   bool send(shared_frame frame, charge how = charge::bounded);
   /// Whether frames that arrive after close_gracefully() still reach on_frame().
   enum class after_close { discard, receive };
@@ -93,12 +97,15 @@ private:
   boost::system::error_code close_reason_;
   struct queued_frame {
     shared_frame frame;
-    std::size_t charged;  // what it counts against the bound
+    std::size_t charged;  // what it counts against its bound
+    charge how;
   };
+  void uncharge(const queued_frame& queued) noexcept;
   std::vector<queued_frame> queued_;
   std::vector<queued_frame> in_flight_;       // strand only
   std::vector<boost::asio::const_buffer> write_buffers_;  // strand only; reused across writes
-  std::size_t queued_bytes_ = 0;  // charges of queued_ and in_flight_
+  std::size_t queued_bytes_ = 0;    // bounded charges of queued_ and in_flight_
+  std::size_t greeting_bytes_ = 0;  // greeting charges of queued_ and in_flight_
   bool write_scheduled_ = false;  // a write is in flight or posted
   bool send_side_shut_ = false;
 };

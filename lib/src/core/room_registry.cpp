@@ -1,25 +1,70 @@
 #include "core/room_registry.hpp"
 
+#include <algorithm>
+
 namespace chat::detail {
 
 std::shared_ptr<room> room_registry::join(const std::string& folded_name,
                                           std::shared_ptr<participant> member,
-                                          std::string_view server_info) {
+                                          std::string member_name, std::uint64_t after_id) {
   std::lock_guard lock(mutex_);
   auto& slot = rooms_[folded_name];
-  if (!slot) slot = std::make_shared<room>(folded_name, history_limit_, ids_);
-  slot->join(std::move(member), server_info);
-  return slot;
+  if (!slot.r) slot.r = std::make_shared<room>(folded_name, history_limit_, ids_);
+  if (slot.emptied) emptied_.erase(*std::exchange(slot.emptied, std::nullopt));
+  slot.r->join(std::move(member), std::move(member_name), after_id);
+  return slot.r;
 }
 
-void room_registry::leave(const std::shared_ptr<room>& r, const participant& member) {
+void room_registry::leave(const std::shared_ptr<room>& r, const participant& member,
+                          std::string_view reason) {
   std::lock_guard lock(mutex_);
-  if (r->leave(member) && r->member_count() == 0) rooms_.erase(r->name());
+  if (!r->leave(member, reason) || r->member_count() != 0) return;
+  const auto it = rooms_.find(r->name());
+  if (it == rooms_.end()) return;
+  if (retained_empty_rooms_ == 0) {
+    rooms_.erase(it);
+    return;
+  }
+  it->second.emptied = emptied_count_;
+  emptied_.emplace(emptied_count_++, r->name());
+  if (emptied_.size() > retained_empty_rooms_) {
+    rooms_.erase(emptied_.begin()->second);
+    emptied_.erase(emptied_.begin());
+  }
+}
+
+std::shared_ptr<room> room_registry::find(const std::string& folded_name) {
+  std::lock_guard lock(mutex_);
+  const auto it = rooms_.find(folded_name);
+  if (it == rooms_.end() || it->second.emptied) return nullptr;
+  return it->second.r;
+}
+
+std::vector<msg::room_info> room_registry::list(std::size_t limit, bool& truncated) {
+  std::vector<std::shared_ptr<room>> live;
+  {
+    std::lock_guard lock(mutex_);
+    live.reserve(rooms_.size() - emptied_.size());
+    for (const auto& [name, e] : rooms_)
+      if (!e.emptied) live.push_back(e.r);
+  }
+  // Counts and topics are read outside the registry lock; each is a snapshot anyway.
+  std::vector<msg::room_info> out;
+  out.reserve(live.size());
+  for (const auto& r : live)
+    out.push_back({r->name(), static_cast<std::uint32_t>(r->member_count()), r->topic().text});
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.member_count != b.member_count ? a.member_count > b.member_count : a.room < b.room;
+  });
+  truncated = out.size() > limit;
+  if (truncated) out.resize(limit);
+  return out;
 }
 
 void room_registry::clear() {
   std::lock_guard lock(mutex_);
   rooms_.clear();
+  emptied_.clear();
 }
 
 }  // namespace chat::detail

@@ -161,5 +161,6 @@ void server::stop() {
 }
 
 std::size_t server::session_count() const { return impl_->state.session_count(); }
+std::uint64_t server::server_id() const noexcept { return impl_->state.server_id; }
 
 }  // namespace chat

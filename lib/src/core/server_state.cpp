@@ -2,7 +2,17 @@
 
 #include "core/session.hpp"
 
+#include <random>
+
 namespace chat::detail {
+
+std::uint64_t server_state::random_server_id() {
+  std::random_device entropy;
+  std::uint64_t id = 0;
+  // Never 0, so a client can use 0 for "no server yet".
+  while (id == 0) id = (std::uint64_t(entropy()) << 32) | entropy();
+  return id;
+}
 
 bool server_state::add_session(const std::shared_ptr<session>& s) {
   std::lock_guard lock(mutex_);

@@ -21,9 +21,12 @@ class session;
 class server_state {
 public:
   explicit server_state(server_options opts)
-      : options(std::move(opts)), rooms(options.history, ids) {}
+      : options(std::move(opts)),
+        server_id(random_server_id()),
+        rooms(options.history, options.retained_empty_rooms, ids) {}
 
   const server_options options;
+  const std::uint64_t server_id;
   message_sequence ids;
   name_registry names;
   room_registry rooms;
@@ -53,6 +56,8 @@ public:
   std::size_t session_count() const;
 
 private:
+  static std::uint64_t random_server_id();
+
   mutable std::mutex mutex_;
   std::condition_variable all_closed_;
   bool stopping_ = false;

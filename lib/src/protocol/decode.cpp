@@ -5,6 +5,7 @@
 #include <boost/mp11/algorithm.hpp>
 
 #include <string>
+#include <vector>
 
 namespace chat {
 namespace {
@@ -28,6 +29,13 @@ public:
     if (!take(length)) return;
     s.assign(reinterpret_cast<const char*>(taken_.data()), taken_.size());
     if (!is_valid_utf8(s)) fail(errc::invalid_utf8);
+  }
+
+  void read(std::vector<std::string>& list) {
+    std::uint16_t count = 0;
+    read(count);
+    // No reserve(count): the count is the peer's claim; each entry must actually arrive.
+    for (std::uint16_t i = 0; i < count && !error_; ++i) read(list.emplace_back());
   }
 
   /// Success only if every field fit and nothing is left over.

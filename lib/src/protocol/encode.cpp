@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace chat {
 namespace {
@@ -27,6 +28,18 @@ void put_field(frame_bytes& out, Int value) {
   put_int(out, value);
 }
 
+void put_field(frame_bytes& out, const std::vector<std::string>& list) {
+  put_int(out, static_cast<std::uint16_t>(list.size()));
+  for (const auto& s : list) put_field(out, s);
+}
+
+// Checked before anything is appended, so a throw leaves the output as it was.
+std::size_t string_size(const std::string& s) {
+  if (s.size() > std::numeric_limits<std::uint16_t>::max())
+    throw std::length_error("chat: string field longer than 65535 bytes");
+  return 2 + s.size();
+}
+
 template <class Message>
 using fields_of = boost::describe::describe_members<Message, boost::describe::mod_public>;
 
@@ -35,11 +48,14 @@ std::size_t encoded_size(const Message& m) {
   std::size_t n = frame_header_size + 1;
   boost::mp11::mp_for_each<fields_of<Message>>([&](auto field) {
     const auto& value = m.*field.pointer;
-    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>) {
-      // Checked here, before anything is appended, so a throw leaves `out` as it was.
+    using field_type = std::decay_t<decltype(value)>;
+    if constexpr (std::is_same_v<field_type, std::string>) {
+      n += string_size(value);
+    } else if constexpr (std::is_same_v<field_type, std::vector<std::string>>) {
       if (value.size() > std::numeric_limits<std::uint16_t>::max())
-        throw std::length_error("chat: string field longer than 65535 bytes");
-      n += 2 + value.size();
+        throw std::length_error("chat: list field longer than 65535 entries");
+      n += 2;
+      for (const auto& s : value) n += string_size(s);
     } else {
       n += sizeof(value);
     }
@@ -73,11 +89,26 @@ template void encode_to(frame_bytes&, const msg::hello&);
 template void encode_to(frame_bytes&, const msg::say&);
 template void encode_to(frame_bytes&, const msg::ping&);
 template void encode_to(frame_bytes&, const msg::bye&);
+template void encode_to(frame_bytes&, const msg::join&);
+template void encode_to(frame_bytes&, const msg::part&);
+template void encode_to(frame_bytes&, const msg::list&);
+template void encode_to(frame_bytes&, const msg::who&);
+template void encode_to(frame_bytes&, const msg::topic_request&);
+template void encode_to(frame_bytes&, const msg::private_message&);
+template void encode_to(frame_bytes&, const msg::nick&);
+template void encode_to(frame_bytes&, const msg::history&);
+template void encode_to(frame_bytes&, const msg::pong_reply&);
 template void encode_to(frame_bytes&, const msg::welcome&);
 template void encode_to(frame_bytes&, const msg::message&);
 template void encode_to(frame_bytes&, const msg::joined&);
 template void encode_to(frame_bytes&, const msg::left&);
 template void encode_to(frame_bytes&, const msg::pong&);
 template void encode_to(frame_bytes&, const msg::error&);
+template void encode_to(frame_bytes&, const msg::keepalive&);
+template void encode_to(frame_bytes&, const msg::topic&);
+template void encode_to(frame_bytes&, const msg::room_info&);
+template void encode_to(frame_bytes&, const msg::members&);
+template void encode_to(frame_bytes&, const msg::end&);
+template void encode_to(frame_bytes&, const msg::renamed&);
 
 }  // namespace chat

@@ -21,8 +21,8 @@ public:
       case errc::invalid_utf8: return "text is not valid UTF-8";
       case errc::invalid_text: return "text is empty, too long or contains control characters";
       case errc::unexpected_type: return "message not allowed in this direction";
-      case errc::not_joined: return "HELLO has not been accepted yet";
-      case errc::already_joined: return "already joined";
+      case errc::not_registered: return "HELLO has not been accepted yet";
+      case errc::already_registered: return "already registered";
       case errc::invalid_name: return "invalid name";
       case errc::name_taken: return "name is taken";
       case errc::invalid_room: return "invalid room name";
@@ -30,6 +30,12 @@ public:
       case errc::server_shutting_down: return "server is shutting down";
       case errc::internal_error: return "internal server error";
       case errc::handshake_timeout: return "no HELLO in time";
+      case errc::no_such_room: return "no such room";
+      case errc::not_in_room: return "not in that room";
+      case errc::already_in_room: return "already in that room";
+      case errc::no_such_user: return "no such user";
+      case errc::too_many_rooms: return "too many rooms joined";
+      case errc::ping_timeout: return "ping timeout";
       case errc::connection_closed: return "connection closed by peer";
       case errc::not_connected: return "not connected";
       case errc::operation_in_progress: return "operation already in progress";

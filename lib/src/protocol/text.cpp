@@ -49,7 +49,7 @@ bool is_valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
-boost::system::error_code check_text(std::string_view text) noexcept {
+boost::system::error_code check_short_text(std::string_view text, std::size_t max_bytes) noexcept {
   // Encoding errors take precedence over content errors (docs/PROTOCOL.md, 6.3).
   bool has_control = false;
   char32_t c = 0;
@@ -57,7 +57,13 @@ boost::system::error_code check_text(std::string_view text) noexcept {
     if (!next_code_point(text, i, c)) return errc::invalid_utf8;
     has_control = has_control || is_forbidden_control(c);
   }
-  if (has_control || text.empty() || text.size() > max_text_bytes) return errc::invalid_text;
+  if (has_control || text.size() > max_bytes) return errc::invalid_text;
+  return {};
+}
+
+boost::system::error_code check_text(std::string_view text) noexcept {
+  if (auto ec = check_short_text(text, max_text_bytes)) return ec;
+  if (text.empty()) return errc::invalid_text;
   return {};
 }
 

@@ -31,8 +31,8 @@ int main() {
   std::thread runner([&] { io.run(); });
 
   client.async_connect("127.0.0.1", std::to_string(server.local_endpoint().port()), boost::asio::use_future).get();
-  client.async_join("consumer", "", boost::asio::use_future).get();
-  client.say("installed");
+  client.async_hello("consumer", "lobby", boost::asio::use_future).get();
+  client.say("lobby", "installed");
   auto text = echo.get_future();
   const bool ok = text.wait_for(std::chrono::seconds(10)) == std::future_status::ready && text.get() == "installed";
 
