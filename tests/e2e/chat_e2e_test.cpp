@@ -3,9 +3,12 @@
 // Every server listens on 127.0.0.1 with --port 0 and the test reads the port from chatd's
 // "chatd listening on ADDR:PORT" line. Every wait has a deadline; nothing sleeps.
 #include "support/process.hpp"
+#include "support/tcp_proxy.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <chat/protocol.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -38,6 +41,12 @@ using test_support::child_process;
 // Generous: a debug build on a loaded machine. Waits end as soon as the event happens.
 constexpr std::chrono::milliseconds step = 15s;
 
+std::size_t occurrences(const std::string& s, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
+  return n;
+}
+
 std::size_t count_lines(const std::string& s) {
   return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
 }
@@ -51,9 +60,9 @@ struct server {
   child_process process;
   std::string port;
 
-  explicit server(std::vector<std::string> extra = {})
+  explicit server(std::vector<std::string> extra = {}, const std::string& listen_port = "0")
       : process([&] {
-          std::vector<std::string> argv{CHATD_PATH, "--bind", "127.0.0.1", "--port", "0",
+          std::vector<std::string> argv{CHATD_PATH, "--bind", "127.0.0.1", "--port", listen_port,
                                         "--threads", "2"};
           argv.insert(argv.end(), extra.begin(), extra.end());
           return argv;
@@ -222,6 +231,146 @@ BOOST_AUTO_TEST_CASE(hostile_text_is_refused_or_shown_inert) {
   BOOST_TEST(!contains(bob.stdout_so_far(), "clear"));
   BOOST_TEST(!contains(bob.stdout_so_far(), "\xE2\x80\xAE"));
 
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(chatcli_commands_rooms_private_messages_actions_and_renames) {
+  server chatd;
+  child_process alice = start_client(chatd.port, "alice");
+  expect_welcome(alice, "alice");
+  child_process bob = start_client(chatd.port, "bob");
+  expect_welcome(bob, "bob");
+
+  BOOST_REQUIRE(bob.write_stdin("/join dev\n"));
+  expect_line(bob, "bob", hh_mm + R"( \* now talking in dev \(1 online\))");
+  BOOST_REQUIRE(bob.write_stdin("only in dev\n"));  // the current room is the last joined
+  expect_line(bob, "bob", hh_mm + R"( \[dev\] bob: only in dev)");
+
+  BOOST_REQUIRE(alice.write_stdin("/join DEV\n"));
+  expect_line(alice, "alice", hh_mm + R"( \* now talking in dev \(2 online\))");
+  expect_line(alice, "alice", hh_mm + R"( \[dev\] bob: only in dev)");  // its history
+  BOOST_REQUIRE(bob.write_stdin("/me waves\n"));
+  expect_line(alice, "alice", hh_mm + R"( \[dev\] \* bob waves)");
+  BOOST_REQUIRE(bob.write_stdin("/msg alice psst\n"));
+  expect_line(alice, "alice", hh_mm + R"( \[pm:bob\] bob: psst)");
+  expect_line(bob, "bob", hh_mm + R"( \[pm:alice\] bob: psst)");
+  BOOST_REQUIRE(bob.write_stdin("/msg nobody hello?\n"));
+  expect_line(bob, "bob", R"(! error 20: no user called nobody)");
+
+  BOOST_REQUIRE(bob.write_stdin("/frobnicate now\n"));  // answered locally, never sent
+  expect_line(bob, "bob", hh_mm + R"( \* unknown command /frobnicate \(/help lists the commands\))");
+  BOOST_REQUIRE(bob.write_stdin("/nick robert\n"));
+  expect_line(alice, "alice", hh_mm + R"( \* bob is now known as robert)");
+  BOOST_REQUIRE(bob.write_stdin("/who\n"));
+  expect_line(bob, "bob", hh_mm + R"( \* in dev: robert alice)");
+  BOOST_REQUIRE(bob.write_stdin("/rooms\n"));
+  expect_line(bob, "bob", hh_mm + R"( \* dev \(2 online\))");
+  expect_line(bob, "bob", hh_mm + R"( \* lobby \(2 online\))");
+  BOOST_REQUIRE(bob.write_stdin("/topic release friday\n"));
+  expect_line(alice, "alice", hh_mm + R"( \* topic of dev: release friday \(set by robert at \d{2}:\d{2}\))");
+  BOOST_REQUIRE(bob.write_stdin("/part dev off to lunch\n"));
+  expect_line(alice, "alice", hh_mm + R"( \* robert left dev \(1 online\): off to lunch)");
+  expect_line(bob, "bob", hh_mm + R"( \* you left dev; now talking in lobby)");
+
+  alice.close_stdin();
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  BOOST_TEST(!contains(alice.stdout_so_far(), "frobnicate"));
+  BOOST_TEST(occurrences(alice.stdout_so_far(), "bob: only in dev") == 1u);
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+// The reconnect story: the connection breaks (chatd stays up), alice talks meanwhile, and bob's
+// chatcli reconnects by itself and shows each missed message exactly once.
+BOOST_AUTO_TEST_CASE(chatcli_reconnects_after_a_drop_and_shows_each_missed_message_once) {
+  server chatd;
+  chat::test::tcp_proxy network(static_cast<std::uint16_t>(std::stoi(chatd.port)));
+  child_process alice = start_client(chatd.port, "alice");
+  expect_welcome(alice, "alice");
+  child_process bob = start_client(std::to_string(network.port()), "bob", {"--reconnect", "5"});
+  expect_welcome(bob, "bob");
+  BOOST_REQUIRE(alice.write_stdin("before the drop\n"));
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: before the drop)");
+
+  network.cut();
+  expect_line(alice, "alice", hh_mm + R"( \* bob left lobby \(1 online\): connection closed)");
+  expect_line(bob, "bob", hh_mm + R"( \* .*; reconnecting in 1 s \(attempt 1 of 5\))");
+  for (const char* text : {"missed one\n", "missed two\n", "missed three\n"})
+    BOOST_REQUIRE(alice.write_stdin(text));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: missed three)");
+  network.resume();
+
+  expect_line(bob, "bob", hh_mm + R"( \* reconnected as bob; catching up)");
+  expect_line(bob, "bob", hh_mm + R"( \* 3 messages in lobby while you were away:)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed one)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed two)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed three)");
+  expect_line(alice, "alice", hh_mm + R"( \* bob joined lobby \(2 online\))");
+  BOOST_REQUIRE(bob.write_stdin("back again\n"));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] bob: back again)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] bob: back again)");
+
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  const std::string seen = bob.stdout_so_far();
+  for (const char* text : {"alice: before the drop", "alice: missed one", "alice: missed two",
+                           "alice: missed three", "bob: back again"})
+    BOOST_TEST(occurrences(seen, text) == 1u, text << " in:\n" << seen);
+  BOOST_TEST(!contains(seen, "were missed"), seen);
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(chatcli_comes_back_after_a_server_restart) {
+  auto first = std::make_unique<server>();
+  const std::string port = first->port;
+  child_process bob = start_client(port, "bob", {"--reconnect", "10"});
+  expect_welcome(bob, "bob");
+
+  first->process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(first->process, "chatd") == 0);
+  first.reset();
+  expect_line(bob, "bob", hh_mm + R"( \* .*shutting down; reconnecting in 1 s \(attempt 1 of 10\))");
+
+  server second({}, port);  // the same port, a new run
+  expect_line(bob, "bob", hh_mm + R"( \* reconnected to a restarted server as bob.*)");
+  expect_line(bob, "bob", hh_mm + R"( \* rejoined lobby \(1 online\))");
+  child_process alice = start_client(port, "alice");
+  expect_welcome(alice, "alice");
+  BOOST_REQUIRE(bob.write_stdin("I am back\n"));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] bob: I am back)");
+
+  bob.close_stdin();
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  second.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(second.process, "chatd") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(chatd_drops_a_client_that_stops_answering_pings) {
+  server chatd({"--idle", "1", "--ping-timeout", "1"});
+  child_process alice = start_client(chatd.port, "alice");
+  expect_welcome(alice, "alice");
+  // A client that connects, says HELLO and then never answers anything.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket silent(io);
+  silent.connect({boost::asio::ip::make_address_v4("127.0.0.1"),
+                  static_cast<std::uint16_t>(std::stoi(chatd.port))});
+  const auto hello = chat::encode(chat::msg::hello{chat::protocol_version, "silent", "lobby"});
+  boost::asio::write(silent, boost::asio::buffer(hello));
+  expect_line(alice, "alice", hh_mm + R"( \* silent joined lobby \(2 online\))");
+  expect_line(alice, "alice", hh_mm + R"( \* silent left lobby \(1 online\): ping timeout)");
+  // chatcli itself answers the server's pings: it is still there.
+  BOOST_REQUIRE(alice.write_stdin("still here\n"));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: still here)");
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
   chatd.process.signal(SIGTERM);
   BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
 }
