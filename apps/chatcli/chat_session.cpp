@@ -59,6 +59,13 @@ void chat_session::end_of_input() {
   asio::post(io_, [this] { handle_line(std::nullopt); });
 }
 
+void chat_session::interrupt() {
+  asio::post(io_, [this] {
+    if (state_ == state::online) return handle_line(std::nullopt);
+    finish(0);  // not connected (or already quitting): nothing to wait for
+  });
+}
+
 // ---- connection lifecycle -----------------------------------------------------------------
 
 void chat_session::connect() {
@@ -80,6 +87,10 @@ void chat_session::on_connected(error_code ec) {
   if (state_ == state::done) return;
   if (ec) return retry_later("cannot connect to " + settings_.host + ':' + settings_.port + ": " + ec.message());
   state_ = state::registering;
+  send_hello();
+}
+
+void chat_session::send_hello() {
   const unsigned generation = generation_;
   // Rooms are joined one by one afterwards, the same way for a first connection and a
   // reconnect, each resuming after the last message shown there.
@@ -90,7 +101,10 @@ void chat_session::on_connected(error_code ec) {
 
 void chat_session::on_welcome(error_code ec, const chat::msg::welcome& welcome) {
   if (state_ == state::done) return;
-  if (ec == asio::error::operation_aborted) return;
+  // The connection ended before an answer: on_closed follows and decides about reconnecting.
+  if (ec && (ec.category() != chat::error_category() || ec == chat::errc::connection_closed ||
+             chat::is_fatal(static_cast<chat::errc>(ec.value()))))
+    return;
   if (ec && is_name_rejection(ec)) {
     if (ever_online_ && ec == chat::errc::name_taken) {
       // Most likely our old connection, which the server has not noticed is gone yet.
@@ -123,14 +137,32 @@ void chat_session::on_welcome(error_code ec, const chat::msg::welcome& welcome) 
     notice(same_run ? "reconnected as " + inert(name_) + "; catching up"
                     : "reconnected to a restarted server as " + inert(name_) +
                           "; earlier messages cannot be matched, showing recent history");
-  for (const auto& room : rooms_.rooms())
-    if (auto join_ec = client_->join(room, rooms_.resume_after(room))) show_error(join_ec, "join " + room);
+  // One room at a time: each greeting may be a full history, and the server bounds what may
+  // wait for us at once. Typed lines go out once every room is back.
+  rejoining_.assign(rooms_.rooms().begin(), rooms_.rooms().end());
   update_prompt();
+  rejoin_next();
+}
+
+void chat_session::rejoin_next() {
+  while (!rejoining_.empty()) {
+    const auto room = rejoining_.front();
+    if (!client_->join(room, rooms_.resume_after(room))) return;  // END (or ERROR) continues
+    show_error(chat::make_error_code(chat::errc::invalid_room), "cannot join " + inert(room));
+    rejoining_.pop_front();
+  }
   flush_pending_input();
+}
+
+void chat_session::rejoin_answered(const std::string& room) {
+  if (rejoining_.empty() || (!room.empty() && rejoining_.front() != room)) return;
+  rejoining_.pop_front();
+  rejoin_next();
 }
 
 void chat_session::on_closed(error_code ec) {
   replaying_.clear();
+  rejoining_.clear();
   if (state_ == state::quitting || state_ == state::done) return finish(0);
   retry_later(describe_close(ec));
 }
@@ -169,11 +201,12 @@ void chat_session::finish(int code, const std::string& why) {
 void chat_session::on_message(const chat::server_message& m) {
   if (const auto* said = std::get_if<chat::msg::message>(&m)) {
     if (said->flags & chat::msg::flag_private) return show(*render(m, context()));
-    if (!rooms_.first_sighting(*said)) return;  // shown before the connection dropped
     if (said->flags & chat::msg::flag_history) {
-      replaying_[said->target].push_back(*said);
+      // Recorded as shown only at END, when it is: a drop before then must fetch it again.
+      if (said->id > rooms_.resume_after(said->target)) replaying_[said->target].push_back(*said);
       return;
     }
+    if (!rooms_.first_sighting(*said)) return;  // shown before the connection dropped
     return show(*render(m, context()));
   }
   if (const auto* end = std::get_if<chat::msg::end>(&m)) {
@@ -191,6 +224,7 @@ void chat_session::on_message(const chat::server_message& m) {
              (resumed_ ? " messages in " + inert(end->room) + " while you were away:"
                        : " earlier messages in " + inert(end->room) + ":"));
     for (const auto& said : replayed) show(*render(chat::server_message(said), context()));
+    if (end->request == std::uint8_t(chat::message_type::join)) rejoin_answered(end->room);
     return;
   }
   if (const auto* joined = std::get_if<chat::msg::joined>(&m); joined && joined->name == name_) {
@@ -216,6 +250,7 @@ void chat_session::on_message(const chat::server_message& m) {
     return;  // no topic: nothing worth a line when joining
   if (const auto* renamed = std::get_if<chat::msg::renamed>(&m); renamed && renamed->old_name == name_)
     name_ = renamed->new_name;
+  if (std::holds_alternative<chat::msg::error>(m)) rejoin_answered({});  // a refused JOIN
   if (auto line = render(m, context())) show(*line);
 }
 
@@ -228,9 +263,12 @@ void chat_session::handle_line(std::optional<std::string> line) {
     asking_for_name_ = false;
     name_ = std::move(*line);
     update_prompt();
-    on_connected({});
+    if (state_ == state::registering) send_hello();  // else the next connection uses it
     return;
   }
+  // Input ending while reconnecting: nobody to say goodbye to, unless lines wait to be sent.
+  // (Before the first connection it waits: failing to connect at all is still an error.)
+  if (ever_online_ && state_ != state::online && !line && pending_input_.empty()) return finish(0);
   if (state_ != state::online) {
     if (pending_input_.size() >= max_pending_input) {
       notice("not connected: line dropped");

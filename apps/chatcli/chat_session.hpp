@@ -60,6 +60,8 @@ public:
   void input(std::string line);
   /// The user's input ended (Ctrl-D, end of a pipe): like /quit. Any thread.
   void end_of_input();
+  /// Ctrl-C: /quit when online, else stop at once. Any thread.
+  void interrupt();
   /// 0 after /quit or end of input; 1 when the server cannot be reached (no attempts left), or
   /// refuses the name and nobody can pick another.
   std::future<int> exit_code() { return exit_code_.get_future(); }
@@ -69,6 +71,10 @@ private:
 
   void connect();
   void on_connected(boost::system::error_code ec);
+  void send_hello();
+  void rejoin_next();
+  /// The JOIN of `room` (empty: the one pending, refused) is answered; rejoin the next.
+  void rejoin_answered(const std::string& room);
   void on_welcome(boost::system::error_code ec, const chat::msg::welcome& welcome);
   void on_message(const chat::server_message& m);
   void on_closed(boost::system::error_code ec);
@@ -108,6 +114,7 @@ private:
   std::map<std::string, std::vector<chat::msg::message>> replaying_;
   bool resumed_ = false;  // the current connection is a reconnect
   std::deque<std::optional<std::string>> pending_input_;  // typed while not online
+  std::deque<std::string> rejoining_;  // rooms still to JOIN after (re)connecting, in order
 };
 
 }  // namespace chatcli

@@ -8,6 +8,7 @@
 #include "chat_session.hpp"
 #include "line_editor.hpp"
 
+#include <chat/text.hpp>
 #include <chat/version.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -18,6 +19,7 @@
 #include <clocale>
 #include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -69,6 +71,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
     po::notify(vm);
     if (vm.count("reconnect") && o.reconnects < 0)
       throw po::error("--reconnect must be 0 or more");
+    if (!s.room.empty() && !chat::is_valid_room(s.room))
+      throw po::error("--room must be 1-64 letters, digits, '_', '-', '.' or '#'");
   } catch (const po::error& e) {
     std::cerr << "chatcli: " << e.what() << " (see chatcli --help)\n";
     exit_code = exit_usage_error;
@@ -129,9 +133,13 @@ int main(int argc, char** argv) {
 
   // Ctrl-C and SIGTERM quit like /quit, so the terminal is restored and the server told.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&session](const boost::system::error_code& ec, int) {
-    if (!ec) session.end_of_input();
-  });
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        session.interrupt();
+        signals.async_wait(on_signal);  // a second Ctrl-C while quitting still counts
+      };
+  signals.async_wait(on_signal);
 
   std::thread io_thread([&io] { io.run(); });
   if (terminal_in && terminal_out) {

@@ -105,7 +105,9 @@ private:
   message_sequence& ids_;
   mutable std::mutex mutex_;
   std::vector<member_entry> members_;
-  boost::circular_buffer<msg::message> history_;
+  // Space-optimized: memory grows with the messages actually kept, not the history limit, so
+  // many small rooms do not each reserve a full ring.
+  boost::circular_buffer_space_optimized<msg::message> history_;
   /// Messages with ids up to this one may have existed but are no longer held: the last id
   /// before the room was created, or the last evicted from the ring.
   std::uint64_t forgotten_through_;
