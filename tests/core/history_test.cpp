@@ -128,4 +128,21 @@ BOOST_AUTO_TEST_CASE(an_emptied_room_keeps_its_history_for_returning_members) {
   BOOST_TEST((all.back().flags & msg::flag_history) != 0);
 }
 
+BOOST_AUTO_TEST_CASE(emptied_rooms_beyond_the_retention_budget_are_forgotten_and_say_so) {
+  server_options options;
+  options.retained_history_bytes = 1;  // no empty room's history fits
+  test_server server(options);
+  client_pool pool;
+  recording_client alice(pool);
+  alice.connect_and_hello(server.port(), "alice", "quiet");
+  const auto seen = post(alice, "quiet", {"seen"});
+  post(alice, "quiet", {"not seen"});
+  BOOST_REQUIRE(!alice.api().part("quiet"));
+  BOOST_REQUIRE(alice.wait_for<msg::left>().has_value());
+
+  const auto end = alice.join("quiet", seen.back());
+  BOOST_TEST(end.flags == msg::end_missed);  // honest: it cannot vouch for what came after
+  BOOST_TEST(alice.chat_messages("quiet").size() == 2u);  // only the live echoes from before
+}
+
 BOOST_AUTO_TEST_SUITE_END()

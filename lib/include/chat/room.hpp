@@ -90,6 +90,8 @@ public:
   std::vector<std::string> member_names() const;
   /// The history ring's contents, oldest first.
   std::vector<msg::message> recent_messages() const;
+  /// Roughly the memory the history ring holds, in bytes.
+  std::size_t history_bytes() const;
 
 private:
   struct member_entry {
@@ -108,6 +110,7 @@ private:
   // Space-optimized: memory grows with the messages actually kept, not the history limit, so
   // many small rooms do not each reserve a full ring.
   boost::circular_buffer_space_optimized<msg::message> history_;
+  std::size_t history_bytes_ = 0;
   /// Messages with ids up to this one may have existed but are no longer held: the last id
   /// before the room was created, or the last evicted from the ring.
   std::uint64_t forgotten_through_;

@@ -36,8 +36,10 @@ struct server_options {
   /// How long a PINGed client has to send something before it is dropped ("ping timeout").
   std::chrono::milliseconds ping_timeout{60000};
   std::size_t max_rooms_per_user = 64;  ///< JOINs beyond this are refused with too_many_rooms.
-  /// Empty rooms whose history is kept for members coming back; the longest-empty go first.
+  /// Empty rooms whose history is kept for members coming back, and the most history they may
+  /// hold together; beyond either, the longest-empty rooms are forgotten first.
   std::size_t retained_empty_rooms = 1024;
+  std::size_t retained_history_bytes = 64 * 1024 * 1024;
   std::string server_info = std::string("libchat ") + version_string;  ///< Sent in WELCOME (at most max_info_bytes).
   /// Receives one line per event (connect, join, leave, error), without a timestamp. Called
   /// from the pool's threads, possibly concurrently: the function must be thread-safe.

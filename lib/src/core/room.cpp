@@ -4,6 +4,13 @@
 #include <chrono>
 
 namespace chat {
+namespace {
+
+std::size_t footprint(const msg::message& m) {
+  return sizeof m + m.sender.size() + m.target.size() + m.text.size();
+}
+
+}  // namespace
 
 std::uint64_t unix_time_ms() {
   using namespace std::chrono;
@@ -61,7 +68,11 @@ std::uint64_t room::post(std::string_view sender, std::uint8_t flags, std::strin
   if (history_.capacity() == 0) {
     forgotten_through_ = id;
   } else {
-    if (history_.full()) forgotten_through_ = history_.front().id;
+    if (history_.full()) {
+      forgotten_through_ = history_.front().id;
+      history_bytes_ -= footprint(history_.front());
+    }
+    history_bytes_ += footprint(m);
     history_.push_back(std::move(m));
   }
   return id;
@@ -140,6 +151,11 @@ std::vector<std::string> room::member_names() const {
   names.reserve(members_.size());
   for (const auto& m : members_) names.push_back(m.name);
   return names;
+}
+
+std::size_t room::history_bytes() const {
+  std::lock_guard lock(mutex_);
+  return history_bytes_;
 }
 
 std::vector<msg::message> room::recent_messages() const {

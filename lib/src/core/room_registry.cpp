@@ -10,7 +10,10 @@ std::shared_ptr<room> room_registry::join(const std::string& folded_name,
   std::lock_guard lock(mutex_);
   auto& slot = rooms_[folded_name];
   if (!slot.r) slot.r = std::make_shared<room>(folded_name, history_limit_, ids_);
-  if (slot.emptied) emptied_.erase(*std::exchange(slot.emptied, std::nullopt));
+  if (slot.emptied) {
+    emptied_.erase(*std::exchange(slot.emptied, std::nullopt));
+    retained_bytes_ -= std::exchange(slot.retained_bytes, 0);
+  }
   slot.r->join(std::move(member), std::move(member_name), after_id);
   return slot.r;
 }
@@ -21,16 +24,20 @@ void room_registry::leave(const std::shared_ptr<room>& r, const participant& mem
   if (!r->leave(member, reason) || r->member_count() != 0) return;
   const auto it = rooms_.find(r->name());
   if (it == rooms_.end()) return;
-  if (retained_empty_rooms_ == 0) {
-    rooms_.erase(it);
-    return;
-  }
   it->second.emptied = emptied_count_;
+  it->second.retained_bytes = r->history_bytes();
+  retained_bytes_ += it->second.retained_bytes;
   emptied_.emplace(emptied_count_++, r->name());
-  if (emptied_.size() > retained_empty_rooms_) {
-    rooms_.erase(emptied_.begin()->second);
-    emptied_.erase(emptied_.begin());
-  }
+  while (!emptied_.empty() &&
+         (emptied_.size() > retained_empty_rooms_ || retained_bytes_ > retained_bytes_limit_))
+    drop_oldest_empty();
+}
+
+void room_registry::drop_oldest_empty() {
+  const auto it = rooms_.find(emptied_.begin()->second);
+  retained_bytes_ -= it->second.retained_bytes;
+  rooms_.erase(it);
+  emptied_.erase(emptied_.begin());
 }
 
 std::shared_ptr<room> room_registry::find(const std::string& folded_name) {
@@ -65,6 +72,7 @@ void room_registry::clear() {
   std::lock_guard lock(mutex_);
   rooms_.clear();
   emptied_.clear();
+  retained_bytes_ = 0;
 }
 
 }  // namespace chat::detail

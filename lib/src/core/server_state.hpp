@@ -23,7 +23,7 @@ public:
   explicit server_state(server_options opts)
       : options(std::move(opts)),
         server_id(random_server_id()),
-        rooms(options.history, options.retained_empty_rooms, ids) {}
+        rooms(options.history, options.retained_empty_rooms, options.retained_history_bytes, ids) {}
 
   const server_options options;
   const std::uint64_t server_id;
