@@ -13,17 +13,6 @@ auto said(const std::string& sender, const std::string& text) {
       [=](const msg::message& m) { return m.sender == sender && m.text == text; });
 }
 
-auto error_with(errc code) {
-  return std::function<bool(const msg::error&)>(
-      [=](const msg::error& e) { return e.code == std::uint16_t(code); });
-}
-
-/// Sends a PING and waits for its PONG: every request sent before has been answered.
-void sync(recording_client& c, std::uint64_t token) {
-  BOOST_REQUIRE(!c.api().ping(token));
-  BOOST_REQUIRE(c.wait_for<msg::pong>([=](const msg::pong& p) { return p.token == token; }));
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(rooms)
@@ -42,8 +31,8 @@ BOOST_AUTO_TEST_CASE(a_member_of_several_rooms_hears_each_and_rooms_stay_apart) 
   BOOST_TEST(alice.wait_for<msg::message>(said("bob", "build is green"))->target == "dev");
   BOOST_TEST(alice.wait_for<msg::message>(said("carol", "disk is full"))->target == "ops");
 
-  sync(bob, 1);
-  sync(carol, 2);
+  bob.sync(1);
+  carol.sync(2);
   BOOST_TEST(bob.chat_messages("ops").empty());
   BOOST_TEST(carol.chat_messages("dev").empty());
   BOOST_TEST(bob.chat_messages("dev").size() == 1u);
@@ -51,7 +40,7 @@ BOOST_AUTO_TEST_CASE(a_member_of_several_rooms_hears_each_and_rooms_stay_apart) 
   // Saying something in a room you are not in is refused, and reaches nobody.
   BOOST_REQUIRE(!bob.api().say("ops", "let me in"));
   BOOST_TEST(bob.wait_for<msg::error>(error_with(errc::not_in_room)).has_value());
-  sync(carol, 3);
+  carol.sync(3);
   BOOST_TEST(carol.chat_messages("ops").size() == 1u);
 }
 

@@ -9,19 +9,9 @@ using namespace chat::test;
 
 namespace {
 
-auto error_with(errc code) {
-  return std::function<bool(const msg::error&)>(
-      [=](const msg::error& e) { return e.code == std::uint16_t(code); });
-}
-
 auto text_is(const std::string& text) {
   return std::function<bool(const msg::message&)>(
       [=](const msg::message& m) { return m.text == text; });
-}
-
-void sync(recording_client& c, std::uint64_t token) {
-  BOOST_REQUIRE(!c.api().ping(token));
-  BOOST_REQUIRE(c.wait_for<msg::pong>([=](const msg::pong& p) { return p.token == token; }));
 }
 
 }  // namespace
@@ -49,7 +39,7 @@ BOOST_AUTO_TEST_CASE(a_private_message_reaches_only_its_recipient_and_echoes) {
   BOOST_REQUIRE(!bob.api().private_message("alice", "nods", msg::flag_action));
   BOOST_TEST(alice.wait_for<msg::message>(text_is("nods"))->flags ==
              (msg::flag_private | msg::flag_action));
-  sync(carol, 1);
+  carol.sync(1);
   BOOST_TEST(carol.chat_messages().empty());
 }
 
@@ -99,8 +89,8 @@ BOOST_AUTO_TEST_CASE(nick_renames_once_for_everyone_who_shares_a_room) {
   BOOST_REQUIRE(!alice.api().say("dev", "new name"));
   BOOST_TEST(bob.wait_for<msg::message>(text_is("new name"))->sender == "Alicia");
 
-  sync(bob, 1);
-  sync(stranger, 2);
+  bob.sync(1);
+  stranger.sync(2);
   BOOST_TEST(bob.all<msg::renamed>().size() == 1u);
   BOOST_TEST(stranger.all<msg::renamed>().empty());
 
@@ -130,7 +120,7 @@ BOOST_AUTO_TEST_CASE(nick_collisions_and_bad_names_are_refused) {
 
   BOOST_REQUIRE(!bob.api().nick("BOB"));  // a change of letter case only is allowed
   BOOST_TEST((alice.wait_for<msg::renamed>() == msg::renamed{"bob", "BOB"}));
-  sync(bob, 1);
+  bob.sync(1);
   BOOST_TEST(bob.all<msg::error>().size() == 1u);
 }
 

@@ -140,6 +140,11 @@ bool recording_client::wait_until(const std::function<bool(const std::vector<ser
   return changed_.wait_for(lock, deadline, [&] { return done(received_); });
 }
 
+void recording_client::sync(std::uint64_t token) {
+  BOOST_REQUIRE(!client_.ping(token));
+  BOOST_REQUIRE(wait_for<msg::pong>([=](const msg::pong& p) { return p.token == token; }));
+}
+
 boost::system::error_code recording_client::wait_closed(std::chrono::milliseconds deadline) {
   std::unique_lock lock(mutex_);
   const bool closed = changed_.wait_for(lock, deadline, [&] { return closed_.has_value(); });

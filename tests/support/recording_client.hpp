@@ -50,6 +50,11 @@ private:
   std::vector<std::thread> threads_;
 };
 
+/// Matches an ERROR frame carrying `code`.
+inline std::function<bool(const msg::error&)> error_with(errc code) {
+  return [code](const msg::error& e) { return e.code == std::uint16_t(code); };
+}
+
 class recording_client {
 public:
   explicit recording_client(client_pool& pool, client_options options = {});
@@ -92,6 +97,8 @@ public:
         deadline);
     return found;
   }
+  /// Sends PING `token` and requires its PONG: every request sent before has been answered.
+  void sync(std::uint64_t token);
   /// Waits for the connection to end and returns why; fails the test at the deadline.
   boost::system::error_code wait_closed(
       std::chrono::milliseconds deadline = default_deadline);
