@@ -1,5 +1,6 @@
 #include "chat_session.hpp"
 
+#include <chat/room.hpp>
 #include <chat/text.hpp>
 
 #include <boost/asio/post.hpp>
@@ -15,12 +16,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t max_pending_input = 1000;
-
-std::uint64_t now_ms() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
 
 bool is_name_rejection(const error_code& ec) {
   return ec == chat::errc::invalid_name || ec == chat::errc::name_taken;
@@ -367,7 +362,7 @@ void chat_session::run_command(const command::any& c) {
 
 // ---- output -------------------------------------------------------------------------------
 
-render_context chat_session::context() const { return {name_, now_ms(), settings_.colour}; }
+render_context chat_session::context() const { return {name_, chat::unix_time_ms(), settings_.colour}; }
 
 void chat_session::show(const std::string& line) { output_.line(line); }
 

@@ -224,10 +224,19 @@ void session::handle(const msg::list&) {
   deliver(std::make_shared<const frame_bytes>(std::move(out)), delivery::greeting);
 }
 
+std::shared_ptr<room> session::existing_room(const std::string& room_name) {
+  if (!is_valid_room(room_name)) {
+    reply_error(errc::invalid_room, invalid_room_text);
+    return nullptr;
+  }
+  auto r = server_.rooms.find(fold_case(room_name));
+  if (!r) reply_error(errc::no_such_room, "no room called " + fold_case(room_name));
+  return r;
+}
+
 void session::handle(const msg::who& m) {
-  if (!is_valid_room(m.room)) return reply_error(errc::invalid_room, invalid_room_text);
-  const auto r = server_.rooms.find(fold_case(m.room));
-  if (!r) return reply_error(errc::no_such_room, "no room called " + fold_case(m.room));
+  const auto r = existing_room(m.room);
+  if (!r) return;
   auto names = r->member_names();
   const bool truncated = names.size() > max_listed_names;
   if (truncated) names.resize(max_listed_names);
@@ -244,10 +253,7 @@ void session::handle(const msg::who& m) {
 
 void session::handle(const msg::topic_request& m) {
   if (m.set == 0) {
-    if (!is_valid_room(m.room)) return reply_error(errc::invalid_room, invalid_room_text);
-    const auto r = server_.rooms.find(fold_case(m.room));
-    if (!r) return reply_error(errc::no_such_room, "no room called " + fold_case(m.room));
-    send(encode_shared(r->topic()));
+    if (const auto r = existing_room(m.room)) send(encode_shared(r->topic()));
     return;
   }
   if (auto ec = check_short_text(m.text, max_topic_bytes))

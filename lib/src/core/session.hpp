@@ -44,6 +44,8 @@ private:
   bool registered() const noexcept { return !name_.empty(); }
   /// The room `room_name` (as sent) if this session is in it; otherwise replies an ERROR.
   std::shared_ptr<room> joined_room(const std::string& room_name);
+  /// The room `room_name` if it exists (has members); otherwise replies an ERROR.
+  std::shared_ptr<room> existing_room(const std::string& room_name);
   void join(const std::string& room_name, std::uint64_t after_id);
 
   void handle(const msg::hello& m);
