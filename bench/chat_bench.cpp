@@ -114,7 +114,7 @@ public:
 
 private:
   void on_message(const chat::server_message& m) {
-    const auto* said = std::get_if<chat::msg::message>(&m);
+    const auto* said = std::get_if<chat::msg::server::message>(&m);
     if (!said || (said->flags & chat::msg::flag_history)) return;
     if (said->sender == name_) {
       std::lock_guard lock(mutex_);

@@ -89,12 +89,12 @@ void chat_session::send_hello() {
   const unsigned generation = generation_;
   // Rooms are joined one by one afterwards, the same way for a first connection and a
   // reconnect, each resuming after the last message shown there.
-  client_->async_hello(name_, "", [this, generation](error_code hello_ec, chat::msg::welcome w) {
+  client_->async_hello(name_, "", [this, generation](error_code hello_ec, chat::msg::server::welcome w) {
     if (generation == generation_) on_welcome(hello_ec, w);
   });
 }
 
-void chat_session::on_welcome(error_code ec, const chat::msg::welcome& welcome) {
+void chat_session::on_welcome(error_code ec, const chat::msg::server::welcome& welcome) {
   if (state_ == state::done) return;
   // The connection ended before an answer: on_closed follows and decides about reconnecting.
   if (ec && (ec.category() != chat::error_category() || ec == chat::errc::connection_closed ||
@@ -194,7 +194,7 @@ void chat_session::finish(int code, const std::string& why) {
 // ---- what the server says -------------------------------------------------------------------
 
 void chat_session::on_message(const chat::server_message& m) {
-  if (const auto* said = std::get_if<chat::msg::message>(&m)) {
+  if (const auto* said = std::get_if<chat::msg::server::message>(&m)) {
     if (said->flags & chat::msg::flag_private) return show(*render(m, context()));
     if (said->flags & chat::msg::flag_history) {
       // Recorded as shown only at END, when it is: a drop before then must fetch it again.
@@ -204,9 +204,9 @@ void chat_session::on_message(const chat::server_message& m) {
     if (!rooms_.first_sighting(*said)) return;  // shown before the connection dropped
     return show(*render(m, context()));
   }
-  if (const auto* end = std::get_if<chat::msg::end>(&m)) {
-    const bool replay = end->request == std::uint8_t(chat::message_type::join) ||
-                        end->request == std::uint8_t(chat::message_type::history);
+  if (const auto* end = std::get_if<chat::msg::server::end>(&m)) {
+    const bool replay = end->request == std::uint8_t(chat::client_message_type::join) ||
+                        end->request == std::uint8_t(chat::client_message_type::history);
     if (!replay) return;
     rooms_.caught_up(end->room, end->last_id);
     auto replayed = std::move(replaying_[end->room]);
@@ -219,10 +219,10 @@ void chat_session::on_message(const chat::server_message& m) {
              (resumed_ ? " messages in " + inert(end->room) + " while you were away:"
                        : " earlier messages in " + inert(end->room) + ":"));
     for (const auto& said : replayed) show(*render(chat::server_message(said), context()));
-    if (end->request == std::uint8_t(chat::message_type::join)) rejoin_answered(end->room);
+    if (end->request == std::uint8_t(chat::client_message_type::join)) rejoin_answered(end->room);
     return;
   }
-  if (const auto* joined = std::get_if<chat::msg::joined>(&m); joined && joined->name == name_) {
+  if (const auto* joined = std::get_if<chat::msg::server::joined>(&m); joined && joined->name == name_) {
     const auto current = rooms_.current();
     const bool rejoined = rooms_.in(joined->room);
     rooms_.joined(joined->room);
@@ -233,19 +233,19 @@ void chat_session::on_message(const chat::server_message& m) {
            std::to_string(joined->member_count) + " online)");
     return;
   }
-  if (const auto* left = std::get_if<chat::msg::left>(&m); left && left->name == name_) {
+  if (const auto* left = std::get_if<chat::msg::server::left>(&m); left && left->name == name_) {
     rooms_.parted(left->room);
     update_prompt();
     notice("you left " + inert(left->room) +
            (rooms_.current() ? "; now talking in " + inert(*rooms_.current()) : ""));
     return;
   }
-  if (const auto* topic = std::get_if<chat::msg::topic>(&m); topic && topic->text.empty() &&
+  if (const auto* topic = std::get_if<chat::msg::server::topic>(&m); topic && topic->text.empty() &&
                                                              replaying_.contains(topic->room))
     return;  // no topic: nothing worth a line when joining
-  if (const auto* renamed = std::get_if<chat::msg::renamed>(&m); renamed && renamed->old_name == name_)
+  if (const auto* renamed = std::get_if<chat::msg::server::renamed>(&m); renamed && renamed->old_name == name_)
     name_ = renamed->new_name;
-  if (std::holds_alternative<chat::msg::error>(m)) rejoin_answered({});  // a refused JOIN
+  if (std::holds_alternative<chat::msg::server::error>(m)) rejoin_answered({});  // a refused JOIN
   if (auto line = render(m, context())) show(*line);
 }
 

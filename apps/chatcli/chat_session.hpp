@@ -75,7 +75,7 @@ private:
   void rejoin_next();
   /// The JOIN of `room` (empty: the one pending, refused) is answered; rejoin the next.
   void rejoin_answered(const std::string& room);
-  void on_welcome(boost::system::error_code ec, const chat::msg::welcome& welcome);
+  void on_welcome(boost::system::error_code ec, const chat::msg::server::welcome& welcome);
   void on_message(const chat::server_message& m);
   void on_closed(boost::system::error_code ec);
   void retry_later(const std::string& why);
@@ -111,7 +111,7 @@ private:
   std::string name_;
   room_memory rooms_;
   /// History MESSAGEs of a JOIN or HISTORY answer, shown together when its END arrives.
-  std::map<std::string, std::vector<chat::msg::message>> replaying_;
+  std::map<std::string, std::vector<chat::msg::server::message>> replaying_;
   bool resumed_ = false;  // the current connection is a reconnect
   std::deque<std::optional<std::string>> pending_input_;  // typed while not online
   std::deque<std::string> rejoining_;  // rooms still to JOIN after (re)connecting, in order

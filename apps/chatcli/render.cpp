@@ -116,7 +116,7 @@ std::string render_notice(std::string_view text, const render_context& context) 
 std::optional<std::string> render(const chat::server_message& m, const render_context& context) {
   struct visitor {
     painter p;
-    std::optional<std::string> operator()(const chat::msg::message& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::message& x) const {
       std::string where;
       if (x.flags & chat::msg::flag_private) {
         const bool mine = chat::fold_case(x.sender) == chat::fold_case(p.context().self);
@@ -129,41 +129,41 @@ std::optional<std::string> render(const chat::server_message& m, const render_co
                                    : p.nick(x.sender) + ": " + inert(x.text);
       return p.time(x.time_ms) + ' ' + where + ' ' + body;
     }
-    std::optional<std::string> operator()(const chat::msg::joined& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::joined& x) const {
       return p.notice(inert(x.name) + " joined " + inert(x.room) + online(x.member_count));
     }
-    std::optional<std::string> operator()(const chat::msg::left& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::left& x) const {
       return p.notice(inert(x.name) + " left " + inert(x.room) + online(x.member_count) +
                       (x.reason.empty() ? "" : ": " + inert(x.reason)));
     }
-    std::optional<std::string> operator()(const chat::msg::error& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::error& x) const {
       return p.error("! error " + std::to_string(x.code) + ": " + inert(x.text));
     }
-    std::optional<std::string> operator()(const chat::msg::pong& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::pong& x) const {
       return p.notice("pong " + std::to_string(x.token));
     }
-    std::optional<std::string> operator()(const chat::msg::welcome& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::welcome& x) const {
       return p.notice("connected to " + inert(x.server_info) + " as " + inert(x.name));
     }
-    std::optional<std::string> operator()(const chat::msg::topic& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::topic& x) const {
       if (x.text.empty()) return p.notice("no topic in " + inert(x.room));
       return p.notice("topic of " + inert(x.room) + ": " + inert(x.text) + " (set by " +
                       inert(x.set_by) + " at " + clock_time(x.time_ms) + ")");
     }
-    std::optional<std::string> operator()(const chat::msg::room_info& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::room_info& x) const {
       return p.notice(inert(x.room) + online(x.member_count) +
                       (x.topic.empty() ? "" : ": " + inert(x.topic)));
     }
-    std::optional<std::string> operator()(const chat::msg::members& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::members& x) const {
       std::string names;
       for (const auto& n : x.names) names += (names.empty() ? "" : " ") + p.nick(n);
       return p.notice("in " + inert(x.room) + ": ") + names;
     }
-    std::optional<std::string> operator()(const chat::msg::renamed& x) const {
+    std::optional<std::string> operator()(const chat::msg::server::renamed& x) const {
       return p.notice(inert(x.old_name) + " is now known as " + inert(x.new_name));
     }
-    std::optional<std::string> operator()(const chat::msg::end&) const { return std::nullopt; }
-    std::optional<std::string> operator()(const chat::msg::keepalive&) const { return std::nullopt; }
+    std::optional<std::string> operator()(const chat::msg::server::end&) const { return std::nullopt; }
+    std::optional<std::string> operator()(const chat::msg::server::ping&) const { return std::nullopt; }
   };
   return std::visit(visitor{painter(context)}, m);
 }

@@ -31,7 +31,7 @@ std::uint64_t* room_memory::last_id_of(const std::string& room) {
   return &last_ids_.emplace_back(room, 0).second;
 }
 
-bool room_memory::first_sighting(const chat::msg::message& m) {
+bool room_memory::first_sighting(const chat::msg::server::message& m) {
   auto& last = *last_id_of(m.target);
   if (m.id <= last) return false;
   last = m.id;

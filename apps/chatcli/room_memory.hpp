@@ -29,7 +29,7 @@ public:
   void set_current(const std::string& room) { current_ = room; }
 
   /// Whether a room MESSAGE is new (its id is past the last one shown there); records it if so.
-  bool first_sighting(const chat::msg::message& m);
+  bool first_sighting(const chat::msg::server::message& m);
   /// Every message of `room` up to `last_id` has been shown or declared missed (END).
   void caught_up(const std::string& room, std::uint64_t last_id);
   /// The id to JOIN `room` after: the last shown there, 0 if none (replay all it holds).

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
 
   bot.on_message([&](const chat::server_message& m) {
-    const auto* said = std::get_if<chat::msg::message>(&m);
+    const auto* said = std::get_if<chat::msg::server::message>(&m);
     // Ignore history (already answered, or not) and our own echoes.
     if (!said || (said->flags & chat::msg::flag_history) || said->sender == name) return;
     if (!said->text.starts_with(command) || said->text.size() == command.size()) return;
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
       io.stop();
       return;
     }
-    bot.async_hello(name, room, [&](boost::system::error_code join_ec, chat::msg::welcome w) {
+    bot.async_hello(name, room, [&](boost::system::error_code join_ec, chat::msg::server::welcome w) {
       if (join_ec) {
         std::cerr << "upper_bot: cannot join: " << join_ec.message() << '\n';
         exit_code = 1;

@@ -95,9 +95,9 @@ std::string sgr(int code) { return "\x1b[" + std::to_string(code) + 'm'; }
 constexpr chatcli::render_context plain{"me", known_ms, false};
 constexpr chatcli::render_context coloured{"me", known_ms, true};
 
-chat::msg::message make_message(std::string sender, std::string text, std::uint8_t flags = 0,
+chat::msg::server::message make_message(std::string sender, std::string text, std::uint8_t flags = 0,
                                 std::string target = "lobby") {
-  chat::msg::message m;
+  chat::msg::server::message m;
   m.id = 7;
   m.time_ms = known_ms;
   m.flags = flags;
@@ -118,6 +118,7 @@ std::string line(const chat::server_message& m, const chatcli::render_context& c
 // self is "me": private messages are labelled with the partner, so `s` goes where it shows.
 std::vector<std::pair<std::string, chat::server_message>> showing(const std::string& s) {
   using namespace chat::msg;
+  using namespace chat::msg::server;
   std::vector<std::pair<std::string, chat::server_message>> out;
   const auto add = [&](std::string what, chat::server_message m) {
     out.emplace_back(std::move(what), std::move(m));
@@ -339,43 +340,43 @@ BOOST_AUTO_TEST_CASE(private_partner_is_made_inert_from_both_sides) {
 
 BOOST_AUTO_TEST_CASE(joined_and_left_are_stamped_with_now) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::joined{"bob", "lobby", 2}) == "22:13 * bob joined lobby (2 online)");
+  BOOST_TEST(line(chat::msg::server::joined{"bob", "lobby", 2}) == "22:13 * bob joined lobby (2 online)");
   const chatcli::render_context later{"me", known_ms + one_hour_ms, false};
-  BOOST_TEST(line(chat::msg::left{"bob", "lobby", 1, ""}, later) ==
+  BOOST_TEST(line(chat::msg::server::left{"bob", "lobby", 1, ""}, later) ==
              "23:13 * bob left lobby (1 online)");
 }
 
 BOOST_AUTO_TEST_CASE(left_shows_its_reason) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::left{"bob", "lobby", 1, "gone home"}) ==
+  BOOST_TEST(line(chat::msg::server::left{"bob", "lobby", 1, "gone home"}) ==
              "22:13 * bob left lobby (1 online): gone home");
-  BOOST_TEST(line(chat::msg::left{"bob", "#dev", 0, "ping timeout"}) ==
+  BOOST_TEST(line(chat::msg::server::left{"bob", "#dev", 0, "ping timeout"}) ==
              "22:13 * bob left #dev (0 online): ping timeout");
 }
 
 BOOST_AUTO_TEST_CASE(joined_and_left_fields_are_made_inert) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::joined{"b\x1b[1mob", "r\xC2\x9B", 3}) ==
+  BOOST_TEST(line(chat::msg::server::joined{"b\x1b[1mob", "r\xC2\x9B", 3}) ==
              "22:13 * b^[[1mob joined r<U+009B> (3 online)");
-  BOOST_TEST(line(chat::msg::left{"\x07x", "lobby", 0, "bye\x1b[2J\xC0\xAF"}) ==
+  BOOST_TEST(line(chat::msg::server::left{"\x07x", "lobby", 0, "bye\x1b[2J\xC0\xAF"}) ==
              "22:13 * ^Gx left lobby (0 online): bye^[[2J\\xC0\\xAF");
 }
 
 BOOST_AUTO_TEST_CASE(error_shows_code_and_inert_text) {
-  BOOST_TEST(line(chat::msg::error{11, "name is taken"}) == "! error 11: name is taken");
-  BOOST_TEST(line(chat::msg::error{6, "bad\x1b[2J"}) == "! error 6: bad^[[2J");
-  BOOST_TEST(line(chat::msg::error{65535, ""}) == "! error 65535: ");
+  BOOST_TEST(line(chat::msg::server::error{11, "name is taken"}) == "! error 11: name is taken");
+  BOOST_TEST(line(chat::msg::server::error{6, "bad\x1b[2J"}) == "! error 6: bad^[[2J");
+  BOOST_TEST(line(chat::msg::server::error{65535, ""}) == "! error 65535: ");
 }
 
 BOOST_AUTO_TEST_CASE(pong_shows_token) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::pong{42}) == "22:13 * pong 42");
-  BOOST_TEST(line(chat::msg::pong{18446744073709551615u}) == "22:13 * pong 18446744073709551615");
+  BOOST_TEST(line(chat::msg::server::pong{42}) == "22:13 * pong 42");
+  BOOST_TEST(line(chat::msg::server::pong{18446744073709551615u}) == "22:13 * pong 18446744073709551615");
 }
 
 BOOST_AUTO_TEST_CASE(welcome_names_server_and_user) {
   utc_time_zone utc;
-  chat::msg::welcome w{"libchat 0.2.0", 0x0123456789ABCDEF, "alice"};
+  chat::msg::server::welcome w{"libchat 0.2.0", 0x0123456789ABCDEF, "alice"};
   BOOST_TEST(line(w) == "22:13 * connected to libchat 0.2.0 as alice");
   w.server_info = "evil\x1b]0;title\x07";
   w.name = "al\xC2\x85ice";
@@ -384,54 +385,54 @@ BOOST_AUTO_TEST_CASE(welcome_names_server_and_user) {
 
 BOOST_AUTO_TEST_CASE(topic_shows_text_setter_and_time_set) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::topic{"lobby", "release on friday", "alice", known_ms - one_hour_ms}) ==
+  BOOST_TEST(line(chat::msg::server::topic{"lobby", "release on friday", "alice", known_ms - one_hour_ms}) ==
              "22:13 * topic of lobby: release on friday (set by alice at 21:13)");
 }
 
 BOOST_AUTO_TEST_CASE(empty_topic_is_no_topic) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::topic{"lobby", "", "", 0}) == "22:13 * no topic in lobby");
+  BOOST_TEST(line(chat::msg::server::topic{"lobby", "", "", 0}) == "22:13 * no topic in lobby");
 }
 
 BOOST_AUTO_TEST_CASE(topic_fields_are_made_inert) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::topic{"r\x1b", "t\xE2\x81\xA6", "a\x7f", known_ms}) ==
+  BOOST_TEST(line(chat::msg::server::topic{"r\x1b", "t\xE2\x81\xA6", "a\x7f", known_ms}) ==
              "22:13 * topic of r^[: t<U+2066> (set by a^? at 22:13)");
-  BOOST_TEST(line(chat::msg::topic{"r\xff", "", "", 0}) == "22:13 * no topic in r\\xFF");
+  BOOST_TEST(line(chat::msg::server::topic{"r\xff", "", "", 0}) == "22:13 * no topic in r\\xFF");
 }
 
 BOOST_AUTO_TEST_CASE(room_info_shows_count_and_topic) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::room_info{"lobby", 3, "general chat"}) ==
+  BOOST_TEST(line(chat::msg::server::room_info{"lobby", 3, "general chat"}) ==
              "22:13 * lobby (3 online): general chat");
-  BOOST_TEST(line(chat::msg::room_info{"#dev", 1, ""}) == "22:13 * #dev (1 online)");
-  BOOST_TEST(line(chat::msg::room_info{"r\x1b", 0, "t\x1b[2J"}) == "22:13 * r^[ (0 online): t^[[2J");
+  BOOST_TEST(line(chat::msg::server::room_info{"#dev", 1, ""}) == "22:13 * #dev (1 online)");
+  BOOST_TEST(line(chat::msg::server::room_info{"r\x1b", 0, "t\x1b[2J"}) == "22:13 * r^[ (0 online): t^[[2J");
 }
 
 BOOST_AUTO_TEST_CASE(members_lists_the_names) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::members{"lobby", {"alice", "bob", "carol"}}) ==
+  BOOST_TEST(line(chat::msg::server::members{"lobby", {"alice", "bob", "carol"}}) ==
              "22:13 * in lobby: alice bob carol");
-  BOOST_TEST(line(chat::msg::members{"#dev", {"alice"}}) == "22:13 * in #dev: alice");
-  BOOST_TEST(line(chat::msg::members{"r\xC2\x9B", {"a\x1b", "\xff"}}) ==
+  BOOST_TEST(line(chat::msg::server::members{"#dev", {"alice"}}) == "22:13 * in #dev: alice");
+  BOOST_TEST(line(chat::msg::server::members{"r\xC2\x9B", {"a\x1b", "\xff"}}) ==
              "22:13 * in r<U+009B>: a^[ \\xFF");
 }
 
 BOOST_AUTO_TEST_CASE(renamed_shows_old_and_new_name) {
   utc_time_zone utc;
-  BOOST_TEST(line(chat::msg::renamed{"alice", "alicia"}) == "22:13 * alice is now known as alicia");
-  BOOST_TEST(line(chat::msg::renamed{"a\x1b[8m", "b\xE2\x80\xAE"}) ==
+  BOOST_TEST(line(chat::msg::server::renamed{"alice", "alicia"}) == "22:13 * alice is now known as alicia");
+  BOOST_TEST(line(chat::msg::server::renamed{"a\x1b[8m", "b\xE2\x80\xAE"}) ==
              "22:13 * a^[[8m is now known as b<U+202E>");
 }
 
 BOOST_AUTO_TEST_CASE(end_and_keepalive_render_nothing) {
   for (const auto* context : {&plain, &coloured}) {
-    BOOST_TEST(!chatcli::render(chat::msg::end{}, *context).has_value());
-    BOOST_TEST(!chatcli::render(chat::msg::end{std::uint8_t(chat::message_type::join), "lobby",
+    BOOST_TEST(!chatcli::render(chat::msg::server::end{}, *context).has_value());
+    BOOST_TEST(!chatcli::render(chat::msg::server::end{std::uint8_t(chat::client_message_type::join), "lobby",
                                                chat::msg::end_missed, 99},
                                 *context)
                     .has_value());
-    BOOST_TEST(!chatcli::render(chat::msg::keepalive{7}, *context).has_value());
+    BOOST_TEST(!chatcli::render(chat::msg::server::ping{7}, *context).has_value());
   }
 }
 
@@ -478,12 +479,12 @@ BOOST_AUTO_TEST_CASE(colour_on_paints_time_nick_notice_and_error) {
   BOOST_TEST(line(make_message("alice", "hi"), coloured) == dim_time + " [lobby] " + alice + ": hi");
   BOOST_TEST(line(make_message("alice", "waves", chat::msg::flag_action), coloured) ==
              dim_time + " [lobby] * " + alice + " waves");
-  BOOST_TEST(line(chat::msg::joined{"bob", "lobby", 2}, coloured) ==
+  BOOST_TEST(line(chat::msg::server::joined{"bob", "lobby", 2}, coloured) ==
              dim_time + ' ' + sgr(2) + "* bob joined lobby (2 online)" + sgr(0));
   BOOST_TEST(chatcli::render_notice("hello", coloured) == dim_time + ' ' + sgr(2) + "* hello" + sgr(0));
-  BOOST_TEST(line(chat::msg::error{11, "name is taken"}, coloured) ==
+  BOOST_TEST(line(chat::msg::server::error{11, "name is taken"}, coloured) ==
              sgr(31) + "! error 11: name is taken" + sgr(0));
-  BOOST_TEST(line(chat::msg::members{"lobby", {"alice", "bob"}}, coloured) ==
+  BOOST_TEST(line(chat::msg::server::members{"lobby", {"alice", "bob"}}, coloured) ==
              dim_time + ' ' + sgr(2) + "* in lobby: " + sgr(0) + alice + ' ' +
                  sgr(chatcli::nick_colour("bob")) + "bob" + sgr(0));
 }
@@ -514,7 +515,7 @@ BOOST_AUTO_TEST_CASE(a_name_gets_the_same_colour_in_every_line) {
   BOOST_TEST(line(make_message("ALICE", "hi"), coloured).find(painted + "ALICE") != std::string::npos);
   BOOST_TEST(line(make_message("Alice", "psst", chat::msg::flag_private, "me"), coloured)
                  .find(painted + "Alice") != std::string::npos);
-  BOOST_TEST(line(chat::msg::members{"lobby", {"bob", "aLiCe"}}, coloured).find(painted + "aLiCe") !=
+  BOOST_TEST(line(chat::msg::server::members{"lobby", {"bob", "aLiCe"}}, coloured).find(painted + "aLiCe") !=
              std::string::npos);
 }
 

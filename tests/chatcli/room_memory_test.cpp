@@ -10,8 +10,8 @@ namespace {
 
 using rooms_t = std::vector<std::string>;
 
-chat::msg::message in_room(std::string room, std::uint64_t id) {
-  chat::msg::message m;
+chat::msg::server::message in_room(std::string room, std::uint64_t id) {
+  chat::msg::server::message m;
   m.id = id;
   m.time_ms = 1'700'000'000'000;
   m.sender = "alice";

@@ -8,7 +8,7 @@ using namespace chat::test;
 
 namespace {
 
-std::vector<std::string> texts_of(const std::vector<msg::message>& messages) {
+std::vector<std::string> texts_of(const std::vector<msg::server::message>& messages) {
   std::vector<std::string> out;
   for (const auto& m : messages) out.push_back(m.text);
   return out;
@@ -23,7 +23,7 @@ std::vector<std::uint64_t> post(recording_client& c, const std::string& room,
     ids.clear();
     for (const auto& t : texts)
       for (const auto& received : all)
-        if (auto* m = std::get_if<msg::message>(&received);
+        if (auto* m = std::get_if<msg::server::message>(&received);
             m && m->target == room && m->text == t && !(m->flags & msg::flag_history))
           ids.push_back(m->id);
     return ids.size() == texts.size();
@@ -44,11 +44,11 @@ BOOST_AUTO_TEST_CASE(history_after_an_id_returns_exactly_the_later_messages) {
   const auto ids = post(alice, "dev", {"one", "two", "three"});
 
   BOOST_REQUIRE(!bob.api().history("dev", ids[0], 100));
-  const auto end = bob.wait_for_end(message_type::history, "dev");
+  const auto end = bob.wait_for_end(client_message_type::history, "dev");
   BOOST_REQUIRE(end);
   BOOST_TEST(end->flags == 0);
   BOOST_TEST(end->last_id == ids[2]);
-  std::vector<msg::message> replayed;
+  std::vector<msg::server::message> replayed;
   for (const auto& m : bob.chat_messages("dev"))
     if (m.flags & msg::flag_history) replayed.push_back(m);
   BOOST_TEST((texts_of(replayed) == std::vector<std::string>{"two", "three"}));
@@ -65,13 +65,13 @@ BOOST_AUTO_TEST_CASE(history_after_an_id_that_fell_out_of_the_ring_says_missed) 
   const auto ids = post(alice, "dev", {"m1", "m2", "m3", "m4", "m5"});
 
   BOOST_REQUIRE(!bob.api().history("dev", ids[0], 100));  // m2 is gone
-  const auto end = bob.wait_for_end(message_type::history, "dev");
+  const auto end = bob.wait_for_end(client_message_type::history, "dev");
   BOOST_REQUIRE(end);
   BOOST_TEST(end->flags == msg::end_missed);
   BOOST_TEST(end->last_id == ids[4]);
 
   BOOST_REQUIRE(!bob.api().history("dev", ids[2], 1));  // a page at a time
-  const auto paged = bob.wait_for_end(message_type::history, "dev", 2);
+  const auto paged = bob.wait_for_end(client_message_type::history, "dev", 2);
   BOOST_REQUIRE(paged);
   BOOST_TEST(paged->flags == msg::end_truncated);
   BOOST_TEST(paged->last_id == ids[3]);
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(history_needs_membership) {
   alice.connect_and_hello(server.port(), "alice", "dev");
   bob.connect_and_hello(server.port(), "bob", "");
   BOOST_REQUIRE(!bob.api().history("dev", 0, 10));
-  BOOST_TEST(bob.wait_for<msg::error>([](const msg::error& e) {
+  BOOST_TEST(bob.wait_for<msg::server::error>([](const msg::server::error& e) {
     return e.code == std::uint16_t(errc::not_in_room);
   }).has_value());
 }
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(rejoining_after_an_id_replays_only_what_was_missed) {
 
   const auto end = alice.join("dev", seen.back());
   BOOST_TEST(end.flags == 0);
-  std::vector<msg::message> replayed;
+  std::vector<msg::server::message> replayed;
   for (const auto& m : alice.chat_messages("dev"))
     if (m.flags & msg::flag_history) replayed.push_back(m);
   BOOST_TEST((texts_of(replayed) == std::vector<std::string>{"while away 1", "while away 2"}));
@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(an_emptied_room_keeps_its_history_for_returning_members) {
   bob.connect_and_hello(server.port(), "bob", "quiet");
   post(bob, "quiet", {"said while alice was away"});
   BOOST_REQUIRE(!bob.api().part("quiet"));
-  BOOST_REQUIRE(bob.wait_for<msg::left>().has_value());
+  BOOST_REQUIRE(bob.wait_for<msg::server::left>().has_value());
 
   const auto end = alice.join("quiet", seen.back());
   BOOST_TEST(end.flags == 0);
@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(emptied_rooms_beyond_the_retention_budget_are_forgotten_and
   const auto seen = post(alice, "quiet", {"seen"});
   post(alice, "quiet", {"not seen"});
   BOOST_REQUIRE(!alice.api().part("quiet"));
-  BOOST_REQUIRE(alice.wait_for<msg::left>().has_value());
+  BOOST_REQUIRE(alice.wait_for<msg::server::left>().has_value());
 
   const auto end = alice.join("quiet", seen.back());
   BOOST_TEST(end.flags == msg::end_missed);  // honest: it cannot vouch for what came after

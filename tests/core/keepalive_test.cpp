@@ -28,18 +28,18 @@ BOOST_AUTO_TEST_CASE(a_silent_client_is_pinged_then_dropped_with_ping_timeout) {
 
   raw_peer silent(server.port());
   silent.hello("silent");
-  BOOST_REQUIRE(witness.wait_for<msg::joined>([](const msg::joined& j) { return j.name == "silent"; }));
+  BOOST_REQUIRE(witness.wait_for<msg::server::joined>([](const msg::server::joined& j) { return j.name == "silent"; }));
   auto first = silent.receive();
   BOOST_REQUIRE(first.has_value());
-  BOOST_TEST(std::holds_alternative<msg::keepalive>(*first));
+  BOOST_TEST(std::holds_alternative<msg::server::ping>(*first));
   // No answer: the next frame is the farewell.
   auto farewell = silent.receive();
   BOOST_REQUIRE(farewell.has_value());
-  BOOST_REQUIRE(std::holds_alternative<msg::error>(*farewell));
-  BOOST_TEST(std::get<msg::error>(*farewell).code == std::uint16_t(errc::ping_timeout));
+  BOOST_REQUIRE(std::holds_alternative<msg::server::error>(*farewell));
+  BOOST_TEST(std::get<msg::server::error>(*farewell).code == std::uint16_t(errc::ping_timeout));
   BOOST_TEST(silent.wait_closed_by_server());
 
-  const auto left = witness.wait_for<msg::left>([](const msg::left& l) { return l.name == "silent"; });
+  const auto left = witness.wait_for<msg::server::left>([](const msg::server::left& l) { return l.name == "silent"; });
   BOOST_REQUIRE(left);
   BOOST_TEST(left->reason == "ping timeout");
   BOOST_TEST(left->member_count == 1u);
@@ -52,13 +52,13 @@ BOOST_AUTO_TEST_CASE(answering_the_ping_keeps_the_connection) {
   for (int round = 0; round < 3; ++round) {  // several idle periods, each answered
     auto ping = peer.receive();
     BOOST_REQUIRE(ping.has_value());
-    BOOST_REQUIRE(std::holds_alternative<msg::keepalive>(*ping));
-    peer.send(msg::pong_reply{std::get<msg::keepalive>(*ping).token});
+    BOOST_REQUIRE(std::holds_alternative<msg::server::ping>(*ping));
+    peer.send(msg::client::pong{std::get<msg::server::ping>(*ping).token});
   }
-  peer.send(msg::ping{9});
+  peer.send(msg::client::ping{9});
   auto pong = peer.receive();
   BOOST_REQUIRE(pong.has_value());
-  BOOST_TEST(std::holds_alternative<msg::pong>(*pong));
+  BOOST_TEST(std::holds_alternative<msg::server::pong>(*pong));
 }
 
 BOOST_AUTO_TEST_CASE(the_library_client_answers_pings_by_itself) {
@@ -68,9 +68,9 @@ BOOST_AUTO_TEST_CASE(the_library_client_answers_pings_by_itself) {
   alice.connect_and_hello(server.port(), "alice");
   bob.connect_and_hello(server.port(), "bob");
   // Longer than idle + ping timeout several times over; neither sends anything meanwhile.
-  BOOST_TEST(!alice.wait_for<msg::left>({}, std::chrono::milliseconds(1500)).has_value());
+  BOOST_TEST(!alice.wait_for<msg::server::left>({}, std::chrono::milliseconds(1500)).has_value());
   BOOST_REQUIRE(!bob.api().say("lobby", "still connected"));
-  BOOST_TEST(alice.wait_for<msg::message>().has_value());
+  BOOST_TEST(alice.wait_for<msg::server::message>().has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -26,7 +26,7 @@ BOOST_AUTO_TEST_CASE(hundred_clients_fifty_messages_each_all_delivered_in_sender
   // Everyone is in the room before anyone talks, so everyone must receive everything.
   BOOST_REQUIRE(members.front()->wait_until([](const auto& all) {
     return std::count_if(all.begin(), all.end(), [](const server_message& m) {
-             return std::holds_alternative<msg::joined>(m);
+             return std::holds_alternative<msg::server::joined>(m);
            }) == clients;  // its own and everyone else's
   }));
 
@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(hundred_clients_fifty_messages_each_all_delivered_in_sender
     BOOST_REQUIRE(member->wait_until(
         [](const auto& all) {
           return std::size_t(std::count_if(all.begin(), all.end(), [](const server_message& m) {
-                   return std::holds_alternative<msg::message>(m);
+                   return std::holds_alternative<msg::server::message>(m);
                  })) == total;
         },
         std::chrono::seconds(60)));

@@ -35,8 +35,8 @@ public:
   std::vector<delivery> kinds;
 };
 
-constexpr auto join_request = static_cast<std::uint8_t>(message_type::join);
-constexpr auto history_request = static_cast<std::uint8_t>(message_type::history);
+constexpr auto join_request = static_cast<std::uint8_t>(client_message_type::join);
+constexpr auto history_request = static_cast<std::uint8_t>(client_message_type::history);
 
 struct room_fixture {
   message_sequence ids;
@@ -56,13 +56,13 @@ BOOST_AUTO_TEST_CASE(join_greets_the_newcomer_and_tells_everyone) {
 
   const auto greeting = bob->messages();
   BOOST_REQUIRE_EQUAL(greeting.size(), 3u);
-  BOOST_TEST((std::get<msg::joined>(greeting[0]) == msg::joined{"bob", "lobby", 2}));
-  BOOST_TEST((std::get<msg::topic>(greeting[1]) == msg::topic{"lobby", "", "", 0}));
-  BOOST_TEST((std::get<msg::end>(greeting[2]) == msg::end{join_request, "lobby", 0, 0}));
+  BOOST_TEST((std::get<msg::server::joined>(greeting[0]) == msg::server::joined{"bob", "lobby", 2}));
+  BOOST_TEST((std::get<msg::server::topic>(greeting[1]) == msg::server::topic{"lobby", "", "", 0}));
+  BOOST_TEST((std::get<msg::server::end>(greeting[2]) == msg::server::end{join_request, "lobby", 0, 0}));
 
-  const auto seen_by_alice = alice->all<msg::joined>();
+  const auto seen_by_alice = alice->all<msg::server::joined>();
   BOOST_REQUIRE_EQUAL(seen_by_alice.size(), 2u);  // her own, then bob's
-  BOOST_TEST((seen_by_alice[1] == msg::joined{"bob", "lobby", 2}));
+  BOOST_TEST((seen_by_alice[1] == msg::server::joined{"bob", "lobby", 2}));
   BOOST_TEST((lobby.member_names() == std::vector<std::string>{"alice", "bob"}));
 }
 
@@ -73,9 +73,9 @@ BOOST_AUTO_TEST_CASE(leave_tells_everyone_with_the_reason) {
   BOOST_TEST(!lobby.leave(*bob, "again"));  // not a member any more
   BOOST_TEST(lobby.member_count() == 1u);
   BOOST_TEST(!lobby.has_member(*bob));
-  const msg::left expected{"bob", "lobby", 1, "bored"};
-  BOOST_TEST((alice->all<msg::left>() == std::vector<msg::left>{expected}));
-  BOOST_TEST((bob->all<msg::left>() == std::vector<msg::left>{expected}));  // the PART's answer
+  const msg::server::left expected{"bob", "lobby", 1, "bored"};
+  BOOST_TEST((alice->all<msg::server::left>() == std::vector<msg::server::left>{expected}));
+  BOOST_TEST((bob->all<msg::server::left>() == std::vector<msg::server::left>{expected}));  // the PART's answer
 }
 
 BOOST_AUTO_TEST_CASE(post_shares_one_encoded_buffer_among_all_members) {
@@ -92,10 +92,10 @@ BOOST_AUTO_TEST_CASE(post_shares_one_encoded_buffer_among_all_members) {
 
   // The last buffer each member got is the same object: encoded once, shared.
   BOOST_TEST(alice->buffers.back().get() == bob->buffers.back().get());
-  const auto got = bob->all<msg::message>();
+  const auto got = bob->all<msg::server::message>();
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST((got[0] == posted));
-  BOOST_TEST(alice->all<msg::message>().size() == 1u);  // the sender's echo
+  BOOST_TEST(alice->all<msg::server::message>().size() == 1u);  // the sender's echo
 }
 
 BOOST_AUTO_TEST_CASE(ids_grow_across_rooms_sharing_a_sequence) {
@@ -122,14 +122,14 @@ BOOST_AUTO_TEST_CASE(history_keeps_the_last_n_and_replays_them_flagged_in_the_gr
   const auto greeting = bob->messages();
   BOOST_REQUIRE_EQUAL(greeting.size(), 6u);  // JOINED, TOPIC, 3 messages, END
   for (std::size_t i = 0; i < 3; ++i) {
-    const auto& m = std::get<msg::message>(greeting[i + 2]);
+    const auto& m = std::get<msg::server::message>(greeting[i + 2]);
     BOOST_TEST(m.text == "m" + std::to_string(i + 3));
     BOOST_TEST(m.flags == msg::flag_history);
     BOOST_TEST(m.id == recent[i].id);
     BOOST_TEST(m.time_ms == recent[i].time_ms);
   }
   // A newcomer (after_id 0) missed nothing; END's last_id is where it can catch up from.
-  BOOST_TEST((std::get<msg::end>(greeting[5]) == msg::end{join_request, "lobby", 0, recent.back().id}));
+  BOOST_TEST((std::get<msg::server::end>(greeting[5]) == msg::server::end{join_request, "lobby", 0, recent.back().id}));
 }
 
 BOOST_AUTO_TEST_CASE(replay_after_an_id_still_held_is_exact) {
@@ -137,12 +137,12 @@ BOOST_AUTO_TEST_CASE(replay_after_an_id_still_held_is_exact) {
   std::vector<std::uint64_t> posted;
   for (int i = 1; i <= 3; ++i) posted.push_back(lobby.post("alice", 0, "m" + std::to_string(i)));
 
-  lobby.replay(*bob, posted[0], 100, message_type::history);
+  lobby.replay(*bob, posted[0], 100, client_message_type::history);
   const auto answer = bob->messages();
   BOOST_REQUIRE_EQUAL(answer.size(), 3u);
-  BOOST_TEST(std::get<msg::message>(answer[0]).id == posted[1]);
-  BOOST_TEST(std::get<msg::message>(answer[1]).id == posted[2]);
-  BOOST_TEST((std::get<msg::end>(answer[2]) == msg::end{history_request, "lobby", 0, posted[2]}));
+  BOOST_TEST(std::get<msg::server::message>(answer[0]).id == posted[1]);
+  BOOST_TEST(std::get<msg::server::message>(answer[1]).id == posted[2]);
+  BOOST_TEST((std::get<msg::server::end>(answer[2]) == msg::server::end{history_request, "lobby", 0, posted[2]}));
 }
 
 BOOST_AUTO_TEST_CASE(replay_after_an_id_that_fell_out_of_the_ring_says_missed) {
@@ -151,27 +151,27 @@ BOOST_AUTO_TEST_CASE(replay_after_an_id_that_fell_out_of_the_ring_says_missed) {
   for (int i = 1; i <= 5; ++i) posted.push_back(lobby.post("alice", 0, "m" + std::to_string(i)));
 
   // The client saw m1; m2 has been evicted (the ring holds m3..m5).
-  lobby.replay(*bob, posted[0], 100, message_type::history);
+  lobby.replay(*bob, posted[0], 100, client_message_type::history);
   const auto answer = bob->messages();
   BOOST_REQUIRE_EQUAL(answer.size(), 4u);
-  BOOST_TEST(std::get<msg::message>(answer[0]).text == "m3");
-  const auto end = std::get<msg::end>(answer[3]);
+  BOOST_TEST(std::get<msg::server::message>(answer[0]).text == "m3");
+  const auto end = std::get<msg::server::end>(answer[3]);
   BOOST_TEST(end.flags == msg::end_missed);
   BOOST_TEST(end.last_id == posted[4]);
 
   // One that saw m2, the last evicted, missed nothing.
   bob->buffers.clear();
-  lobby.replay(*bob, posted[1], 100, message_type::history);
-  BOOST_TEST(bob->all<msg::end>().at(0).flags == 0);
+  lobby.replay(*bob, posted[1], 100, client_message_type::history);
+  BOOST_TEST(bob->all<msg::server::end>().at(0).flags == 0);
 }
 
 BOOST_AUTO_TEST_CASE(replay_stops_at_the_limit_and_says_so) {
   lobby.join(alice, "alice", 0);
   std::vector<std::uint64_t> posted;
   for (int i = 1; i <= 3; ++i) posted.push_back(lobby.post("alice", 0, "m" + std::to_string(i)));
-  lobby.replay(*bob, 0, 2, message_type::history);
-  const auto end = bob->all<msg::end>().at(0);
-  BOOST_TEST(bob->all<msg::message>().size() == 2u);
+  lobby.replay(*bob, 0, 2, client_message_type::history);
+  const auto end = bob->all<msg::server::end>().at(0);
+  BOOST_TEST(bob->all<msg::server::message>().size() == 2u);
   BOOST_TEST(end.flags == msg::end_truncated);
   BOOST_TEST(end.last_id == posted[1]);  // ask again after this one for the rest
 }
@@ -180,8 +180,8 @@ BOOST_AUTO_TEST_CASE(a_room_created_after_the_last_seen_id_cannot_vouch_for_the_
   const auto before = ids.next();  // a message elsewhere, seen by the client
   ids.next();                      // another, possibly in an earlier life of this room
   room fresh{"fresh", 3, ids};
-  fresh.replay(*bob, before, 100, message_type::history);
-  BOOST_TEST(bob->all<msg::end>().at(0).flags == msg::end_missed);
+  fresh.replay(*bob, before, 100, client_message_type::history);
+  BOOST_TEST(bob->all<msg::server::end>().at(0).flags == msg::end_missed);
 }
 
 BOOST_AUTO_TEST_CASE(topic_is_broadcast_and_ends_with_the_room) {
@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(topic_is_broadcast_and_ends_with_the_room) {
   BOOST_TEST(topic.text == "release on friday");
   BOOST_TEST(topic.set_by == "alice");
   BOOST_TEST(topic.time_ms > 0u);
-  BOOST_TEST((bob->all<msg::topic>().back() == topic));
+  BOOST_TEST((bob->all<msg::server::topic>().back() == topic));
 
   lobby.leave(*alice, "");
   lobby.leave(*bob, "");
@@ -206,13 +206,13 @@ BOOST_AUTO_TEST_CASE(rename_notifies_each_member_once_across_rooms) {
   lobby.join(bob, "bob", 0);
   other.join(alice, "alice", 0);
   other.join(carol, "carol", 0);
-  const auto notice = encode_shared(msg::renamed{"alice", "alicia"});
+  const auto notice = encode_shared(msg::server::renamed{"alice", "alicia"});
   std::unordered_set<const participant*> notified;
   BOOST_TEST(lobby.rename(*alice, "alicia", notice, notified));
   BOOST_TEST(other.rename(*alice, "alicia", notice, notified));
   BOOST_TEST(!other.rename(*bob, "robert", notice, notified));  // not a member
   for (const auto& member : {alice, bob, carol})
-    BOOST_TEST(member->all<msg::renamed>().size() == 1u);
+    BOOST_TEST(member->all<msg::server::renamed>().size() == 1u);
   BOOST_TEST((lobby.member_names() == std::vector<std::string>{"alicia", "bob"}));
 }
 
@@ -223,8 +223,8 @@ BOOST_AUTO_TEST_CASE(zero_history_keeps_nothing_and_every_gap_is_missed) {
   quiet.post("alice", 0, "gone");
   BOOST_TEST(quiet.recent_messages().empty());
   quiet.join(bob, "bob", seen);
-  BOOST_TEST(bob->all<msg::message>().empty());
-  BOOST_TEST(bob->all<msg::end>().at(0).flags == msg::end_missed);
+  BOOST_TEST(bob->all<msg::server::message>().empty());
+  BOOST_TEST(bob->all<msg::server::end>().at(0).flags == msg::end_missed);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

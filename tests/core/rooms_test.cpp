@@ -9,8 +9,8 @@ using namespace chat::test;
 namespace {
 
 auto said(const std::string& sender, const std::string& text) {
-  return std::function<bool(const msg::message&)>(
-      [=](const msg::message& m) { return m.sender == sender && m.text == text; });
+  return std::function<bool(const msg::server::message&)>(
+      [=](const msg::server::message& m) { return m.sender == sender && m.text == text; });
 }
 
 }  // namespace
@@ -28,8 +28,8 @@ BOOST_AUTO_TEST_CASE(a_member_of_several_rooms_hears_each_and_rooms_stay_apart) 
 
   BOOST_REQUIRE(!bob.api().say("dev", "build is green"));
   BOOST_REQUIRE(!carol.api().say("ops", "disk is full"));
-  BOOST_TEST(alice.wait_for<msg::message>(said("bob", "build is green"))->target == "dev");
-  BOOST_TEST(alice.wait_for<msg::message>(said("carol", "disk is full"))->target == "ops");
+  BOOST_TEST(alice.wait_for<msg::server::message>(said("bob", "build is green"))->target == "dev");
+  BOOST_TEST(alice.wait_for<msg::server::message>(said("carol", "disk is full"))->target == "ops");
 
   bob.sync(1);
   carol.sync(2);
@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(a_member_of_several_rooms_hears_each_and_rooms_stay_apart) 
 
   // Saying something in a room you are not in is refused, and reaches nobody.
   BOOST_REQUIRE(!bob.api().say("ops", "let me in"));
-  BOOST_TEST(bob.wait_for<msg::error>(error_with(errc::not_in_room)).has_value());
+  BOOST_TEST(bob.wait_for<msg::server::error>(error_with(errc::not_in_room)).has_value());
   carol.sync(3);
   BOOST_TEST(carol.chat_messages("ops").size() == 1u);
 }
@@ -54,15 +54,15 @@ BOOST_AUTO_TEST_CASE(part_leaves_one_room_and_keeps_the_others) {
   bob.join("ops");
 
   BOOST_REQUIRE(!alice.api().part("OPS", "lunch"));
-  const auto seen = bob.wait_for<msg::left>([](const msg::left& l) { return l.name == "alice"; });
+  const auto seen = bob.wait_for<msg::server::left>([](const msg::server::left& l) { return l.name == "alice"; });
   BOOST_REQUIRE(seen);
-  BOOST_TEST((*seen == msg::left{"alice", "ops", 1, "lunch"}));
-  BOOST_TEST(alice.wait_for<msg::left>().has_value());  // the PART is acknowledged
+  BOOST_TEST((*seen == msg::server::left{"alice", "ops", 1, "lunch"}));
+  BOOST_TEST(alice.wait_for<msg::server::left>().has_value());  // the PART is acknowledged
 
   BOOST_REQUIRE(!alice.api().say("dev", "still here"));
-  BOOST_TEST(bob.wait_for<msg::message>(said("alice", "still here")).has_value());
+  BOOST_TEST(bob.wait_for<msg::server::message>(said("alice", "still here")).has_value());
   BOOST_REQUIRE(!alice.api().part("ops"));
-  BOOST_TEST(alice.wait_for<msg::error>(error_with(errc::not_in_room)).has_value());
+  BOOST_TEST(alice.wait_for<msg::server::error>(error_with(errc::not_in_room)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(joining_twice_or_too_many_rooms_is_refused) {
@@ -73,10 +73,10 @@ BOOST_AUTO_TEST_CASE(joining_twice_or_too_many_rooms_is_refused) {
   recording_client alice(pool);
   alice.connect_and_hello(server.port(), "alice", "one");
   BOOST_REQUIRE(!alice.api().join("ONE"));
-  BOOST_TEST(alice.wait_for<msg::error>(error_with(errc::already_in_room)).has_value());
+  BOOST_TEST(alice.wait_for<msg::server::error>(error_with(errc::already_in_room)).has_value());
   alice.join("two");
   BOOST_REQUIRE(!alice.api().join("three"));
-  BOOST_TEST(alice.wait_for<msg::error>(error_with(errc::too_many_rooms)).has_value());
+  BOOST_TEST(alice.wait_for<msg::server::error>(error_with(errc::too_many_rooms)).has_value());
   BOOST_TEST(alice.api().join("not a room") == errc::invalid_room);  // checked locally
 }
 
@@ -92,13 +92,13 @@ BOOST_AUTO_TEST_CASE(list_shows_rooms_with_members_largest_first) {
   BOOST_REQUIRE(!bob.api().set_topic("big", "the big room"));
 
   BOOST_REQUIRE(!bob.api().list_rooms());
-  const auto end = bob.wait_for_end(message_type::list, "");
+  const auto end = bob.wait_for_end(client_message_type::list, "");
   BOOST_REQUIRE(end);
   BOOST_TEST(end->flags == 0);
-  const auto rooms = bob.all<msg::room_info>();
+  const auto rooms = bob.all<msg::server::room_info>();
   BOOST_REQUIRE_EQUAL(rooms.size(), 2u);  // "gone" has no members: it does not exist
-  BOOST_TEST((rooms[0] == msg::room_info{"big", 2, "the big room"}));
-  BOOST_TEST((rooms[1] == msg::room_info{"small", 1, ""}));
+  BOOST_TEST((rooms[0] == msg::server::room_info{"big", 2, "the big room"}));
+  BOOST_TEST((rooms[1] == msg::server::room_info{"small", 1, ""}));
 }
 
 BOOST_AUTO_TEST_CASE(who_names_the_members_of_an_existing_room) {
@@ -110,16 +110,16 @@ BOOST_AUTO_TEST_CASE(who_names_the_members_of_an_existing_room) {
   carol.connect_and_hello(server.port(), "carol", "ops");
 
   BOOST_REQUIRE(!carol.api().who("DEV"));  // a room one is not in may be looked at
-  BOOST_REQUIRE(carol.wait_for_end(message_type::who, "dev"));
+  BOOST_REQUIRE(carol.wait_for_end(client_message_type::who, "dev"));
   std::vector<std::string> names;
-  for (const auto& part : carol.all<msg::members>()) {
+  for (const auto& part : carol.all<msg::server::members>()) {
     BOOST_TEST(part.room == "dev");
     names.insert(names.end(), part.names.begin(), part.names.end());
   }
   BOOST_TEST((names == std::vector<std::string>{"alice", "Bob"}));
 
   BOOST_REQUIRE(!carol.api().who("nowhere"));
-  BOOST_TEST(carol.wait_for<msg::error>(error_with(errc::no_such_room)).has_value());
+  BOOST_TEST(carol.wait_for<msg::server::error>(error_with(errc::no_such_room)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(who_of_a_crowded_room_comes_in_several_frames) {
@@ -133,10 +133,10 @@ BOOST_AUTO_TEST_CASE(who_of_a_crowded_room_comes_in_several_frames) {
     BOOST_REQUIRE(crowd.back()->hello("user" + std::to_string(i), "crowd").has_value());
   }
   auto& asker = *crowd.back();
-  BOOST_REQUIRE(asker.wait_for_end(message_type::join, "crowd"));
+  BOOST_REQUIRE(asker.wait_for_end(client_message_type::join, "crowd"));
   BOOST_REQUIRE(!asker.api().who("crowd"));
-  BOOST_REQUIRE(asker.wait_for_end(message_type::who, "crowd"));
-  const auto parts = asker.all<msg::members>();
+  BOOST_REQUIRE(asker.wait_for_end(client_message_type::who, "crowd"));
+  const auto parts = asker.all<msg::server::members>();
   BOOST_REQUIRE_EQUAL(parts.size(), 2u);
   BOOST_TEST(parts[0].names.size() == max_names_per_frame);
   BOOST_TEST(parts[1].names.size() == 3u);
@@ -151,21 +151,21 @@ BOOST_AUTO_TEST_CASE(topic_is_set_by_members_shown_on_join_and_asked_by_anyone) 
   outsider.connect_and_hello(server.port(), "outsider", "");
 
   BOOST_REQUIRE(!alice.api().set_topic("dev", "ship it \xE2\x9C\x93"));
-  const auto seen = bob.wait_for<msg::topic>([](const msg::topic& t) { return !t.text.empty(); });
+  const auto seen = bob.wait_for<msg::server::topic>([](const msg::server::topic& t) { return !t.text.empty(); });
   BOOST_REQUIRE(seen);
   BOOST_TEST(seen->text == "ship it \xE2\x9C\x93");
   BOOST_TEST(seen->set_by == "alice");
   BOOST_TEST(seen->time_ms > 0u);
 
   BOOST_REQUIRE(!outsider.api().topic("dev"));
-  BOOST_TEST(outsider.wait_for<msg::topic>()->text == "ship it \xE2\x9C\x93");
+  BOOST_TEST(outsider.wait_for<msg::server::topic>()->text == "ship it \xE2\x9C\x93");
   BOOST_REQUIRE(!outsider.api().set_topic("dev", "hijacked"));
-  BOOST_TEST(outsider.wait_for<msg::error>(error_with(errc::not_in_room)).has_value());
+  BOOST_TEST(outsider.wait_for<msg::server::error>(error_with(errc::not_in_room)).has_value());
   BOOST_REQUIRE(!outsider.api().topic("nowhere"));
-  BOOST_TEST(outsider.wait_for<msg::error>(error_with(errc::no_such_room)).has_value());
+  BOOST_TEST(outsider.wait_for<msg::server::error>(error_with(errc::no_such_room)).has_value());
 
   outsider.join("dev");  // the greeting carries the topic
-  BOOST_TEST(outsider.all<msg::topic>().back().text == "ship it \xE2\x9C\x93");
+  BOOST_TEST(outsider.all<msg::server::topic>().back().text == "ship it \xE2\x9C\x93");
 
   BOOST_TEST(alice.api().set_topic("dev", std::string(max_topic_bytes + 1, 'x')) == errc::invalid_text);
 }

@@ -14,8 +14,8 @@ using namespace chat::test;
 namespace {
 
 auto from(const std::string& sender, const std::string& text) {
-  return std::function<bool(const msg::message&)>(
-      [=](const msg::message& m) { return m.sender == sender && m.text == text; });
+  return std::function<bool(const msg::server::message&)>(
+      [=](const msg::server::message& m) { return m.sender == sender && m.text == text; });
 }
 
 template <class T>
@@ -24,8 +24,8 @@ bool holds(const boost::system::result<server_message>& r) {
 }
 
 std::uint16_t error_code_of(const boost::system::result<server_message>& r) {
-  BOOST_REQUIRE_MESSAGE(holds<msg::error>(r), "expected an ERROR frame");
-  return std::get<msg::error>(*r).code;
+  BOOST_REQUIRE_MESSAGE(holds<msg::server::error>(r), "expected an ERROR frame");
+  return std::get<msg::server::error>(*r).code;
 }
 
 }  // namespace
@@ -42,20 +42,20 @@ BOOST_AUTO_TEST_CASE(welcome_names_the_user_and_the_server_run_and_the_join_foll
   BOOST_TEST(!first.server_info.empty());
   BOOST_TEST(first.server_id == server.instance.server_id());
   BOOST_TEST(first.server_id != 0u);
-  BOOST_TEST((alice.all<msg::joined>().at(0) == msg::joined{"alice", "lobby", 1}));
+  BOOST_TEST((alice.all<msg::server::joined>().at(0) == msg::server::joined{"alice", "lobby", 1}));
 
   const auto second = bob.connect_and_hello(server.port(), "bob");
   BOOST_TEST(second.server_id == first.server_id);
-  BOOST_TEST((bob.all<msg::joined>().at(0) == msg::joined{"bob", "lobby", 2}));
-  BOOST_TEST(alice.wait_for<msg::joined>([](const msg::joined& j) {
+  BOOST_TEST((bob.all<msg::server::joined>().at(0) == msg::server::joined{"bob", "lobby", 2}));
+  BOOST_TEST(alice.wait_for<msg::server::joined>([](const msg::server::joined& j) {
     return j.name == "bob" && j.room == "lobby" && j.member_count == 2;
   }).has_value());
 
   // The greeting is JOINED, TOPIC, history, END, in that order.
   const auto greeting = bob.received();
   BOOST_REQUIRE_EQUAL(greeting.size(), 3u);
-  BOOST_TEST(std::holds_alternative<msg::topic>(greeting[1]));
-  BOOST_TEST(std::get<msg::end>(greeting[2]).request == std::uint8_t(message_type::join));
+  BOOST_TEST(std::holds_alternative<msg::server::topic>(greeting[1]));
+  BOOST_TEST(std::get<msg::server::end>(greeting[2]).request == std::uint8_t(client_message_type::join));
 }
 
 BOOST_AUTO_TEST_CASE(hello_without_a_room_joins_none) {
@@ -64,10 +64,10 @@ BOOST_AUTO_TEST_CASE(hello_without_a_room_joins_none) {
   recording_client loner(pool);
   loner.connect_and_hello(server.port(), "loner", "");
   BOOST_REQUIRE(!loner.api().ping(5));
-  BOOST_REQUIRE(loner.wait_for<msg::pong>());
-  BOOST_TEST(loner.all<msg::joined>().empty());
+  BOOST_REQUIRE(loner.wait_for<msg::server::pong>());
+  BOOST_TEST(loner.all<msg::server::joined>().empty());
   BOOST_REQUIRE(!loner.api().say("lobby", "anyone?"));
-  BOOST_TEST(loner.wait_for<msg::error>([](const msg::error& e) {
+  BOOST_TEST(loner.wait_for<msg::server::error>([](const msg::server::error& e) {
     return e.code == std::uint16_t(errc::not_in_room);
   }).has_value());
 }
@@ -77,19 +77,19 @@ BOOST_AUTO_TEST_CASE(rooms_are_case_insensitive_and_separate) {
   client_pool pool;
   recording_client a(pool), b(pool), c(pool);
   a.connect_and_hello(server.port(), "alice", "Dev");
-  BOOST_TEST(a.all<msg::joined>().at(0).room == "dev");
+  BOOST_TEST(a.all<msg::server::joined>().at(0).room == "dev");
   b.connect_and_hello(server.port(), "bob", "DEV");
-  BOOST_TEST(b.all<msg::joined>().at(0).member_count == 2u);
+  BOOST_TEST(b.all<msg::server::joined>().at(0).member_count == 2u);
   c.connect_and_hello(server.port(), "carol", "ops");
-  BOOST_TEST(c.all<msg::joined>().at(0).member_count == 1u);
+  BOOST_TEST(c.all<msg::server::joined>().at(0).member_count == 1u);
 
   BOOST_TEST(!a.api().say("dEv", "dev only"));
-  BOOST_REQUIRE(b.wait_for<msg::message>(from("alice", "dev only")));
+  BOOST_REQUIRE(b.wait_for<msg::server::message>(from("alice", "dev only")));
   BOOST_TEST(!c.api().say("ops", "ops only"));
-  BOOST_REQUIRE(c.wait_for<msg::message>(from("carol", "ops only")));
+  BOOST_REQUIRE(c.wait_for<msg::server::message>(from("carol", "ops only")));
   // carol's message arrived after alice's; had it leaked to dev, bob would have it by now.
   BOOST_REQUIRE(b.api().ping(7) == boost::system::error_code{});
-  BOOST_REQUIRE(b.wait_for<msg::pong>());
+  BOOST_REQUIRE(b.wait_for<msg::server::pong>());
   for (const auto& m : b.chat_messages()) BOOST_TEST(m.target == "dev");
 }
 
@@ -117,12 +117,12 @@ BOOST_AUTO_TEST_CASE(leaving_is_announced_with_the_new_count) {
 
   bob.api().bye();
   BOOST_TEST(bob.wait_closed() == boost::system::error_code{});
-  BOOST_TEST(alice.wait_for<msg::left>([](const msg::left& l) {
+  BOOST_TEST(alice.wait_for<msg::server::left>([](const msg::server::left& l) {
     return l.name == "bob" && l.member_count == 2;
   }).has_value());
 
   carol.api().close();  // an abrupt disconnect is announced too
-  BOOST_TEST(alice.wait_for<msg::left>([](const msg::left& l) {
+  BOOST_TEST(alice.wait_for<msg::server::left>([](const msg::server::left& l) {
     return l.name == "carol" && l.member_count == 1;
   }).has_value());
 }
@@ -136,9 +136,9 @@ BOOST_AUTO_TEST_CASE(broadcast_reaches_every_member_and_echoes_to_sender) {
   carol.connect_and_hello(server.port(), "carol");
 
   BOOST_REQUIRE(!alice.api().say("lobby", "hello, all \xE2\x9C\x93"));
-  std::vector<msg::message> seen;
+  std::vector<msg::server::message> seen;
   for (auto* c : {&alice, &bob, &carol}) {
-    auto m = c->wait_for<msg::message>(from("alice", "hello, all \xE2\x9C\x93"));
+    auto m = c->wait_for<msg::server::message>(from("alice", "hello, all \xE2\x9C\x93"));
     BOOST_REQUIRE(m);
     seen.push_back(*m);
   }
@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(taken_and_invalid_names_are_rejected_and_may_be_retried) {
   BOOST_TEST(other.hello("bob", "no room!").error() == errc::invalid_room);
   const auto welcome = other.hello("alice.2", "lobby");  // the same connection, after five refusals
   BOOST_REQUIRE(welcome.has_value());
-  BOOST_TEST(other.wait_for<msg::joined>([](const msg::joined& j) {
+  BOOST_TEST(other.wait_for<msg::server::joined>([](const msg::server::joined& j) {
     return j.name == "alice.2" && j.member_count == 2;
   }).has_value());
   BOOST_TEST(other.hello("again").error() == errc::already_registered);
@@ -192,8 +192,8 @@ BOOST_AUTO_TEST_CASE(bye_frees_the_name_and_is_announced_before_the_socket_close
 
   raw_peer leaver(server.port());
   leaver.hello("leaver");
-  leaver.send(msg::bye{});  // and keeps its socket open, never sending FIN
-  BOOST_TEST(witness.wait_for<msg::left>([](const msg::left& l) { return l.name == "leaver"; }).has_value());
+  leaver.send(msg::client::bye{});  // and keeps its socket open, never sending FIN
+  BOOST_TEST(witness.wait_for<msg::server::left>([](const msg::server::left& l) { return l.name == "leaver"; }).has_value());
 
   recording_client again(pool);
   BOOST_REQUIRE(!again.connect(server.port()));
@@ -208,14 +208,14 @@ BOOST_AUTO_TEST_CASE(a_long_history_of_long_messages_does_not_keep_newcomers_out
   const std::string longest(max_text_bytes - 4, 'x');
   for (int i = 0; i < 100; ++i) {  // 1.6 MiB of history, more than the queue bound
     BOOST_REQUIRE(!alice.api().say("lobby", longest + std::to_string(1000 + i)));
-    if (i % 16 == 15) BOOST_REQUIRE(alice.wait_for<msg::message>(from("alice", longest + std::to_string(1000 + i))));
+    if (i % 16 == 15) BOOST_REQUIRE(alice.wait_for<msg::server::message>(from("alice", longest + std::to_string(1000 + i))));
   }
-  BOOST_REQUIRE(alice.wait_for<msg::message>(from("alice", longest + "1099")));
+  BOOST_REQUIRE(alice.wait_for<msg::server::message>(from("alice", longest + "1099")));
 
   bob.connect_and_hello(server.port(), "bob");
   BOOST_TEST(bob.chat_messages().size() == 100u);
   BOOST_REQUIRE(!alice.api().say("lobby", "after the replay"));
-  BOOST_TEST(bob.wait_for<msg::message>(from("alice", "after the replay")).has_value());
+  BOOST_TEST(bob.wait_for<msg::server::message>(from("alice", "after the replay")).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_handler_may_destroy_its_client) {
@@ -225,7 +225,7 @@ BOOST_AUTO_TEST_CASE(a_handler_may_destroy_its_client) {
   std::promise<std::string> finished;
   const std::string captured = "still alive";  // copied into the handler
   owned->on_message([&owned, &finished, captured](const server_message& m) {
-    if (!std::holds_alternative<msg::message>(m)) return;
+    if (!std::holds_alternative<msg::server::message>(m)) return;
     owned.reset();                  // destroys the client from inside its own handler...
     finished.set_value(captured);   // ...and the handler's captures are still usable
   });
@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(history_is_replayed_on_join_oldest_first) {
   recording_client alice(pool), bob(pool);
   alice.connect_and_hello(server.port(), "alice");
   for (int i = 1; i <= 5; ++i) BOOST_REQUIRE(!alice.api().say("lobby", "m" + std::to_string(i)));
-  BOOST_REQUIRE(alice.wait_for<msg::message>(from("alice", "m5")));
+  BOOST_REQUIRE(alice.wait_for<msg::server::message>(from("alice", "m5")));
 
   bob.connect_and_hello(server.port(), "bob");  // returns once the greeting's END is in
   const auto replay = bob.chat_messages();
@@ -267,27 +267,27 @@ BOOST_AUTO_TEST_CASE(a_connection_that_never_says_hello_is_closed) {
   joined.hello("prompt");
 
   raw_peer silent(server.port());
-  silent.send(msg::ping{1});  // pings do not count as introducing oneself
-  BOOST_REQUIRE(holds<msg::pong>(silent.receive()));
-  silent.send(msg::hello{protocol_version, "x", ""});  // nor does a refused HELLO
+  silent.send(msg::client::ping{1});  // pings do not count as introducing oneself
+  BOOST_REQUIRE(holds<msg::server::pong>(silent.receive()));
+  silent.send(msg::client::hello{protocol_version, "x", ""});  // nor does a refused HELLO
   BOOST_TEST(error_code_of(silent.receive()) == std::uint16_t(errc::invalid_name));
   BOOST_TEST(error_code_of(silent.receive()) == std::uint16_t(errc::handshake_timeout));
   BOOST_TEST(silent.wait_closed_by_server());
 
   // The joined peer's timer was cancelled by its HELLO: it is still served.
-  joined.send(msg::ping{2});
+  joined.send(msg::client::ping{2});
   auto reply = joined.receive();
-  BOOST_REQUIRE(holds<msg::pong>(reply));
-  BOOST_TEST(std::get<msg::pong>(*reply).token == 2u);
+  BOOST_REQUIRE(holds<msg::server::pong>(reply));
+  BOOST_TEST(std::get<msg::server::pong>(*reply).token == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(ping_is_answered_before_and_after_hello) {
   test_server server;
   raw_peer peer(server.port());
-  peer.send(msg::ping{42});
+  peer.send(msg::client::ping{42});
   auto reply = peer.receive();
-  BOOST_REQUIRE(holds<msg::pong>(reply));
-  BOOST_TEST(std::get<msg::pong>(*reply).token == 42u);
+  BOOST_REQUIRE(holds<msg::server::pong>(reply));
+  BOOST_TEST(std::get<msg::server::pong>(*reply).token == 42u);
 }
 
 BOOST_AUTO_TEST_CASE(protocol_errors_get_their_own_code_and_the_connection_survives) {
@@ -297,21 +297,21 @@ BOOST_AUTO_TEST_CASE(protocol_errors_get_their_own_code_and_the_connection_survi
   witness.connect_and_hello(server.port(), "witness");
   raw_peer peer(server.port());
 
-  peer.send(msg::say{"lobby", 0, "too early"});
+  peer.send(msg::client::say{"lobby", 0, "too early"});
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::not_registered));
-  peer.send(msg::join{"lobby", 0});
+  peer.send(msg::client::join{"lobby", 0});
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::not_registered));
 
-  peer.send(msg::hello{1, "peer", "lobby"});  // a version 1 client
+  peer.send(msg::client::hello{1, "peer", "lobby"});  // a version 1 client
   const auto refusal = peer.receive();
   BOOST_TEST(error_code_of(refusal) == std::uint16_t(errc::unsupported_version));
-  BOOST_TEST(std::get<msg::error>(*refusal).text.find("version 2") != std::string::npos);
+  BOOST_TEST(std::get<msg::server::error>(*refusal).text.find("version 2") != std::string::npos);
 
   const std::uint8_t unknown[] = {0, 0, 0, 1, 0x7F};
   peer.send_bytes(unknown);
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::unknown_type));
 
-  peer.send(msg::welcome{"i am no server", 1, "peer"});
+  peer.send(msg::server::welcome{"i am no server", 1, "peer"});
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::unexpected_type));
 
   const std::uint8_t overrun[] = {0, 0, 0, 3, 0x02, 0x00, 0x10};  // SAY room says 16 bytes, has 0
@@ -320,20 +320,20 @@ BOOST_AUTO_TEST_CASE(protocol_errors_get_their_own_code_and_the_connection_survi
 
   peer.hello("peer");
 
-  frame_bytes bad_utf8 = encode(msg::say{"lobby", 0, "ab"});
+  frame_bytes bad_utf8 = encode(msg::client::say{"lobby", 0, "ab"});
   bad_utf8[bad_utf8.size() - 2] = 0xC0;  // an overlong '/'
   bad_utf8[bad_utf8.size() - 1] = 0xAF;
   peer.send_bytes(bad_utf8);
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::invalid_utf8));
 
-  peer.send(msg::say{"lobby", 0, "bell\x07"});
+  peer.send(msg::client::say{"lobby", 0, "bell\x07"});
   BOOST_TEST(error_code_of(peer.receive()) == std::uint16_t(errc::invalid_text));
 
-  peer.send(msg::say{"lobby", 0, "still here"});
+  peer.send(msg::client::say{"lobby", 0, "still here"});
   auto echo = peer.receive();
-  BOOST_REQUIRE(holds<msg::message>(echo));
-  BOOST_TEST(std::get<msg::message>(*echo).text == "still here");
-  BOOST_TEST(witness.wait_for<msg::message>(from("peer", "still here")).has_value());
+  BOOST_REQUIRE(holds<msg::server::message>(echo));
+  BOOST_TEST(std::get<msg::server::message>(*echo).text == "still here");
+  BOOST_TEST(witness.wait_for<msg::server::message>(from("peer", "still here")).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(random_frames_get_answers_and_the_server_keeps_serving) {
@@ -348,20 +348,20 @@ BOOST_AUTO_TEST_CASE(random_frames_get_answers_and_the_server_keeps_serving) {
   int sent = 0;
   while (sent < 2000) {
     const frame_bytes frame = random_frame(rng);
-    if (frame[frame_header_size] == std::uint8_t(message_type::bye)) continue;  // would end it
+    if (frame[frame_header_size] == std::uint8_t(client_message_type::bye)) continue;  // would end it
     peer.send_bytes(frame);
     ++sent;
   }
   // Frames are handled in order: once this PONG arrives, every random frame was dealt with.
-  peer.send(msg::ping{424242});
+  peer.send(msg::client::ping{424242});
   bool answered = false;
   while (!answered) {
     auto reply = peer.receive();
     BOOST_REQUIRE_MESSAGE(reply.has_value(), "connection failed: " << reply.error().message());
-    answered = holds<msg::pong>(reply) && std::get<msg::pong>(*reply).token == 424242;
+    answered = holds<msg::server::pong>(reply) && std::get<msg::server::pong>(*reply).token == 424242;
   }
   BOOST_REQUIRE(!witness.api().say("lobby", "still serving"));
-  BOOST_TEST(witness.wait_for<msg::message>(from("witness", "still serving")).has_value());
+  BOOST_TEST(witness.wait_for<msg::server::message>(from("witness", "still serving")).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(oversized_declared_length_is_refused_without_allocating_it) {
@@ -377,7 +377,7 @@ BOOST_AUTO_TEST_CASE(oversized_declared_length_is_refused_without_allocating_it)
   BOOST_TEST(peer.wait_closed_by_server());
 
   BOOST_REQUIRE(!witness.api().say("lobby", "server still up"));
-  BOOST_TEST(witness.wait_for<msg::message>(from("witness", "server still up")).has_value());
+  BOOST_TEST(witness.wait_for<msg::server::message>(from("witness", "server still up")).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_off_and_others_keep_receiving) {
@@ -390,8 +390,8 @@ BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_off_and_others_keep_rece
   listener.connect_and_hello(server.port(), "listener");
 
   raw_peer stalled(server.port(), 4096);
-  stalled.send(msg::hello{protocol_version, "stalled", "lobby"});  // joins, then never reads again
-  BOOST_REQUIRE(talker.wait_for<msg::joined>([](const msg::joined& j) { return j.name == "stalled"; }));
+  stalled.send(msg::client::hello{protocol_version, "stalled", "lobby"});  // joins, then never reads again
+  BOOST_REQUIRE(talker.wait_for<msg::server::joined>([](const msg::server::joined& j) { return j.name == "stalled"; }));
 
   // Enough to fill the stalled socket's buffers and its 256 KiB queue many times over.
   const std::string big(8000, 'x');
@@ -399,12 +399,12 @@ BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_off_and_others_keep_rece
   for (int i = 0; i < count; ++i) {
     BOOST_REQUIRE(!talker.api().say("lobby", big + std::to_string(i)));
     if (i % 16 == 15)  // pace the talker by its own echoes so only the stalled member lags
-      BOOST_REQUIRE(talker.wait_for<msg::message>(from("talker", big + std::to_string(i))));
+      BOOST_REQUIRE(talker.wait_for<msg::server::message>(from("talker", big + std::to_string(i))));
   }
-  BOOST_TEST(listener.wait_for<msg::left>([](const msg::left& l) { return l.name == "stalled"; }).has_value());
-  BOOST_TEST(listener.wait_for<msg::message>(from("talker", big + std::to_string(count - 1))).has_value());
+  BOOST_TEST(listener.wait_for<msg::server::left>([](const msg::server::left& l) { return l.name == "stalled"; }).has_value());
+  BOOST_TEST(listener.wait_for<msg::server::message>(from("talker", big + std::to_string(count - 1))).has_value());
   BOOST_TEST(listener.chat_messages().size() == std::size_t(count));
-  BOOST_TEST(listener.wait_for<msg::left>([](const msg::left& l) { return l.name == "stalled"; })->reason == "too slow");
+  BOOST_TEST(listener.wait_for<msg::server::left>([](const msg::server::left& l) { return l.name == "stalled"; })->reason == "too slow");
   BOOST_TEST(server.instance.session_count() == 2u);
 }
 
@@ -416,7 +416,7 @@ BOOST_AUTO_TEST_CASE(graceful_stop_tells_members_and_closes_them) {
 
   const auto port = server->port();
   server->instance.stop();
-  BOOST_TEST(alice.wait_for<msg::error>([](const msg::error& e) {
+  BOOST_TEST(alice.wait_for<msg::server::error>([](const msg::server::error& e) {
     return e.code == std::uint16_t(errc::server_shutting_down);
   }).has_value());
   BOOST_TEST(alice.wait_closed() == make_error_code(errc::server_shutting_down));

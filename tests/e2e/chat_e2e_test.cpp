@@ -362,7 +362,7 @@ BOOST_AUTO_TEST_CASE(chatd_drops_a_client_that_stops_answering_pings) {
   boost::asio::ip::tcp::socket silent(io);
   silent.connect({boost::asio::ip::make_address_v4("127.0.0.1"),
                   static_cast<std::uint16_t>(std::stoi(chatd.port))});
-  const auto hello = chat::encode(chat::msg::hello{chat::protocol_version, "silent", "lobby"});
+  const auto hello = chat::encode(chat::msg::client::hello{chat::protocol_version, "silent", "lobby"});
   boost::asio::write(silent, boost::asio::buffer(hello));
   expect_line(alice, "alice", hh_mm + R"( \* silent joined lobby \(2 online\))");
   expect_line(alice, "alice", hh_mm + R"( \* silent left lobby \(1 online\): ping timeout)");

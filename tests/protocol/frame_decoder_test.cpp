@@ -68,17 +68,17 @@ std::span<const std::uint8_t> slice(const frame_bytes& bytes, std::size_t from, 
 // Frames of different types and sizes, including empty bodies (LIST) and lists (MEMBERS), each
 // encoded alone.
 std::vector<frame_bytes> sample_frames() {
-  return {chat::encode(msg::hello{chat::protocol_version, "alice", "lobby"}),
-          chat::encode(msg::list{}),
-          chat::encode(msg::say{"lobby", 0, "gr\xC3\xBC\xC3\x9F \xF0\x9F\x8E\x89"}),
-          chat::encode(msg::message{7, 1700000000000, 1, "bob", "lobby", std::string(300, 'm')}),
-          chat::encode(msg::ping{0xffffffffffffffff}),
-          chat::encode(msg::bye{""}),
-          chat::encode(msg::members{"lobby", {"alice", "bob", "carol"}}),
-          chat::encode(msg::members{"lobby", {}}),
-          chat::encode(msg::end{0x08, "lobby", msg::end_truncated, 0}),
-          chat::encode(msg::list{}),
-          chat::encode(msg::error{11, "name is taken"})};
+  return {chat::encode(msg::client::hello{chat::protocol_version, "alice", "lobby"}),
+          chat::encode(msg::client::list{}),
+          chat::encode(msg::client::say{"lobby", 0, "gr\xC3\xBC\xC3\x9F \xF0\x9F\x8E\x89"}),
+          chat::encode(msg::server::message{7, 1700000000000, 1, "bob", "lobby", std::string(300, 'm')}),
+          chat::encode(msg::client::ping{0xffffffffffffffff}),
+          chat::encode(msg::client::bye{""}),
+          chat::encode(msg::server::members{"lobby", {"alice", "bob", "carol"}}),
+          chat::encode(msg::server::members{"lobby", {}}),
+          chat::encode(msg::server::end{0x08, "lobby", msg::end_truncated, 0}),
+          chat::encode(msg::client::list{}),
+          chat::encode(msg::server::error{11, "name is taken"})};
 }
 
 // The frames above back to back, as one byte stream.
@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(prepare_and_commit_like_feed) {
 
 BOOST_AUTO_TEST_CASE(thousand_frames_in_one_chunk) {
   frame_bytes stream;
-  for (std::uint64_t i = 0; i < 1000; ++i) chat::encode_to(stream, msg::ping{i * 1000003});
+  for (std::uint64_t i = 0; i < 1000; ++i) chat::encode_to(stream, msg::client::ping{i * 1000003});
   chat::frame_decoder decoder;
   decoder.feed(stream);
 
@@ -198,8 +198,8 @@ BOOST_AUTO_TEST_CASE(thousand_frames_in_one_chunk) {
     if (!*frame) break;
     auto m = chat::decode_client_message(**frame);
     BOOST_TEST_REQUIRE(m.has_value());
-    BOOST_TEST_REQUIRE(std::holds_alternative<msg::ping>(*m));
-    BOOST_TEST(std::get<msg::ping>(*m).token == count * 1000003);
+    BOOST_TEST_REQUIRE(std::holds_alternative<msg::client::ping>(*m));
+    BOOST_TEST(std::get<msg::client::ping>(*m).token == count * 1000003);
     ++count;
   }
   BOOST_TEST(count == 1000u);
@@ -208,7 +208,7 @@ BOOST_AUTO_TEST_CASE(thousand_frames_in_one_chunk) {
 
 BOOST_AUTO_TEST_CASE(oversized_length_rejected_from_header_alone) {
   const frame_bytes head = header(0xFFFFFFF0);
-  const frame_bytes bye = chat::encode(msg::bye{});
+  const frame_bytes bye = chat::encode(msg::client::bye{});
   watch_allocations watch;
   chat::frame_decoder decoder;
   // Three header bytes are not enough to know.
@@ -283,7 +283,7 @@ BOOST_AUTO_TEST_CASE(members_count_is_not_trusted_for_allocation) {
     watch_allocations watch;
     auto m = chat::decode_server_message({0x8a, full});
     BOOST_TEST_REQUIRE(m.has_value());
-    BOOST_TEST(std::get<msg::members>(*m).names.size() == 65535u);
+    BOOST_TEST(std::get<msg::server::members>(*m).names.size() == 65535u);
     BOOST_TEST(largest_allocation >= 65535u * sizeof(std::string));
   }
 }
@@ -312,17 +312,17 @@ BOOST_AUTO_TEST_CASE(default_limit_against_real_messages) {
   // SAY length = type 1 + room (2 + 1) + flags 1 + text length 2 + text.
   const std::size_t fits = chat::default_max_frame - 7;
   chat::frame_decoder decoder;
-  decoder.feed(chat::encode(msg::say{"r", 0, std::string(fits, 'a')}));
+  decoder.feed(chat::encode(msg::client::say{"r", 0, std::string(fits, 'a')}));
   auto frame = decoder.next();
   BOOST_TEST_REQUIRE(frame.has_value());
   BOOST_TEST_REQUIRE(frame->has_value());
   auto m = chat::decode_client_message(**frame);
   BOOST_TEST_REQUIRE(m.has_value());
-  BOOST_TEST(std::get<msg::say>(*m).text.size() == fits);
+  BOOST_TEST(std::get<msg::client::say>(*m).text.size() == fits);
   BOOST_TEST((*frame)->body.size() + 1 == chat::default_max_frame);  // exactly at the limit
 
   chat::frame_decoder over;
-  over.feed(chat::encode(msg::say{"r", 0, std::string(fits + 1, 'a')}));
+  over.feed(chat::encode(msg::client::say{"r", 0, std::string(fits + 1, 'a')}));
   auto rejected = over.next();
   BOOST_TEST_REQUIRE(rejected.has_error());
   BOOST_TEST(rejected.error() == ec(errc::frame_too_large));
@@ -331,7 +331,7 @@ BOOST_AUTO_TEST_CASE(default_limit_against_real_messages) {
 BOOST_AUTO_TEST_CASE(zero_length_is_malformed_and_sticky) {
   chat::frame_decoder decoder;
   decoder.feed(header(0));
-  decoder.feed(chat::encode(msg::bye{}));
+  decoder.feed(chat::encode(msg::client::bye{}));
   for (int i = 0; i < 2; ++i) {
     auto result = decoder.next();
     BOOST_TEST_REQUIRE(result.has_error());
@@ -341,8 +341,8 @@ BOOST_AUTO_TEST_CASE(zero_length_is_malformed_and_sticky) {
 
 BOOST_AUTO_TEST_CASE(error_after_good_frames) {
   // Frames before the bad header still come out; the error appears where the bad header is.
-  frame_bytes stream = chat::encode(msg::ping{1});
-  chat::encode_to(stream, msg::ping{2});
+  frame_bytes stream = chat::encode(msg::client::ping{1});
+  chat::encode_to(stream, msg::client::ping{2});
   const frame_bytes bad = header(chat::default_max_frame + 1);
   stream.insert(stream.end(), bad.begin(), bad.end());
 
@@ -354,7 +354,7 @@ BOOST_AUTO_TEST_CASE(error_after_good_frames) {
     BOOST_TEST_REQUIRE(frame->has_value());
     auto m = chat::decode_client_message(**frame);
     BOOST_TEST_REQUIRE(m.has_value());
-    BOOST_TEST(std::get<msg::ping>(*m).token == token);
+    BOOST_TEST(std::get<msg::client::ping>(*m).token == token);
   }
   auto result = decoder.next();
   BOOST_TEST_REQUIRE(result.has_error());

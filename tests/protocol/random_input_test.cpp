@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(members_frames_with_random_counts) {
   std::uniform_int_distribution<int> any_count(0, 0xFFFF);
   int matched = 0;
   for (int i = 0; i < 5000; ++i) {
-    chat::msg::members m{"lobby", {}};
+    chat::msg::server::members m{"lobby", {}};
     const int present = small(rng);
     for (int k = 0; k < present; ++k) m.names.push_back(std::string(std::size_t(small(rng)), 'n'));
     frame_bytes frame = chat::encode(m);
@@ -127,7 +127,7 @@ BOOST_AUTO_TEST_CASE(members_frames_with_random_counts) {
     if (count == present) {
       ++matched;
       BOOST_TEST_REQUIRE(result.has_value());
-      BOOST_TEST((std::get<chat::msg::members>(*result) == m));
+      BOOST_TEST((std::get<chat::msg::server::members>(*result) == m));
     } else {
       // Fewer names than claimed: a field overruns. More: bytes are left over.
       BOOST_TEST_REQUIRE(result.has_error(), "count " << count << " present " << present);

@@ -22,15 +22,15 @@ void raw_peer::send_bytes(std::span<const std::uint8_t> bytes) {
 }
 
 void raw_peer::hello(const std::string& name, const std::string& room) {
-  send(msg::hello{protocol_version, name, room});
+  send(msg::client::hello{protocol_version, name, room});
   const auto reply = receive();
-  BOOST_REQUIRE_MESSAGE(reply.has_value() && std::holds_alternative<msg::welcome>(*reply),
+  BOOST_REQUIRE_MESSAGE(reply.has_value() && std::holds_alternative<msg::server::welcome>(*reply),
                         "no WELCOME for " << name);
   if (room.empty()) return;
   for (;;) {
     const auto next = receive();
     BOOST_REQUIRE_MESSAGE(next.has_value(), "greeting for " << name << " broken off");
-    if (std::holds_alternative<msg::end>(*next)) return;
+    if (std::holds_alternative<msg::server::end>(*next)) return;
   }
 }
 

@@ -68,11 +68,11 @@ boost::system::error_code recording_client::connect(std::uint16_t port) {
   return get_by_deadline(result);
 }
 
-boost::system::result<msg::welcome> recording_client::hello(const std::string& name,
+boost::system::result<msg::server::welcome> recording_client::hello(const std::string& name,
                                                             const std::string& room) {
-  auto done = std::make_shared<std::promise<boost::system::result<msg::welcome>>>();
+  auto done = std::make_shared<std::promise<boost::system::result<msg::server::welcome>>>();
   auto result = done->get_future();
-  client_.async_hello(name, room, [done](boost::system::error_code ec, msg::welcome welcome) {
+  client_.async_hello(name, room, [done](boost::system::error_code ec, msg::server::welcome welcome) {
     if (ec)
       done->set_value(ec);
     else
@@ -81,34 +81,34 @@ boost::system::result<msg::welcome> recording_client::hello(const std::string& n
   return get_by_deadline(result);
 }
 
-boost::system::result<msg::welcome> recording_client::hello_once_free(const std::string& name,
+boost::system::result<msg::server::welcome> recording_client::hello_once_free(const std::string& name,
                                                                       const std::string& room) {
-  boost::system::result<msg::welcome> joined = hello(name, room);
+  boost::system::result<msg::server::welcome> joined = hello(name, room);
   for (int attempt = 0; attempt < 100 && joined.has_error() && joined.error() == errc::name_taken; ++attempt)
     joined = hello(name, room);
   return joined;
 }
 
-msg::welcome recording_client::connect_and_hello(std::uint16_t port, const std::string& name,
+msg::server::welcome recording_client::connect_and_hello(std::uint16_t port, const std::string& name,
                                                  const std::string& room) {
   BOOST_REQUIRE(!connect(port));
   auto welcome = hello(name, room);
   BOOST_REQUIRE_MESSAGE(welcome.has_value(), "HELLO as " << name << " failed: " << welcome.error().message());
   if (!room.empty())
-    BOOST_REQUIRE_MESSAGE(wait_for_end(message_type::join, fold_case(room)),
+    BOOST_REQUIRE_MESSAGE(wait_for_end(client_message_type::join, fold_case(room)),
                           name << " got no END for joining " << room);
   return *welcome;
 }
 
-msg::end recording_client::join(const std::string& room, std::uint64_t after_id) {
-  const auto before = all<msg::end>().size();
+msg::server::end recording_client::join(const std::string& room, std::uint64_t after_id) {
+  const auto before = all<msg::server::end>().size();
   BOOST_REQUIRE(!client_.join(room, after_id));
-  std::optional<msg::end> end;
+  std::optional<msg::server::end> end;
   BOOST_REQUIRE_MESSAGE(wait_until([&](const std::vector<server_message>& got) {
                           std::size_t seen = 0;
                           for (const auto& m : got)
-                            if (auto* e = std::get_if<msg::end>(&m); e && seen++ >= before &&
-                                e->request == std::uint8_t(message_type::join) && e->room == fold_case(room)) {
+                            if (auto* e = std::get_if<msg::server::end>(&m); e && seen++ >= before &&
+                                e->request == std::uint8_t(client_message_type::join) && e->room == fold_case(room)) {
                               end = *e;
                               return true;
                             }
@@ -118,13 +118,13 @@ msg::end recording_client::join(const std::string& room, std::uint64_t after_id)
   return *end;
 }
 
-std::optional<msg::end> recording_client::wait_for_end(message_type request, const std::string& room,
+std::optional<msg::server::end> recording_client::wait_for_end(client_message_type request, const std::string& room,
                                                        std::size_t nth) {
-  std::optional<msg::end> found;
+  std::optional<msg::server::end> found;
   wait_until([&](const std::vector<server_message>& got) {
     std::size_t seen = 0;
     for (const auto& m : got)
-      if (auto* e = std::get_if<msg::end>(&m);
+      if (auto* e = std::get_if<msg::server::end>(&m);
           e && e->request == std::uint8_t(request) && e->room == room && ++seen == nth) {
         found = *e;
         return true;
@@ -142,7 +142,7 @@ bool recording_client::wait_until(const std::function<bool(const std::vector<ser
 
 void recording_client::sync(std::uint64_t token) {
   BOOST_REQUIRE(!client_.ping(token));
-  BOOST_REQUIRE(wait_for<msg::pong>([=](const msg::pong& p) { return p.token == token; }));
+  BOOST_REQUIRE(wait_for<msg::server::pong>([=](const msg::server::pong& p) { return p.token == token; }));
 }
 
 boost::system::error_code recording_client::wait_closed(std::chrono::milliseconds deadline) {
@@ -157,10 +157,10 @@ std::vector<server_message> recording_client::received() const {
   return received_;
 }
 
-std::vector<msg::message> recording_client::chat_messages(const std::string& target) const {
-  std::vector<msg::message> out;
+std::vector<msg::server::message> recording_client::chat_messages(const std::string& target) const {
+  std::vector<msg::server::message> out;
   for (const auto& m : received())
-    if (auto* message = std::get_if<msg::message>(&m); message && (target.empty() || message->target == target))
+    if (auto* message = std::get_if<msg::server::message>(&m); message && (target.empty() || message->target == target))
       out.push_back(*message);
   return out;
 }

@@ -51,8 +51,8 @@ private:
 };
 
 /// Matches an ERROR frame carrying `code`.
-inline std::function<bool(const msg::error&)> error_with(errc code) {
-  return [code](const msg::error& e) { return e.code == std::uint16_t(code); };
+inline std::function<bool(const msg::server::error&)> error_with(errc code) {
+  return [code](const msg::server::error& e) { return e.code == std::uint16_t(code); };
 }
 
 class recording_client {
@@ -62,19 +62,19 @@ public:
   /// Connects to 127.0.0.1:port; fails the test if that does not finish by the deadline.
   boost::system::error_code connect(std::uint16_t port);
   /// HELLO; the WELCOME or the error. With a room, the join's greeting follows to received().
-  boost::system::result<msg::welcome> hello(const std::string& name, const std::string& room = {});
+  boost::system::result<msg::server::welcome> hello(const std::string& name, const std::string& room = {});
   /// HELLO as a name whose previous owner has just left: the server frees a name right after it
   /// announces LEFT, on another thread, so name_taken is retried a bounded number of times.
-  boost::system::result<msg::welcome> hello_once_free(const std::string& name,
+  boost::system::result<msg::server::welcome> hello_once_free(const std::string& name,
                                                       const std::string& room = {});
   /// connect + HELLO joining `room` (none if empty), requiring success; when a room is joined,
   /// waits for the end of its greeting.
-  msg::welcome connect_and_hello(std::uint16_t port, const std::string& name,
+  msg::server::welcome connect_and_hello(std::uint16_t port, const std::string& name,
                                  const std::string& room = "lobby");
   /// JOIN, requiring the greeting's END by the deadline; returns it.
-  msg::end join(const std::string& room, std::uint64_t after_id = 0);
+  msg::server::end join(const std::string& room, std::uint64_t after_id = 0);
   /// Waits for the END answering `request` about `room` (the n-th such, counting from 1).
-  std::optional<msg::end> wait_for_end(message_type request, const std::string& room,
+  std::optional<msg::server::end> wait_for_end(client_message_type request, const std::string& room,
                                        std::size_t nth = 1);
 
   /// Waits until `done(received)` holds. False at the deadline.
@@ -105,7 +105,7 @@ public:
 
   std::vector<server_message> received() const;
   /// The MESSAGEs received, in order; with a target, only those to that room or user.
-  std::vector<msg::message> chat_messages(const std::string& target = {}) const;
+  std::vector<msg::server::message> chat_messages(const std::string& target = {}) const;
   /// Messages of type T received so far, in order.
   template <class T>
   std::vector<T> all() const {

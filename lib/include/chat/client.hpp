@@ -72,11 +72,11 @@ public:
   /// Sends HELLO and waits for WELCOME or ERROR. A non-empty `room` is joined at once: its
   /// JOINED, TOPIC, history and END follow WELCOME to the message handler. On an ERROR (e.g.
   /// errc::name_taken) the connection stays open and async_hello may be tried again.
-  /// Completion signature: void(error_code, msg::welcome).
+  /// Completion signature: void(error_code, msg::server::welcome).
   template <class CompletionToken>
   auto async_hello(std::string name, std::string room, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken,
-                                       void(boost::system::error_code, msg::welcome)>(
+                                       void(boost::system::error_code, msg::server::welcome)>(
         [this](auto handler, std::string n, std::string r) {
           start_hello(std::move(n), std::move(r), std::move(handler));
         },
@@ -121,7 +121,7 @@ public:
 private:
   using connect_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
   using join_handler =
-      boost::asio::any_completion_handler<void(boost::system::error_code, msg::welcome)>;
+      boost::asio::any_completion_handler<void(boost::system::error_code, msg::server::welcome)>;
   void start_connect(std::string host, std::string port, connect_handler handler);
   void start_hello(std::string name, std::string room, join_handler handler);
   template <class Request>

@@ -8,7 +8,7 @@
 // Thread-safety: none; one decoder belongs to one connection.
 #pragma once
 
-#include <chat/protocol.hpp>
+#include <chat/codec.hpp>
 
 #include <boost/system/result.hpp>
 

@@ -73,11 +73,11 @@ public:
 
   /// Delivers to `to` the messages after `after_id`, at most `limit`, then END for `request`.
   void replay(participant& to, std::uint64_t after_id, std::size_t limit,
-              message_type request) const;
+              client_message_type request) const;
 
   /// Sets the topic and delivers TOPIC to every member.
   void set_topic(std::string text, std::string set_by);
-  msg::topic topic() const;
+  msg::server::topic topic() const;
 
   /// Renames `member`, delivering `notice` (RENAMED) to the members not yet in `notified`, and
   /// adds them to it. False if `member` is not a member.
@@ -89,7 +89,7 @@ public:
   /// Member names in the order they joined.
   std::vector<std::string> member_names() const;
   /// The history ring's contents, oldest first.
-  std::vector<msg::message> recent_messages() const;
+  std::vector<msg::server::message> recent_messages() const;
   /// Roughly the memory the history ring holds, in bytes.
   std::size_t history_bytes() const;
 
@@ -101,7 +101,7 @@ private:
   void deliver_to_all(const shared_frame& frame);
   /// Appends the replay frames and END to `out`; the caller holds the lock.
   void append_replay(frame_bytes& out, std::uint64_t after_id, std::size_t limit,
-                     message_type request) const;
+                     client_message_type request) const;
 
   const std::string name_;
   message_sequence& ids_;
@@ -109,12 +109,12 @@ private:
   std::vector<member_entry> members_;
   // Space-optimized: memory grows with the messages actually kept, not the history limit, so
   // many small rooms do not each reserve a full ring.
-  boost::circular_buffer_space_optimized<msg::message> history_;
+  boost::circular_buffer_space_optimized<msg::server::message> history_;
   std::size_t history_bytes_ = 0;
   /// Messages with ids up to this one may have existed but are no longer held: the last id
   /// before the room was created, or the last evicted from the ring.
   std::uint64_t forgotten_through_;
-  msg::topic topic_;
+  msg::server::topic topic_;
 };
 
 }  // namespace chat

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <chat/error.hpp>
-#include <chat/protocol.hpp>
+#include <chat/limits.hpp>
 
 #include <cstddef>
 #include <string>

@@ -23,7 +23,7 @@ using boost::system::error_code;
 class client_connection final : public connection {
 public:
   using connect_handler = asio::any_completion_handler<void(error_code)>;
-  using join_handler = asio::any_completion_handler<void(error_code, msg::welcome)>;
+  using join_handler = asio::any_completion_handler<void(error_code, msg::server::welcome)>;
 
   client_connection(const asio::any_io_executor& executor, const client_options& options)
       : connection(tcp::socket(asio::make_strand(executor)),
@@ -81,11 +81,11 @@ public:
                                 handler = std::move(handler)]() mutable {
       if (self->join_pending_)
         return self->complete(std::move(handler), make_error_code(errc::operation_in_progress),
-                        msg::welcome{});
+                        msg::server::welcome{});
       if (!self->connected())
-        return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::welcome{});
-      if (!self->send(encode_shared(msg::hello{protocol_version, std::move(name), std::move(room)})))
-        return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::welcome{});
+        return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
+      if (!self->send(encode_shared(msg::client::hello{protocol_version, std::move(name), std::move(room)})))
+        return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
       self->join_pending_ = std::move(handler);
     });
   }
@@ -129,22 +129,22 @@ private:
       return;
     }
     server_message& m = *decoded;
-    if (const auto* keepalive = std::get_if<msg::keepalive>(&m)) {
-      send(encode_shared(msg::pong_reply{keepalive->token}));
+    if (const auto* keepalive = std::get_if<msg::server::ping>(&m)) {
+      send(encode_shared(msg::client::pong{keepalive->token}));
       return;  // answered here: nothing for the application to do
     }
     if (join_pending_) {
-      if (auto* w = std::get_if<msg::welcome>(&m)) {
+      if (auto* w = std::get_if<msg::server::welcome>(&m)) {
         registered_.store(true, std::memory_order_release);
         return complete_from_event(take(join_pending_),
                                    error_code{}, std::move(*w));
       }
-      if (auto* e = std::get_if<msg::error>(&m); e && !is_fatal(static_cast<errc>(e->code))) {
+      if (auto* e = std::get_if<msg::server::error>(&m); e && !is_fatal(static_cast<errc>(e->code))) {
         return complete_from_event(take(join_pending_),
-                                   error_code(e->code, error_category()), msg::welcome{});
+                                   error_code(e->code, error_category()), msg::server::welcome{});
       }
     }
-    if (auto* e = std::get_if<msg::error>(&m); e && is_fatal(static_cast<errc>(e->code)))
+    if (auto* e = std::get_if<msg::server::error>(&m); e && is_fatal(static_cast<errc>(e->code)))
       server_reason_ = error_code(e->code, error_category());
     std::lock_guard lock(handlers_mutex_);
     // A local reference: the handler may destroy the client, which clears on_message_.
@@ -160,7 +160,7 @@ private:
       complete_from_event(take(connect_pending_), failure);
     if (join_pending_)
       complete_from_event(take(join_pending_), failure,
-                          msg::welcome{});
+                          msg::server::welcome{});
     resolver_.cancel();
     std::lock_guard lock(handlers_mutex_);
     const auto handler = std::exchange(on_close_, nullptr);
@@ -221,64 +221,64 @@ boost::system::error_code check_room(std::string_view room) {
 boost::system::error_code client::say(std::string_view room, std::string_view text) {
   if (auto ec = check_room(room)) return ec;
   if (auto ec = check_text(text)) return ec;
-  return send_request(msg::say{std::string(room), 0, std::string(text)});
+  return send_request(msg::client::say{std::string(room), 0, std::string(text)});
 }
 
 boost::system::error_code client::act(std::string_view room, std::string_view text) {
   if (auto ec = check_room(room)) return ec;
   if (auto ec = check_text(text)) return ec;
-  return send_request(msg::say{std::string(room), msg::flag_action, std::string(text)});
+  return send_request(msg::client::say{std::string(room), msg::flag_action, std::string(text)});
 }
 
 boost::system::error_code client::private_message(std::string_view to, std::string_view text,
                                                   std::uint8_t flags) {
   if (!is_valid_name(to)) return errc::no_such_user;
   if (auto ec = check_text(text)) return ec;
-  return send_request(msg::private_message{std::string(to), flags, std::string(text)});
+  return send_request(msg::client::private_message{std::string(to), flags, std::string(text)});
 }
 
 boost::system::error_code client::join(std::string_view room, std::uint64_t after_id) {
   if (auto ec = check_room(room)) return ec;
-  return send_request(msg::join{std::string(room), after_id});
+  return send_request(msg::client::join{std::string(room), after_id});
 }
 
 boost::system::error_code client::part(std::string_view room, std::string_view reason) {
   if (auto ec = check_room(room)) return ec;
   if (auto ec = check_short_text(reason, max_reason_bytes)) return ec;
-  return send_request(msg::part{std::string(room), std::string(reason)});
+  return send_request(msg::client::part{std::string(room), std::string(reason)});
 }
 
-boost::system::error_code client::list_rooms() { return send_request(msg::list{}); }
+boost::system::error_code client::list_rooms() { return send_request(msg::client::list{}); }
 
 boost::system::error_code client::who(std::string_view room) {
   if (auto ec = check_room(room)) return ec;
-  return send_request(msg::who{std::string(room)});
+  return send_request(msg::client::who{std::string(room)});
 }
 
 boost::system::error_code client::topic(std::string_view room) {
   if (auto ec = check_room(room)) return ec;
-  return send_request(msg::topic_request{std::string(room), 0, {}});
+  return send_request(msg::client::topic{std::string(room), 0, {}});
 }
 
 boost::system::error_code client::set_topic(std::string_view room, std::string_view text) {
   if (auto ec = check_room(room)) return ec;
   if (auto ec = check_short_text(text, max_topic_bytes)) return ec;
-  return send_request(msg::topic_request{std::string(room), 1, std::string(text)});
+  return send_request(msg::client::topic{std::string(room), 1, std::string(text)});
 }
 
 boost::system::error_code client::nick(std::string_view name) {
   if (!is_valid_name(name)) return errc::invalid_name;
-  return send_request(msg::nick{std::string(name)});
+  return send_request(msg::client::nick{std::string(name)});
 }
 
 boost::system::error_code client::history(std::string_view room, std::uint64_t after_id,
                                           std::uint16_t limit) {
   if (auto ec = check_room(room)) return ec;
-  return send_request(msg::history{std::string(room), after_id, limit});
+  return send_request(msg::client::history{std::string(room), after_id, limit});
 }
 
 boost::system::error_code client::ping(std::uint64_t token) {
-  if (!connection_->connected() || !connection_->send(encode_shared(msg::ping{token})))
+  if (!connection_->connected() || !connection_->send(encode_shared(msg::client::ping{token})))
     return errc::not_connected;
   return {};
 }
@@ -287,7 +287,7 @@ void client::bye(std::string_view reason) {
   // Keep receiving: the echoes of what was said before BYE are still on their way.
   std::string why(reason);
   if (check_short_text(why, max_reason_bytes)) why.clear();
-  connection_->close_gracefully({}, encode_shared(msg::bye{std::move(why)}),
+  connection_->close_gracefully({}, encode_shared(msg::client::bye{std::move(why)}),
                                 detail::connection::after_close::receive);
 }
 

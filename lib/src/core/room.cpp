@@ -6,7 +6,7 @@
 namespace chat {
 namespace {
 
-std::size_t footprint(const msg::message& m) {
+std::size_t footprint(const msg::server::message& m) {
   return sizeof m + m.sender.size() + m.target.size() + m.text.size();
 }
 
@@ -30,13 +30,13 @@ std::uint32_t room::join(std::shared_ptr<participant> member, std::string member
   std::lock_guard lock(mutex_);
   members_.push_back({member, member_name});
   const auto count = static_cast<std::uint32_t>(members_.size());
-  const auto joined = encode_shared(msg::joined{std::move(member_name), name_, count});
+  const auto joined = encode_shared(msg::server::joined{std::move(member_name), name_, count});
   for (const auto& m : members_)
     if (m.who != member) m.who->deliver(joined, participant::delivery::event);
 
   frame_bytes greeting = *joined;  // encode_to grows it geometrically from here
   encode_to(greeting, topic_);
-  append_replay(greeting, after_id, history_.size(), message_type::join);
+  append_replay(greeting, after_id, history_.size(), client_message_type::join);
   member->deliver(std::make_shared<const frame_bytes>(std::move(greeting)),
                   participant::delivery::greeting);
   return count;
@@ -49,7 +49,7 @@ bool room::leave(const participant& member, std::string_view reason) {
   if (it == members_.end()) return false;
   const auto leaver = std::move(*it);
   members_.erase(it);
-  const auto left = encode_shared(msg::left{leaver.name, name_,
+  const auto left = encode_shared(msg::server::left{leaver.name, name_,
                                             static_cast<std::uint32_t>(members_.size()),
                                             std::string(reason)});
   deliver_to_all(left);
@@ -61,7 +61,7 @@ bool room::leave(const participant& member, std::string_view reason) {
 std::uint64_t room::post(std::string_view sender, std::uint8_t flags, std::string_view text) {
   std::lock_guard lock(mutex_);
   // Id and time are taken under the lock so every member sees ids in increasing order.
-  msg::message m{ids_.next(), unix_time_ms(), flags, std::string(sender), name_,
+  msg::server::message m{ids_.next(), unix_time_ms(), flags, std::string(sender), name_,
                  std::string(text)};
   const std::uint64_t id = m.id;
   deliver_to_all(encode_shared(m));
@@ -79,7 +79,7 @@ std::uint64_t room::post(std::string_view sender, std::uint8_t flags, std::strin
 }
 
 void room::replay(participant& to, std::uint64_t after_id, std::size_t limit,
-                  message_type request) const {
+                  client_message_type request) const {
   frame_bytes out;
   {
     std::lock_guard lock(mutex_);
@@ -89,15 +89,15 @@ void room::replay(participant& to, std::uint64_t after_id, std::size_t limit,
 }
 
 void room::append_replay(frame_bytes& out, std::uint64_t after_id, std::size_t limit,
-                         message_type request) const {
+                         client_message_type request) const {
   // Ids increase along the ring, so the messages after `after_id` are a suffix of it.
   auto first = std::upper_bound(history_.begin(), history_.end(), after_id,
-                                [](std::uint64_t id, const msg::message& m) { return id < m.id; });
+                                [](std::uint64_t id, const msg::server::message& m) { return id < m.id; });
   const auto available = static_cast<std::size_t>(history_.end() - first);
   const std::size_t count = std::min(available, limit);
   std::uint64_t last_id = std::max(after_id, forgotten_through_);
   for (auto it = first; it != first + static_cast<std::ptrdiff_t>(count); ++it) {
-    msg::message replayed = *it;
+    msg::server::message replayed = *it;
     replayed.flags |= msg::flag_history;
     encode_to(out, replayed);
     last_id = it->id;
@@ -106,7 +106,7 @@ void room::append_replay(frame_bytes& out, std::uint64_t after_id, std::size_t l
   std::uint8_t flags = 0;
   if (after_id != 0 && after_id < forgotten_through_) flags |= msg::end_missed;
   if (count < available) flags |= msg::end_truncated;
-  encode_to(out, msg::end{static_cast<std::uint8_t>(request), name_, flags, last_id});
+  encode_to(out, msg::server::end{static_cast<std::uint8_t>(request), name_, flags, last_id});
 }
 
 void room::set_topic(std::string text, std::string set_by) {
@@ -117,7 +117,7 @@ void room::set_topic(std::string text, std::string set_by) {
   deliver_to_all(encode_shared(topic_));
 }
 
-msg::topic room::topic() const {
+msg::server::topic room::topic() const {
   std::lock_guard lock(mutex_);
   return topic_;
 }
@@ -158,7 +158,7 @@ std::size_t room::history_bytes() const {
   return history_bytes_;
 }
 
-std::vector<msg::message> room::recent_messages() const {
+std::vector<msg::server::message> room::recent_messages() const {
   std::lock_guard lock(mutex_);
   return {history_.begin(), history_.end()};
 }

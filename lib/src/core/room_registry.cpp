@@ -47,7 +47,7 @@ std::shared_ptr<room> room_registry::find(const std::string& folded_name) {
   return it->second.r;
 }
 
-std::vector<msg::room_info> room_registry::list(std::size_t limit, bool& truncated) {
+std::vector<msg::server::room_info> room_registry::list(std::size_t limit, bool& truncated) {
   std::vector<std::shared_ptr<room>> live;
   {
     std::lock_guard lock(mutex_);
@@ -56,7 +56,7 @@ std::vector<msg::room_info> room_registry::list(std::size_t limit, bool& truncat
       if (!e.emptied) live.push_back(e.r);
   }
   // Counts and topics are read outside the registry lock; each is a snapshot anyway.
-  std::vector<msg::room_info> out;
+  std::vector<msg::server::room_info> out;
   out.reserve(live.size());
   for (const auto& r : live)
     out.push_back({r->name(), static_cast<std::uint32_t>(r->member_count()), r->topic().text});

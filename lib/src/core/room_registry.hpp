@@ -38,7 +38,7 @@ public:
   /// The room `folded_name` if it exists (has members).
   std::shared_ptr<room> find(const std::string& folded_name);
   /// Every existing room, largest first, at most `limit` of them; `truncated` says if more exist.
-  std::vector<msg::room_info> list(std::size_t limit, bool& truncated);
+  std::vector<msg::server::room_info> list(std::size_t limit, bool& truncated);
   /// Drops every room (after the server's threads have stopped).
   void clear();
 

@@ -39,7 +39,7 @@ connection_limits limits_of(const server_options& o) {
 
 shared_frame error_frame(error_code ec, std::string text) {
   if (text.empty()) text = ec.message();
-  return encode_shared(msg::error{static_cast<std::uint16_t>(ec.value()), std::move(text)});
+  return encode_shared(msg::server::error{static_cast<std::uint16_t>(ec.value()), std::move(text)});
 }
 
 // What the rooms are told when a member is dropped rather than leaving by BYE.
@@ -97,7 +97,7 @@ void session::watch_idle(steady_clock::time_point when) {
       self->watch_idle(self->last_input_ + options.idle_timeout);
     } else if (!self->ping_sent_) {
       self->ping_sent_ = true;
-      self->send(encode_shared(msg::keepalive{static_cast<std::uint64_t>(
+      self->send(encode_shared(msg::server::ping{static_cast<std::uint64_t>(
           now.time_since_epoch().count())}));
       self->watch_idle(now + options.ping_timeout);
     } else {
@@ -126,8 +126,8 @@ void session::on_frame(frame_view frame) {
         [this](const auto& m) {
           using request = std::decay_t<decltype(m)>;
           constexpr bool allowed_unregistered =
-              std::is_same_v<request, msg::hello> || std::is_same_v<request, msg::ping> ||
-              std::is_same_v<request, msg::pong_reply> || std::is_same_v<request, msg::bye>;
+              std::is_same_v<request, msg::client::hello> || std::is_same_v<request, msg::client::ping> ||
+              std::is_same_v<request, msg::client::pong> || std::is_same_v<request, msg::client::bye>;
           if (!allowed_unregistered && !registered())
             return reply_error(errc::not_registered, "send HELLO first");
           handle(m);
@@ -140,7 +140,7 @@ void session::on_frame(frame_view frame) {
   }
 }
 
-void session::handle(const msg::hello& m) {
+void session::handle(const msg::client::hello& m) {
   if (registered()) return reply_error(errc::already_registered, "already registered as " + name_);
   if (m.version != protocol_version)
     return reply_error(errc::unsupported_version,
@@ -154,7 +154,7 @@ void session::handle(const msg::hello& m) {
 
   name_ = m.name;
   handshake_timer_.cancel();
-  send(encode_shared(msg::welcome{server_.options.server_info, server_.server_id, name_}));
+  send(encode_shared(msg::server::welcome{server_.options.server_info, server_.server_id, name_}));
   server_.log("hello ", name_, " from ", peer_);
   if (!m.room.empty()) join(m.room, 0);
 }
@@ -186,9 +186,9 @@ std::shared_ptr<room> session::joined_room(const std::string& room_name) {
   return it->second;
 }
 
-void session::handle(const msg::join& m) { join(m.room, m.after_id); }
+void session::handle(const msg::client::join& m) { join(m.room, m.after_id); }
 
-void session::handle(const msg::part& m) {
+void session::handle(const msg::client::part& m) {
   if (auto ec = check_short_text(m.reason, max_reason_bytes)) return reply_error(ec);
   const auto r = joined_room(m.room);
   if (!r) return;
@@ -197,29 +197,29 @@ void session::handle(const msg::part& m) {
   server_.log("part ", name_, " room ", r->name());
 }
 
-void session::handle(const msg::say& m) {
+void session::handle(const msg::client::say& m) {
   if (auto ec = check_text(m.text)) return reply_error(ec);
   if (const auto r = joined_room(m.room)) r->post(name_, m.flags & msg::flag_action, m.text);
 }
 
-void session::handle(const msg::private_message& m) {
+void session::handle(const msg::client::private_message& m) {
   if (auto ec = check_text(m.text)) return reply_error(ec);
   // Checked before the name is looked up or echoed: it is the peer's text.
   if (!is_valid_name(m.to)) return reply_error(errc::no_such_user, "no such user (invalid name)");
   auto [recipient, spelling] = server_.names.find(m.to);
   if (!recipient) return reply_error(errc::no_such_user, "no user called " + m.to);
   const auto flags = static_cast<std::uint8_t>((m.flags & msg::flag_action) | msg::flag_private);
-  const auto frame = encode_shared(msg::message{server_.ids.next(), unix_time_ms(), flags, name_,
+  const auto frame = encode_shared(msg::server::message{server_.ids.next(), unix_time_ms(), flags, name_,
                                                 std::move(spelling), m.text});
   recipient->deliver(frame, delivery::event);
   if (recipient.get() != this) deliver(frame, delivery::event);  // the echo acknowledges it
 }
 
-void session::handle(const msg::list&) {
+void session::handle(const msg::client::list&) {
   bool truncated = false;
   frame_bytes out;
   for (const auto& info : server_.rooms.list(max_listed_rooms, truncated)) encode_to(out, info);
-  encode_to(out, msg::end{static_cast<std::uint8_t>(message_type::list), {},
+  encode_to(out, msg::server::end{static_cast<std::uint8_t>(client_message_type::list), {},
                           truncated ? msg::end_truncated : std::uint8_t{0}, 0});
   deliver(std::make_shared<const frame_bytes>(std::move(out)), delivery::greeting);
 }
@@ -234,7 +234,7 @@ std::shared_ptr<room> session::existing_room(const std::string& room_name) {
   return r;
 }
 
-void session::handle(const msg::who& m) {
+void session::handle(const msg::client::who& m) {
   const auto r = existing_room(m.room);
   if (!r) return;
   auto names = r->member_names();
@@ -243,15 +243,15 @@ void session::handle(const msg::who& m) {
   frame_bytes out;
   for (std::size_t first = 0; first < names.size(); first += max_names_per_frame) {
     const auto last = std::min(names.size(), first + max_names_per_frame);
-    encode_to(out, msg::members{r->name(), {names.begin() + static_cast<std::ptrdiff_t>(first),
+    encode_to(out, msg::server::members{r->name(), {names.begin() + static_cast<std::ptrdiff_t>(first),
                                             names.begin() + static_cast<std::ptrdiff_t>(last)}});
   }
-  encode_to(out, msg::end{static_cast<std::uint8_t>(message_type::who), r->name(),
+  encode_to(out, msg::server::end{static_cast<std::uint8_t>(client_message_type::who), r->name(),
                           truncated ? msg::end_truncated : std::uint8_t{0}, 0});
   deliver(std::make_shared<const frame_bytes>(std::move(out)), delivery::greeting);
 }
 
-void session::handle(const msg::topic_request& m) {
+void session::handle(const msg::client::topic& m) {
   if (m.set == 0) {
     if (const auto r = existing_room(m.room)) send(encode_shared(r->topic()));
     return;
@@ -262,12 +262,12 @@ void session::handle(const msg::topic_request& m) {
   if (const auto r = joined_room(m.room)) r->set_topic(m.text, name_);
 }
 
-void session::handle(const msg::nick& m) {
+void session::handle(const msg::client::nick& m) {
   if (!is_valid_name(m.name)) return reply_error(errc::invalid_name, invalid_name_text);
   if (m.name == name_) return;
   if (!server_.names.rename(name_, m.name))
     return reply_error(errc::name_taken, "name " + m.name + " is taken");
-  const auto notice = encode_shared(msg::renamed{name_, m.name});
+  const auto notice = encode_shared(msg::server::renamed{name_, m.name});
   std::unordered_set<const participant*> notified;
   for (const auto& [folded, r] : rooms_) r->rename(*this, m.name, notice, notified);
   if (!notified.contains(this)) deliver(notice, delivery::event);
@@ -275,15 +275,15 @@ void session::handle(const msg::nick& m) {
   name_ = m.name;
 }
 
-void session::handle(const msg::history& m) {
-  if (const auto r = joined_room(m.room)) r->replay(*this, m.after_id, m.limit, message_type::history);
+void session::handle(const msg::client::history& m) {
+  if (const auto r = joined_room(m.room)) r->replay(*this, m.after_id, m.limit, client_message_type::history);
 }
 
-void session::handle(const msg::ping& m) { send(encode_shared(msg::pong{m.token})); }
+void session::handle(const msg::client::ping& m) { send(encode_shared(msg::server::pong{m.token})); }
 
-void session::handle(const msg::pong_reply&) {}  // on_frame has noted the sign of life
+void session::handle(const msg::client::pong&) {}  // on_frame has noted the sign of life
 
-void session::handle(const msg::bye& m) {
+void session::handle(const msg::client::bye& m) {
   // An unusable reason is dropped rather than refused: the client is leaving either way.
   if (!check_short_text(m.reason, max_reason_bytes)) bye_reason_ = m.reason;
   close_gracefully({});

@@ -48,19 +48,19 @@ private:
   std::shared_ptr<room> existing_room(const std::string& room_name);
   void join(const std::string& room_name, std::uint64_t after_id);
 
-  void handle(const msg::hello& m);
-  void handle(const msg::say& m);
-  void handle(const msg::ping& m);
-  void handle(const msg::bye& m);
-  void handle(const msg::join& m);
-  void handle(const msg::part& m);
-  void handle(const msg::list& m);
-  void handle(const msg::who& m);
-  void handle(const msg::topic_request& m);
-  void handle(const msg::private_message& m);
-  void handle(const msg::nick& m);
-  void handle(const msg::history& m);
-  void handle(const msg::pong_reply& m);
+  void handle(const msg::client::hello& m);
+  void handle(const msg::client::say& m);
+  void handle(const msg::client::ping& m);
+  void handle(const msg::client::bye& m);
+  void handle(const msg::client::join& m);
+  void handle(const msg::client::part& m);
+  void handle(const msg::client::list& m);
+  void handle(const msg::client::who& m);
+  void handle(const msg::client::topic& m);
+  void handle(const msg::client::private_message& m);
+  void handle(const msg::client::nick& m);
+  void handle(const msg::client::history& m);
+  void handle(const msg::client::pong& m);
   void reply_error(boost::system::error_code ec, std::string text = {});
 
   void wait_for_handshake();

@@ -1,4 +1,4 @@
-#include <chat/protocol.hpp>
+#include <chat/codec.hpp>
 #include <chat/text.hpp>
 
 #include <boost/describe/members.hpp>

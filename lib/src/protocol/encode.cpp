@@ -1,4 +1,4 @@
-#include <chat/protocol.hpp>
+#include <chat/codec.hpp>
 
 #include <boost/describe/members.hpp>
 #include <boost/mp11/algorithm.hpp>
@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace chat {
@@ -71,7 +72,7 @@ void encode_to(frame_bytes& out, const Message& m) {
   // Geometric growth: appending many frames (a history replay) must not copy quadratically.
   if (out.capacity() - out.size() < size) out.reserve(std::max(out.size() + size, 2 * out.capacity()));
   put_int(out, static_cast<std::uint32_t>(size - frame_header_size));
-  out.push_back(static_cast<std::uint8_t>(Message::type));
+  out.push_back(type_byte_of<Message>());
   boost::mp11::mp_for_each<fields_of<Message>>(
       [&](auto field) { put_field(out, m.*field.pointer); });
 }
@@ -84,31 +85,20 @@ void encode_to(frame_bytes& out, const server_message& m) {
   std::visit([&](const auto& alternative) { encode_to(out, alternative); }, m);
 }
 
-// One instantiation per message type (the template is declared in protocol.hpp).
-template void encode_to(frame_bytes&, const msg::hello&);
-template void encode_to(frame_bytes&, const msg::say&);
-template void encode_to(frame_bytes&, const msg::ping&);
-template void encode_to(frame_bytes&, const msg::bye&);
-template void encode_to(frame_bytes&, const msg::join&);
-template void encode_to(frame_bytes&, const msg::part&);
-template void encode_to(frame_bytes&, const msg::list&);
-template void encode_to(frame_bytes&, const msg::who&);
-template void encode_to(frame_bytes&, const msg::topic_request&);
-template void encode_to(frame_bytes&, const msg::private_message&);
-template void encode_to(frame_bytes&, const msg::nick&);
-template void encode_to(frame_bytes&, const msg::history&);
-template void encode_to(frame_bytes&, const msg::pong_reply&);
-template void encode_to(frame_bytes&, const msg::welcome&);
-template void encode_to(frame_bytes&, const msg::message&);
-template void encode_to(frame_bytes&, const msg::joined&);
-template void encode_to(frame_bytes&, const msg::left&);
-template void encode_to(frame_bytes&, const msg::pong&);
-template void encode_to(frame_bytes&, const msg::error&);
-template void encode_to(frame_bytes&, const msg::keepalive&);
-template void encode_to(frame_bytes&, const msg::topic&);
-template void encode_to(frame_bytes&, const msg::room_info&);
-template void encode_to(frame_bytes&, const msg::members&);
-template void encode_to(frame_bytes&, const msg::end&);
-template void encode_to(frame_bytes&, const msg::renamed&);
+namespace detail {
+
+// Explicitly instantiating this class instantiates encode_to for every alternative of both
+// message variants: the list of messages lives in messages.hpp alone.
+template <class Messages>
+struct encoders;
+template <class... Message>
+struct encoders<boost::mp11::mp_list<Message...>> {
+  static constexpr std::tuple<void (*)(frame_bytes&, const Message&)...> table{&encode_to<Message>...};
+};
+
+template struct encoders<boost::mp11::mp_rename<client_message, boost::mp11::mp_list>>;
+template struct encoders<boost::mp11::mp_rename<server_message, boost::mp11::mp_list>>;
+
+}  // namespace detail
 
 }  // namespace chat

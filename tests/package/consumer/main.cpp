@@ -24,7 +24,7 @@ int main() {
   std::promise<std::string> echo;
   bool echoed = false;  // handlers run one at a time on the client's strand
   client.on_message([&](const chat::server_message& m) {
-    if (auto* said = std::get_if<chat::msg::message>(&m); said && !std::exchange(echoed, true))
+    if (auto* said = std::get_if<chat::msg::server::message>(&m); said && !std::exchange(echoed, true))
       echo.set_value(said->text);
   });
   auto work = boost::asio::make_work_guard(io);  // else run() may return before there is work
