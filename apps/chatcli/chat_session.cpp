@@ -1,6 +1,6 @@
 #include "chat_session.hpp"
 
-#include <chat/room.hpp>
+#include <chat/time.hpp>
 #include <chat/text.hpp>
 
 #include <boost/asio/post.hpp>

@@ -1,46 +1,31 @@
-// chat::room on its own, with participants that record the frames they are given.
-#include <chat/room.hpp>
-
-#include "support/decode_all.hpp"
+// A room on its own, with members that record what they are given.
+#include "bus/local_bus.hpp"
+#include "history/memory_history.hpp"
+#include "rooms/room.hpp"
+#include "support/recording_member.hpp"
 
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
+
 using namespace chat;
+using chat::detail::room;
+using recorder = chat::test::recording_member;
 
 namespace {
-
-class recorder final : public participant {
-public:
-  void deliver(const shared_frame& frames, delivery kind) override {
-    buffers.push_back(frames);
-    kinds.push_back(kind);
-  }
-
-  /// Every message delivered so far, decoded.
-  std::vector<server_message> messages() const {
-    std::vector<server_message> out;
-    for (const auto& buffer : buffers)
-      for (auto& m : test::decode_all<server_message>(*buffer)) out.push_back(std::move(m));
-    return out;
-  }
-  template <class T>
-  std::vector<T> all() const {
-    std::vector<T> out;
-    for (const auto& m : messages())
-      if (auto* t = std::get_if<T>(&m)) out.push_back(*t);
-    return out;
-  }
-
-  std::vector<shared_frame> buffers;
-  std::vector<delivery> kinds;
-};
 
 constexpr auto join_request = static_cast<std::uint8_t>(client_message_type::join);
 constexpr auto history_request = static_cast<std::uint8_t>(client_message_type::history);
 
+constexpr auto all = std::numeric_limits<std::uint64_t>::max();
+
 struct room_fixture {
-  message_sequence ids;
-  room lobby{"lobby", 3, ids};
+  detail::local_bus bus;
+  detail::memory_history history{3};
+  room lobby{"lobby", bus, history};
+  std::vector<msg::server::message> recent(const std::string& name = "lobby") const {
+    return history.replay(name, 0, all, all).messages;
+  }
   std::shared_ptr<recorder> alice = std::make_shared<recorder>();
   std::shared_ptr<recorder> bob = std::make_shared<recorder>();
 };
@@ -83,15 +68,15 @@ BOOST_AUTO_TEST_CASE(post_shares_one_encoded_buffer_among_all_members) {
   lobby.join(bob, "bob", 0);
   const auto id = lobby.post("alice", msg::flag_action, "waves");
   BOOST_TEST(id == 1u);
-  const auto posted = lobby.recent_messages().back();
+  const auto posted = recent().back();
   BOOST_TEST(posted.id == id);
   BOOST_TEST(posted.time_ms > 0u);
   BOOST_TEST(posted.sender == "alice");
   BOOST_TEST(posted.target == "lobby");
   BOOST_TEST(posted.flags == msg::flag_action);
 
-  // The last buffer each member got is the same object: encoded once, shared.
-  BOOST_TEST(alice->buffers.back().get() == bob->buffers.back().get());
+  // The last frame each member got is the same object: encoded once, shared.
+  BOOST_TEST(alice->entries().back().frame.get() == bob->entries().back().frame.get());
   const auto got = bob->all<msg::server::message>();
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST((got[0] == posted));
@@ -99,7 +84,7 @@ BOOST_AUTO_TEST_CASE(post_shares_one_encoded_buffer_among_all_members) {
 }
 
 BOOST_AUTO_TEST_CASE(ids_grow_across_rooms_sharing_a_sequence) {
-  room other{"other", 3, ids};
+  room other{"other", bus, history};
   const auto a = lobby.post("x", 0, "1");
   const auto b = other.post("x", 0, "2");
   const auto c = lobby.post("x", 0, "3");
@@ -110,26 +95,29 @@ BOOST_AUTO_TEST_CASE(ids_grow_across_rooms_sharing_a_sequence) {
 BOOST_AUTO_TEST_CASE(history_keeps_the_last_n_and_replays_them_flagged_in_the_greeting) {
   lobby.join(alice, "alice", 0);
   for (int i = 1; i <= 5; ++i) lobby.post("alice", 0, "m" + std::to_string(i));
-  const auto recent = lobby.recent_messages();
-  BOOST_REQUIRE_EQUAL(recent.size(), 3u);
-  BOOST_TEST(recent.front().text == "m3");
+  const auto kept = recent();
+  BOOST_REQUIRE_EQUAL(kept.size(), 3u);
+  BOOST_TEST(kept.front().text == "m3");
 
   lobby.join(bob, "bob", 0);
-  BOOST_REQUIRE_EQUAL(bob->buffers.size(), 1u);  // the whole greeting in one buffer...
-  // ...charged to the greeting allowance, so a long history cannot keep anyone out.
-  BOOST_TEST((bob->kinds.front() == participant::delivery::greeting));
-  BOOST_TEST((alice->kinds.back() == participant::delivery::event));  // bob's JOINED
+  // JOINED, as everyone gets it, then the rest of the greeting as one answer, charged to the
+  // answer allowance so that a long history cannot keep anyone out.
+  const auto entries = bob->entries();
+  BOOST_REQUIRE_EQUAL(entries.size(), 2u);
+  BOOST_TEST((entries[0].how == recorder::kind::event));
+  BOOST_TEST((entries[1].how == recorder::kind::answer));
+  BOOST_TEST((alice->entries().back().how == recorder::kind::event));  // bob's JOINED
   const auto greeting = bob->messages();
   BOOST_REQUIRE_EQUAL(greeting.size(), 6u);  // JOINED, TOPIC, 3 messages, END
   for (std::size_t i = 0; i < 3; ++i) {
     const auto& m = std::get<msg::server::message>(greeting[i + 2]);
     BOOST_TEST(m.text == "m" + std::to_string(i + 3));
     BOOST_TEST(m.flags == msg::flag_history);
-    BOOST_TEST(m.id == recent[i].id);
-    BOOST_TEST(m.time_ms == recent[i].time_ms);
+    BOOST_TEST(m.id == kept[i].id);
+    BOOST_TEST(m.time_ms == kept[i].time_ms);
   }
   // A newcomer (after_id 0) missed nothing; END's last_id is where it can catch up from.
-  BOOST_TEST((std::get<msg::server::end>(greeting[5]) == msg::server::end{join_request, "lobby", 0, recent.back().id}));
+  BOOST_TEST((std::get<msg::server::end>(greeting[5]) == msg::server::end{join_request, "lobby", 0, kept.back().id}));
 }
 
 BOOST_AUTO_TEST_CASE(replay_after_an_id_still_held_is_exact) {
@@ -160,7 +148,7 @@ BOOST_AUTO_TEST_CASE(replay_after_an_id_that_fell_out_of_the_ring_says_missed) {
   BOOST_TEST(end.last_id == posted[4]);
 
   // One that saw m2, the last evicted, missed nothing.
-  bob->buffers.clear();
+  bob->clear();
   lobby.replay(*bob, posted[1], 100, client_message_type::history);
   BOOST_TEST(bob->all<msg::server::end>().at(0).flags == 0);
 }
@@ -177,9 +165,9 @@ BOOST_AUTO_TEST_CASE(replay_stops_at_the_limit_and_says_so) {
 }
 
 BOOST_AUTO_TEST_CASE(a_room_created_after_the_last_seen_id_cannot_vouch_for_the_gap) {
-  const auto before = ids.next();  // a message elsewhere, seen by the client
-  ids.next();                      // another, possibly in an earlier life of this room
-  room fresh{"fresh", 3, ids};
+  const auto before = bus.next_id();  // a message elsewhere, seen by the client
+  bus.next_id();                      // another, possibly in an earlier life of this room
+  room fresh{"fresh", bus, history};
   fresh.replay(*bob, before, 100, client_message_type::history);
   BOOST_TEST(bob->all<msg::server::end>().at(0).flags == msg::end_missed);
 }
@@ -200,14 +188,14 @@ BOOST_AUTO_TEST_CASE(topic_is_broadcast_and_ends_with_the_room) {
 }
 
 BOOST_AUTO_TEST_CASE(rename_notifies_each_member_once_across_rooms) {
-  room other{"other", 3, ids};
+  room other{"other", bus, history};
   const auto carol = std::make_shared<recorder>();
   lobby.join(alice, "alice", 0);
   lobby.join(bob, "bob", 0);
   other.join(alice, "alice", 0);
   other.join(carol, "carol", 0);
-  const auto notice = encode_shared(msg::server::renamed{"alice", "alicia"});
-  std::unordered_set<const participant*> notified;
+  const auto notice = detail::make_event(msg::server::renamed{"alice", "alicia"});
+  std::unordered_set<const detail::member*> notified;
   BOOST_TEST(lobby.rename(*alice, "alicia", notice, notified));
   BOOST_TEST(other.rename(*alice, "alicia", notice, notified));
   BOOST_TEST(!other.rename(*bob, "robert", notice, notified));  // not a member
@@ -217,11 +205,12 @@ BOOST_AUTO_TEST_CASE(rename_notifies_each_member_once_across_rooms) {
 }
 
 BOOST_AUTO_TEST_CASE(zero_history_keeps_nothing_and_every_gap_is_missed) {
-  room quiet{"quiet", 0, ids};
+  detail::memory_history none{0};
+  room quiet{"quiet", bus, none};
   quiet.join(alice, "alice", 0);
   const auto seen = quiet.post("alice", 0, "seen");
   quiet.post("alice", 0, "gone");
-  BOOST_TEST(quiet.recent_messages().empty());
+  BOOST_TEST(none.replay("quiet", 0, all, all).messages.empty());
   quiet.join(bob, "bob", seen);
   BOOST_TEST(bob->all<msg::server::message>().empty());
   BOOST_TEST(bob->all<msg::server::end>().at(0).flags == msg::end_missed);

@@ -1,8 +1,10 @@
 #include <chat/server.hpp>
 #include <chat/text.hpp>
 
-#include "core/server_state.hpp"
-#include "core/session.hpp"
+#include "bus/local_bus.hpp"
+#include "history/memory_history.hpp"
+#include "server/session_driver.hpp"
+#include "users/local_directory.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -36,21 +38,36 @@ error_code validate(const server_options& o) {
   return valid ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
 }
 
+detail::connection_limits limits_of(const server_options& o) {
+  // An answer holds at most one full history (plus TOPIC and END); a LIST or WHO answer is
+  // bounded by the session's listing limits.
+  const std::size_t one_history = o.history * (frame_header_size + largest_valid_frame) + 4096;
+  return {o.max_frame, {o.max_queue_bytes, std::max<std::size_t>(one_history, 2 * 1024 * 1024)},
+          o.close_timeout};
+}
+
 constexpr std::chrono::milliseconds min_accept_backoff{50};
 constexpr std::chrono::milliseconds max_accept_backoff{2000};
+
+using tcp_session = detail::session_driver<tcp::socket>;
 
 }  // namespace
 
 struct server::impl {
-  explicit impl(server_options options)
-      : state(std::move(options)),
+  explicit impl(server_options o)
+      : options(std::move(o)),
+        log(options.log),
+        history(options.history),
+        rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes),
+        services{options, bus, users, rooms, log},
+        limits(limits_of(options)),
         pool(static_cast<int>(thread_count())),
         accept_strand(asio::make_strand(pool)),
         acceptor(accept_strand),
         accept_retry(accept_strand) {}
 
   unsigned thread_count() const {
-    if (state.options.threads > 0) return state.options.threads;
+    if (options.threads > 0) return options.threads;
     return std::max(1u, std::thread::hardware_concurrency());
   }
 
@@ -63,7 +80,7 @@ struct server::impl {
   void on_accept(error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
     if (ec) {
-      state.log("accept error: ", ec.message());
+      log("accept error: ", ec.message());
       if (is_resource_exhaustion(ec)) {
         backoff = std::clamp(backoff * 2, min_accept_backoff, max_accept_backoff);
         accept_retry.expires_after(backoff);
@@ -74,8 +91,8 @@ struct server::impl {
       }
     } else {
       backoff = {};
-      auto s = std::make_shared<detail::session>(std::move(socket), state);
-      if (state.add_session(s)) s->begin();
+      auto s = std::make_shared<tcp_session>(std::move(socket), services, sessions, limits);
+      if (sessions.add(s)) s->begin();
     }
     accept();
   }
@@ -87,14 +104,24 @@ struct server::impl {
         pool.run();
         return;
       } catch (const std::exception& e) {
-        state.log("error: unhandled exception in a handler: ", e.what());
+        log("error: unhandled exception in a handler: ", e.what());
       } catch (...) {
-        state.log("error: unhandled non-standard exception in a handler");
+        log("error: unhandled non-standard exception in a handler");
       }
     }
   }
 
-  detail::server_state state;
+  // The services outlive the pool (declared first, destroyed last): handlers destroyed with
+  // the pool may still leave rooms.
+  const server_options options;
+  const detail::logger log;
+  detail::local_bus bus;
+  detail::local_directory users;
+  detail::memory_history history;
+  detail::room_registry rooms;
+  detail::session_services services;
+  detail::session_set sessions;
+  const detail::connection_limits limits;
   asio::io_context pool;
   asio::strand<asio::io_context::executor_type> accept_strand;
   tcp::acceptor acceptor;
@@ -112,8 +139,8 @@ server::~server() { stop(); }
 error_code server::start() {
   auto& i = *impl_;
   if (!i.threads.empty() || i.stopped) return make_error_code(errc::operation_in_progress);
-  if (auto ec = validate(i.state.options)) return ec;
-  const tcp::endpoint requested(i.state.options.address, i.state.options.port);
+  if (auto ec = validate(i.options)) return ec;
+  const tcp::endpoint requested(i.options.address, i.options.port);
   error_code ec;
   i.acceptor.open(requested.protocol(), ec);
   if (!ec) i.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -144,10 +171,10 @@ void server::stop() {
     i.acceptor.close(ignored);
     i.accept_retry.cancel();
   });
-  for (const auto& s : i.state.begin_stop()) s->shut_down();
+  for (const auto& s : i.sessions.begin_stop()) s->shut_down();
   // Sessions close themselves within close_timeout; the margin lets their handlers finish.
-  i.state.wait_for_no_sessions(std::chrono::steady_clock::now() + i.state.options.close_timeout +
-                               std::chrono::milliseconds(500));
+  i.sessions.wait_until_empty(std::chrono::steady_clock::now() + i.options.close_timeout +
+                              std::chrono::milliseconds(500));
   i.pool.stop();
   for (auto& t : i.threads) t.join();
   i.threads.clear();
@@ -155,12 +182,12 @@ void server::stop() {
   error_code ignored;
   i.acceptor.close(ignored);
   i.accept_retry.cancel();
-  // Whatever did not close in time is torn down here; no handler runs any more.
-  for (const auto& s : i.state.take_sessions()) s->detach();
-  i.state.rooms.clear();
+  // Whatever did not close in time is released here; its session leaves its rooms as it goes.
+  i.sessions.take_all();
+  i.rooms.clear();
 }
 
-std::size_t server::session_count() const { return impl_->state.session_count(); }
-std::uint64_t server::server_id() const noexcept { return impl_->state.server_id; }
+std::size_t server::session_count() const { return impl_->sessions.size(); }
+std::uint64_t server::server_id() const noexcept { return impl_->bus.server_id(); }
 
 }  // namespace chat

@@ -1,7 +1,7 @@
 #include <chat/client.hpp>
 #include <chat/text.hpp>
 
-#include "core/connection.hpp"
+#include "transport/stream_connection.hpp"
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/connect.hpp>
@@ -10,8 +10,10 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 
 namespace chat {
@@ -20,15 +22,75 @@ namespace detail {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-class client_connection final : public connection {
+using tcp = asio::ip::tcp;
+
+// The user's handlers, called without any library lock held. forget() waits for a handler
+// running on another thread; a handler may destroy the client (forget() from inside it returns
+// at once).
+class user_handlers {
+public:
+  void set_message(client::message_handler h) {
+    std::lock_guard lock(mutex_);
+    on_message_ = std::make_shared<const client::message_handler>(std::move(h));
+  }
+  void set_close(client::close_handler h) {
+    std::lock_guard lock(mutex_);
+    on_close_ = std::make_shared<const client::close_handler>(std::move(h));
+  }
+  void message(const server_message& m) { invoke(on_message_, false, m); }
+  void close(error_code reason) { invoke(on_close_, true, reason); }
+  /// After this returns no handler runs.
+  void forget() {
+    std::unique_lock lock(mutex_);
+    forgotten_ = true;
+    on_message_ = nullptr;
+    on_close_ = nullptr;
+    idle_.wait(lock, [&] { return !running_ || running_on_ == std::this_thread::get_id(); });
+  }
+
+private:
+  template <class Handler, class Arg>
+  void invoke(std::shared_ptr<const Handler>& slot, bool last, const Arg& arg) {
+    std::shared_ptr<const Handler> handler;
+    {
+      std::lock_guard lock(mutex_);
+      if (forgotten_ || !slot || !*slot) return;
+      handler = last ? std::exchange(slot, nullptr) : slot;
+      if (last) on_message_ = nullptr;
+      running_ = true;
+      running_on_ = std::this_thread::get_id();
+    }
+    struct done {
+      user_handlers& self;
+      ~done() {
+        std::lock_guard lock(self.mutex_);
+        self.running_ = false;
+        self.idle_.notify_all();
+      }
+    } guard{*this};
+    (*handler)(arg);
+  }
+
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  bool forgotten_ = false;
+  bool running_ = false;  // handlers run on one strand: at most one at a time
+  std::thread::id running_on_;
+  std::shared_ptr<const client::message_handler> on_message_;
+  std::shared_ptr<const client::close_handler> on_close_;
+};
+
+class client_connection final : public stream_connection<tcp::socket> {
 public:
   using connect_handler = asio::any_completion_handler<void(error_code)>;
   using join_handler = asio::any_completion_handler<void(error_code, msg::server::welcome)>;
 
   client_connection(const asio::any_io_executor& executor, const client_options& options)
-      : connection(tcp::socket(asio::make_strand(executor)),
-                   {options.max_frame, options.max_queue_bytes, options.max_queue_bytes,
-                    options.close_timeout}),
+      : stream_connection(tcp::socket(asio::make_strand(executor)),
+                          {options.max_frame,
+                           {options.max_queue_bytes, options.max_queue_bytes},
+                           options.close_timeout},
+                          wire_codec::v2),
         resolver_(this->executor()) {}
 
   /// Any thread: whether the TCP connection is up.
@@ -40,20 +102,10 @@ public:
     return std::static_pointer_cast<client_connection>(shared_from_this());
   }
 
-  void set_message_handler(client::message_handler h) {
-    std::lock_guard lock(handlers_mutex_);
-    on_message_ = std::make_shared<const client::message_handler>(std::move(h));
-  }
-  void set_close_handler(client::close_handler h) {
-    std::lock_guard lock(handlers_mutex_);
-    on_close_ = std::make_shared<const client::close_handler>(std::move(h));
-  }
-  // After this returns no user handler runs (one running on another thread is waited for).
-  void forget_handlers() {
-    std::lock_guard lock(handlers_mutex_);
-    on_message_ = nullptr;
-    on_close_ = nullptr;
-  }
+  user_handlers& handlers() noexcept { return handlers_; }
+
+  /// Queues a frame; false once closing. Any thread.
+  bool send(shared_frame frame) { return out()->push(std::move(frame)); }
 
   void connect(std::string host, std::string port, connect_handler handler) {
     asio::dispatch(executor(), [self = self(), host = std::move(host), port = std::move(port),
@@ -68,7 +120,7 @@ public:
       self->resolver_.async_resolve(
           host, port, [self](error_code ec, const tcp::resolver::results_type& endpoints) {
             if (ec) return self->finish_connect(ec);
-            asio::async_connect(self->socket(), endpoints,
+            asio::async_connect(self->stream(), endpoints,
                                 [self](error_code connect_ec, const tcp::endpoint&) {
                                   self->finish_connect(connect_ec);
                                 });
@@ -125,7 +177,7 @@ private:
     auto decoded = decode_server_message(frame);
     if (!decoded) {
       // A server that sends what we cannot decode cannot be followed any further.
-      close_gracefully(decoded.error());
+      begin_close(decoded.error(), nullptr);
       return;
     }
     server_message& m = *decoded;
@@ -146,12 +198,11 @@ private:
     }
     if (auto* e = std::get_if<msg::server::error>(&m); e && is_fatal(static_cast<errc>(e->code)))
       server_reason_ = error_code(e->code, error_category());
-    std::lock_guard lock(handlers_mutex_);
-    // A local reference: the handler may destroy the client, which clears on_message_.
-    if (const auto handler = on_message_; handler && *handler) (*handler)(m);
+    handlers_.message(m);
   }
 
-  shared_frame farewell_for(error_code) override { return nullptr; }
+  void on_stream_error(error_code ec) override { begin_close(ec, nullptr); }
+  void on_overflow() override { begin_close(make_error_code(errc::too_slow), nullptr); }
 
   void on_closed(error_code reason) override {
     if (reason == errc::connection_closed && server_reason_) reason = server_reason_;
@@ -162,10 +213,7 @@ private:
       complete_from_event(take(join_pending_), failure,
                           msg::server::welcome{});
     resolver_.cancel();
-    std::lock_guard lock(handlers_mutex_);
-    const auto handler = std::exchange(on_close_, nullptr);
-    on_message_ = nullptr;
-    if (handler && *handler && connected()) (*handler)(reason);
+    if (connected()) handlers_.close(reason);
   }
 
   tcp::resolver resolver_;
@@ -175,10 +223,7 @@ private:
   std::atomic<bool> connected_ = false;  // set once, on the strand
   std::atomic<bool> registered_ = false;  // set once, on the strand
   error_code server_reason_;  // code of a fatal ERROR the server sent before closing
-  // Recursive: a handler may destroy the client, which forgets the handlers.
-  std::recursive_mutex handlers_mutex_;
-  std::shared_ptr<const client::message_handler> on_message_;
-  std::shared_ptr<const client::close_handler> on_close_;
+  user_handlers handlers_;
 };
 
 }  // namespace detail
@@ -187,12 +232,12 @@ client::client(boost::asio::any_io_executor executor, client_options options)
     : connection_(std::make_shared<detail::client_connection>(executor, options)) {}
 
 client::~client() {
-  connection_->forget_handlers();
+  connection_->handlers().forget();
   connection_->close_now(boost::asio::error::operation_aborted);
 }
 
-void client::on_message(message_handler handler) { connection_->set_message_handler(std::move(handler)); }
-void client::on_close(close_handler handler) { connection_->set_close_handler(std::move(handler)); }
+void client::on_message(message_handler handler) { connection_->handlers().set_message(std::move(handler)); }
+void client::on_close(close_handler handler) { connection_->handlers().set_close(std::move(handler)); }
 
 void client::start_connect(std::string host, std::string port, connect_handler handler) {
   connection_->connect(std::move(host), std::move(port), std::move(handler));
@@ -288,7 +333,7 @@ void client::bye(std::string_view reason) {
   std::string why(reason);
   if (check_short_text(why, max_reason_bytes)) why.clear();
   connection_->close_gracefully({}, encode_shared(msg::client::bye{std::move(why)}),
-                                detail::connection::after_close::receive);
+                                detail::client_connection::after_close::receive);
 }
 
 void client::close() { connection_->close_now({}); }

@@ -1,0 +1,94 @@
+// A chat room: its members and topic, and the order of its events.
+//
+// Thread-safety: every function may be called from any thread. Two locks, always taken in this
+// order: the sequence lock orders the room's events (a message's id, its place in the history
+// store and its publication happen together, so every member sees ids increasing); the members
+// lock guards the member list and topic and is held only to change them or to hand an event to
+// each member's queue. Neither is held while a history store replays (which may do I/O): a
+// newcomer's place in its stream is reserved under the locks and its greeting filled after.
+// Members are never called back into the room and never block (see member.hpp).
+#pragma once
+
+#include "bus/room_bus.hpp"
+#include "history/history_store.hpp"
+#include "rooms/member.hpp"
+
+#include <chat/messages.hpp>
+#include <chat/time.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace chat::detail {
+
+class room {
+public:
+  /// `bus` and `history` must outlive the room. Opens the room in `history`.
+  room(std::string name, room_bus& bus, history_store& history);
+
+  const std::string& name() const noexcept { return name_; }
+
+  /// Adds `m`, known as `member_name`, and publishes JOINED (the newcomer gets it first). Then
+  /// the newcomer gets its greeting: the topic, the history after `after_id` (flagged, oldest
+  /// first; 0: all of it) and END; later events follow the greeting. Returns the member count.
+  std::uint32_t join(std::shared_ptr<member> m, std::string member_name, std::uint64_t after_id);
+
+  /// Removes `m` and publishes LEFT with `reason`; the leaver gets it too. False if `m` was not a
+  /// member.
+  bool leave(const member& m, std::string_view reason);
+
+  /// Stamps `text` with the next id and the current time, appends it to the history and
+  /// publishes it to every member, the sender included. Returns the id.
+  std::uint64_t post(std::string_view sender, std::uint8_t flags, std::string_view text);
+
+  /// Answers HISTORY: to `to`, the messages after `after_id`, at most `limit`, then END for
+  /// `request`.
+  void replay(member& to, std::uint64_t after_id, std::size_t limit,
+              client_message_type request) const;
+
+  /// Sets the topic (empty: clears it) and publishes TOPIC.
+  void set_topic(std::string text, std::string set_by);
+  msg::server::topic topic() const;
+
+  /// Renames `m`, delivering `notice` (RENAMED) to the members not yet in `notified`, and adds
+  /// them to it. False if `m` is not a member.
+  bool rename(const member& m, std::string new_name, const shared_event& notice,
+              std::unordered_set<const member*>& notified);
+
+  std::size_t member_count() const;
+  bool has_member(const member& m) const;
+  /// Member names in the order they joined.
+  std::vector<std::string> member_names() const;
+
+  /// Hands a published event of this room to each local member (the bus calls it).
+  void fan_out(const shared_event& event);
+
+private:
+  struct member_entry {
+    std::shared_ptr<member> who;
+    std::string name;
+  };
+  /// Publishes `payload` as an event of this room; the caller holds the sequence lock.
+  template <class Payload>
+  void publish_locked(Payload payload);
+  /// The history replay after `after_id` as messages and END, for a greeting or HISTORY.
+  std::vector<server_message> replay_batch(std::uint64_t after_id, std::uint64_t through_id,
+                                           std::size_t limit, client_message_type request) const;
+
+  const std::string name_;
+  room_bus& bus_;
+  history_store& history_;
+  mutable std::mutex sequence_mutex_;
+  std::atomic<std::uint64_t> last_id_;  ///< Of the last message posted here (or before creation).
+  mutable std::mutex members_mutex_;
+  std::vector<member_entry> members_;
+  msg::server::topic topic_;
+};
+
+}  // namespace chat::detail

@@ -1,0 +1,68 @@
+// What a room tells its members: a typed event, encoded lazily, at most once per wire codec.
+//
+// A broadcast to N members creates one room_event; each member asks it for the encoding its
+// connection speaks, and the first to ask for a codec encodes it for all the others. An IRC or
+// WebSocket-JSON codec becomes one more wire_codec value and one more case in encode_for().
+#pragma once
+
+#include <chat/codec.hpp>
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <variant>
+#include <vector>
+
+namespace chat::detail {
+
+/// The wire encodings a member may speak.
+enum class wire_codec : std::uint8_t {
+  v2,  ///< docs/PROTOCOL.md binary frames.
+};
+inline constexpr std::size_t wire_codec_count = 1;
+
+/// Encodes one server message in `codec`.
+template <wire_message Message>
+shared_frame encode_for(wire_codec codec, const Message& m) {
+  switch (codec) {
+    case wire_codec::v2:
+      break;
+  }
+  return encode_shared(m);
+}
+
+/// Encodes several server messages in `codec`, back to back in one buffer.
+shared_frame encode_batch_for(wire_codec codec, const std::vector<server_message>& batch);
+
+class room_event {
+public:
+  using payload_type = std::variant<msg::server::message, msg::server::joined, msg::server::left,
+                                    msg::server::topic, msg::server::renamed>;
+
+  explicit room_event(payload_type payload) : payload_(std::move(payload)) {}
+  room_event(const room_event&) = delete;
+  room_event& operator=(const room_event&) = delete;
+
+  const payload_type& payload() const noexcept { return payload_; }
+
+  /// The event in `codec`, encoded on the first call for that codec. Thread-safe.
+  const shared_frame& encoded(wire_codec codec) const;
+
+private:
+  struct encoding {
+    std::once_flag once;
+    shared_frame frame;
+  };
+  payload_type payload_;
+  mutable std::array<encoding, wire_codec_count> encodings_;
+};
+
+using shared_event = std::shared_ptr<const room_event>;
+
+template <class Payload>
+shared_event make_event(Payload payload) {
+  return std::make_shared<const room_event>(room_event::payload_type(std::move(payload)));
+}
+
+}  // namespace chat::detail

@@ -1,0 +1,106 @@
+// Runs a server_session (the sans-io protocol state machine) over a transport.
+//
+// The driver is the small switch between the two: it decodes each frame and hands it to the
+// session, carries out the session's close request, and keeps one timer armed for the
+// session's next deadline. Everything here runs on the connection's strand.
+#pragma once
+
+#include "server/session_set.hpp"
+#include "session/server_session.hpp"
+#include "transport/stream_connection.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+namespace chat::detail {
+
+template <class Stream>
+class session_driver final : public stream_connection<Stream>, public live_session {
+  using base = stream_connection<Stream>;
+  using clock = server_session::clock;
+
+public:
+  session_driver(Stream stream, session_services& services, session_set& sessions,
+                 const connection_limits& limits)
+      : base(std::move(stream), limits, wire_codec::v2),
+        sessions_(sessions),
+        session_(services, this->out(), stream_ops<Stream>::describe_peer(this->stream())),
+        timer_(this->executor()) {}
+
+  /// Starts reading and the session's deadlines. Call once.
+  void begin() {
+    this->start();
+    boost::asio::post(this->executor(), [self = self()] {
+      self->session_.start(clock::now());
+      self->act();
+    });
+  }
+
+  void shut_down() override {
+    boost::asio::dispatch(this->executor(), [self = self()] {
+      self->session_.on_shutdown();
+      self->act();
+    });
+  }
+
+private:
+  std::shared_ptr<session_driver> self() {
+    return std::static_pointer_cast<session_driver>(this->shared_from_this());
+  }
+
+  void on_frame(frame_view frame) override {
+    auto decoded = decode_client_message(frame);
+    if (decoded)
+      session_.on_message(*decoded, clock::now());
+    else
+      session_.on_undecodable(decoded.error(), clock::now());
+    act();
+  }
+  void on_stream_error(boost::system::error_code ec) override {
+    session_.on_stream_error(ec);
+    act();
+  }
+  void on_overflow() override {
+    session_.on_too_slow();
+    act();
+  }
+  void on_closing(boost::system::error_code reason) override {
+    session_.on_closing(reason);
+    timer_.cancel();
+  }
+  void on_closed(boost::system::error_code reason) override {
+    session_.on_closed(reason);
+    timer_.cancel();
+    sessions_.remove(this);
+  }
+
+  /// Carries out what the session asked for after an input.
+  void act() {
+    if (auto close = session_.take_close()) {
+      shared_frame farewell;
+      if (close->farewell) farewell = encode_for(this->out()->codec(), *close->farewell);
+      this->begin_close(close->reason, std::move(farewell));
+      return;
+    }
+    const auto due = session_.deadline();
+    if (due < armed_) arm(due);
+  }
+
+  void arm(clock::time_point due) {
+    armed_ = due;
+    if (due == clock::time_point::max()) return;
+    timer_.expires_at(due);
+    timer_.async_wait([self = self()](boost::system::error_code ec) {
+      if (ec) return;  // re-armed or cancelled by closing
+      self->armed_ = clock::time_point::max();
+      self->session_.on_deadline(clock::now());
+      self->act();
+    });
+  }
+
+  session_set& sessions_;
+  server_session session_;
+  boost::asio::steady_timer timer_;
+  clock::time_point armed_ = clock::time_point::max();  // when the timer fires; max: not armed
+};
+
+}  // namespace chat::detail

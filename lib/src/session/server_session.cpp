@@ -1,0 +1,314 @@
+#include "session/server_session.hpp"
+
+#include <chat/text.hpp>
+
+#include <unordered_set>
+#include <utility>
+
+namespace chat::detail {
+
+using boost::system::error_code;
+
+namespace {
+
+// Bounds on answers, so one request cannot queue unbounded output.
+constexpr std::size_t max_listed_rooms = 1000;
+constexpr std::size_t max_listed_names = 4096;
+
+// What the rooms are told when a member is dropped rather than leaving by BYE.
+std::string leave_reason(error_code reason) {
+  if (reason == errc::ping_timeout) return "ping timeout";
+  if (reason == errc::too_slow) return "too slow";
+  if (reason == errc::server_shutting_down) return "server shutting down";
+  return "connection closed";
+}
+
+msg::server::error error_message(error_code ec, std::string text) {
+  if (text.empty()) text = ec.message();
+  return {static_cast<std::uint16_t>(ec.value()), std::move(text)};
+}
+
+const char* const invalid_room_text =
+    "invalid room name: use 1-64 letters, digits, '_', '-', '.' or '#'";
+const char* const invalid_name_text = "invalid name: use 2-32 letters, digits, '_', '-' or '.'";
+
+template <class Request>
+constexpr bool allowed_before_hello =
+    std::is_same_v<Request, msg::client::hello> || std::is_same_v<Request, msg::client::ping> ||
+    std::is_same_v<Request, msg::client::pong> || std::is_same_v<Request, msg::client::bye>;
+
+}  // namespace
+
+server_session::server_session(session_services& services, std::shared_ptr<member> self,
+                               std::string peer)
+    : services_(services), self_(std::move(self)), peer_(std::move(peer)) {
+  services_.log("connect ", peer_);
+}
+
+server_session::~server_session() { leave_and_release("connection closed"); }
+
+void server_session::start(clock::time_point now) {
+  last_input_ = now;
+  const auto timeout = services_.options.handshake_timeout;
+  if (timeout.count() > 0) handshake_deadline_ = now + timeout;
+}
+
+server_session::clock::time_point server_session::deadline() const noexcept {
+  if (state_ != state::awaiting_hello && state_ != state::registered) return clock::time_point::max();
+  auto next = state_ == state::awaiting_hello ? handshake_deadline_ : clock::time_point::max();
+  if (services_.options.idle_timeout.count() > 0)
+    next = std::min(next, ping_deadline_ ? *ping_deadline_
+                                         : last_input_ + services_.options.idle_timeout);
+  return next;
+}
+
+void server_session::on_deadline(clock::time_point now) {
+  if (state_ == state::awaiting_hello && now >= handshake_deadline_)
+    return request_close(errc::handshake_timeout);
+  if (state_ != state::awaiting_hello && state_ != state::registered) return;
+  if (services_.options.idle_timeout.count() <= 0) return;
+  if (ping_deadline_) {
+    if (now >= *ping_deadline_) request_close(errc::ping_timeout);
+  } else if (now >= last_input_ + services_.options.idle_timeout) {
+    ping_deadline_ = now + services_.options.ping_timeout;
+    self_->reply(msg::server::ping{static_cast<std::uint64_t>(now.time_since_epoch().count())});
+  }
+}
+
+void server_session::heard_from(clock::time_point now) noexcept {
+  last_input_ = now;
+  ping_deadline_.reset();
+}
+
+void server_session::on_undecodable(error_code ec, clock::time_point now) {
+  // Any frame shows the peer is alive, whether or not it decodes.
+  heard_from(now);
+  if (state_ == state::awaiting_hello || state_ == state::registered) reply_error(ec);
+}
+
+void server_session::on_message(const client_message& m, clock::time_point now) {
+  heard_from(now);
+  if (state_ != state::awaiting_hello && state_ != state::registered) return;
+  try {
+    std::visit(
+        [this](const auto& request) {
+          using request_type = std::decay_t<decltype(request)>;
+          if (!allowed_before_hello<request_type> && state_ != state::registered)
+            return reply_error(errc::not_registered, "send HELLO first");
+          handle(request);
+        },
+        m);
+  } catch (const std::exception& e) {
+    // The request failed (e.g. out of memory); the session and the server carry on.
+    services_.log("error ", peer_, ": ", e.what());
+    reply_error(errc::internal_error);
+  }
+}
+
+void server_session::on_stream_error(error_code ec) { request_close(ec); }
+void server_session::on_shutdown() { request_close(errc::server_shutting_down); }
+void server_session::on_too_slow() { request_close(errc::too_slow); }
+
+// The rooms are left in on_closing(), once the driver has closed the client's queue: the
+// client is not sent its own LEFT after the farewell.
+void server_session::request_close(error_code reason) {
+  if (state_ != state::awaiting_hello && state_ != state::registered) return;
+  state_ = state::closing;
+  close_ = close_request{reason, farewell_for(reason)};
+}
+
+std::optional<msg::server::error> server_session::farewell_for(error_code reason) const {
+  if (reason == errc::frame_too_large)
+    return error_message(reason, "frame exceeds the limit of " +
+                                     std::to_string(services_.options.max_frame) + " bytes");
+  if (reason == errc::malformed_frame || reason == errc::too_slow ||
+      reason == errc::server_shutting_down || reason == errc::handshake_timeout ||
+      reason == errc::ping_timeout)
+    return error_message(reason, {});
+  return std::nullopt;
+}
+
+// Leaving at once, not when the transport finally closes: after a BYE the others should see
+// LEFT, and the name should be free for a reconnect, without waiting for the peer's FIN.
+void server_session::on_closing(error_code reason) {
+  if (state_ == state::closed) return;
+  state_ = state::closing;
+  leave_and_release(reason ? leave_reason(reason) : bye_reason_.empty() ? "quit" : bye_reason_);
+}
+
+void server_session::on_closed(error_code reason) {
+  if (state_ == state::closed) return;
+  on_closing(reason);
+  state_ = state::closed;
+  services_.log("disconnect ", peer_, ": ", reason ? reason.message() : "quit");
+}
+
+void server_session::leave_and_release(std::string_view why) {
+  for (const auto& [folded, r] : rooms_) services_.rooms.leave(r, *self_, why);
+  if (!rooms_.empty()) services_.log("leave ", name_, " (", rooms_.size(), " rooms): ", why);
+  rooms_.clear();
+  // Cleared so that a second call cannot free the name after someone else has claimed it.
+  if (!name_.empty()) services_.users.release(std::exchange(name_, {}));
+}
+
+void server_session::reply_error(error_code ec, std::string text) {
+  services_.log("error ", peer_, name_.empty() ? "" : " ", name_, ": ", ec.message());
+  self_->reply(error_message(ec, std::move(text)));
+}
+
+void server_session::handle(const msg::client::hello& m) {
+  if (state_ == state::registered)
+    return reply_error(errc::already_registered, "already registered as " + name_);
+  if (m.version != protocol_version)
+    return reply_error(errc::unsupported_version,
+                       "unsupported protocol version " + std::to_string(m.version) +
+                           "; this server speaks version " + std::to_string(protocol_version));
+  if (!is_valid_name(m.name)) return reply_error(errc::invalid_name, invalid_name_text);
+  if (!m.room.empty() && !is_valid_room(m.room))
+    return reply_error(errc::invalid_room, invalid_room_text);
+  if (!services_.users.claim(m.name, self_))
+    return reply_error(errc::name_taken, "name " + m.name + " is taken");
+
+  name_ = m.name;
+  state_ = state::registered;
+  self_->reply(msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_});
+  services_.log("hello ", name_, " from ", peer_);
+  if (!m.room.empty()) join(m.room, 0);
+}
+
+void server_session::join(const std::string& room_name, std::uint64_t after_id) {
+  if (!is_valid_room(room_name)) return reply_error(errc::invalid_room, invalid_room_text);
+  auto folded = fold_case(room_name);
+  if (rooms_.contains(folded)) return reply_error(errc::already_in_room, "already in " + folded);
+  const auto max_rooms = services_.options.max_rooms_per_user;
+  if (rooms_.size() >= max_rooms)
+    return reply_error(errc::too_many_rooms,
+                       "at most " + std::to_string(max_rooms) + " rooms at a time");
+  auto r = services_.rooms.join(folded, self_, name_, after_id);
+  rooms_.emplace(std::move(folded), std::move(r));
+  services_.log("join ", name_, " room ", room_name);
+}
+
+std::shared_ptr<room> server_session::joined_room(const std::string& room_name) {
+  if (!is_valid_room(room_name)) {
+    reply_error(errc::invalid_room, invalid_room_text);
+    return nullptr;
+  }
+  const auto folded = fold_case(room_name);
+  const auto it = rooms_.find(folded);
+  if (it == rooms_.end()) {
+    reply_error(errc::not_in_room, "you are not in " + folded);
+    return nullptr;
+  }
+  return it->second;
+}
+
+std::shared_ptr<room> server_session::existing_room(const std::string& room_name) {
+  if (!is_valid_room(room_name)) {
+    reply_error(errc::invalid_room, invalid_room_text);
+    return nullptr;
+  }
+  const auto folded = fold_case(room_name);
+  auto r = services_.rooms.find(folded);
+  if (!r) reply_error(errc::no_such_room, "no room called " + folded);
+  return r;
+}
+
+void server_session::handle(const msg::client::join& m) { join(m.room, m.after_id); }
+
+void server_session::handle(const msg::client::part& m) {
+  if (auto ec = check_short_text(m.reason, max_reason_bytes)) return reply_error(ec);
+  const auto r = joined_room(m.room);
+  if (!r) return;
+  rooms_.erase(r->name());
+  services_.rooms.leave(r, *self_, m.reason);
+  services_.log("part ", name_, " room ", r->name());
+}
+
+void server_session::handle(const msg::client::say& m) {
+  if (auto ec = check_text(m.text)) return reply_error(ec);
+  if (const auto r = joined_room(m.room)) r->post(name_, m.flags & msg::flag_action, m.text);
+}
+
+void server_session::handle(const msg::client::private_message& m) {
+  if (auto ec = check_text(m.text)) return reply_error(ec);
+  // Checked before the name is looked up or echoed: it is the peer's text.
+  if (!is_valid_name(m.to)) return reply_error(errc::no_such_user, "no such user (invalid name)");
+  auto [recipient, spelling] = services_.users.find(m.to);
+  if (!recipient) return reply_error(errc::no_such_user, "no user called " + m.to);
+  const auto flags = static_cast<std::uint8_t>((m.flags & msg::flag_action) | msg::flag_private);
+  const auto event = make_event(msg::server::message{services_.bus.next_id(), unix_time_ms(), flags,
+                                                     name_, std::move(spelling), m.text});
+  recipient->deliver(event);
+  if (recipient != self_) self_->deliver(event);  // the echo acknowledges it
+}
+
+void server_session::handle(const msg::client::list&) {
+  bool truncated = false;
+  std::vector<server_message> answer;
+  for (auto& info : services_.rooms.list(max_listed_rooms, truncated))
+    answer.emplace_back(std::move(info));
+  answer.emplace_back(msg::server::end{static_cast<std::uint8_t>(client_message_type::list), {},
+                                       truncated ? msg::end_truncated : std::uint8_t{0}, 0});
+  self_->answer(answer);
+}
+
+void server_session::handle(const msg::client::who& m) {
+  const auto r = existing_room(m.room);
+  if (!r) return;
+  auto names = r->member_names();
+  const bool truncated = names.size() > max_listed_names;
+  if (truncated) names.resize(max_listed_names);
+  std::vector<server_message> answer;
+  for (std::size_t first = 0; first < names.size(); first += max_names_per_frame) {
+    const auto last = std::min(names.size(), first + max_names_per_frame);
+    answer.emplace_back(
+        msg::server::members{r->name(), {names.begin() + static_cast<std::ptrdiff_t>(first),
+                                         names.begin() + static_cast<std::ptrdiff_t>(last)}});
+  }
+  answer.emplace_back(msg::server::end{static_cast<std::uint8_t>(client_message_type::who),
+                                       r->name(), truncated ? msg::end_truncated : std::uint8_t{0},
+                                       0});
+  self_->answer(answer);
+}
+
+void server_session::handle(const msg::client::topic& m) {
+  if (m.set == 0) {
+    if (const auto r = existing_room(m.room)) self_->reply(r->topic());
+    return;
+  }
+  if (auto ec = check_short_text(m.text, max_topic_bytes))
+    return reply_error(ec, "a topic is at most " + std::to_string(max_topic_bytes) +
+                               " bytes of text without control characters");
+  if (const auto r = joined_room(m.room)) r->set_topic(m.text, name_);
+}
+
+void server_session::handle(const msg::client::nick& m) {
+  if (!is_valid_name(m.name)) return reply_error(errc::invalid_name, invalid_name_text);
+  if (m.name == name_) return;
+  if (!services_.users.rename(name_, m.name))
+    return reply_error(errc::name_taken, "name " + m.name + " is taken");
+  const auto notice = make_event(msg::server::renamed{name_, m.name});
+  std::unordered_set<const member*> notified;
+  for (const auto& [folded, r] : rooms_) r->rename(*self_, m.name, notice, notified);
+  if (!notified.contains(self_.get())) self_->deliver(notice);
+  services_.log("nick ", name_, " -> ", m.name);
+  name_ = m.name;
+}
+
+void server_session::handle(const msg::client::history& m) {
+  if (const auto r = joined_room(m.room))
+    r->replay(*self_, m.after_id, m.limit, client_message_type::history);
+}
+
+void server_session::handle(const msg::client::ping& m) { self_->reply(msg::server::pong{m.token}); }
+
+void server_session::handle(const msg::client::pong&) {}  // heard_from has noted the sign of life
+
+void server_session::handle(const msg::client::bye& m) {
+  // An unusable reason is dropped rather than refused: the client is leaving either way.
+  if (!check_short_text(m.reason, max_reason_bytes)) bye_reason_ = m.reason;
+  request_close({});
+}
+
+}  // namespace chat::detail

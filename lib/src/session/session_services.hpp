@@ -1,0 +1,22 @@
+// What the sessions of one server share: options, the room bus, the user directory, the rooms
+// and the log. Each is thread-safe; the services outlive every session.
+#pragma once
+
+#include "bus/room_bus.hpp"
+#include "common/log.hpp"
+#include "rooms/room_registry.hpp"
+#include "users/user_directory.hpp"
+
+#include <chat/server_options.hpp>
+
+namespace chat::detail {
+
+struct session_services {
+  const server_options& options;
+  room_bus& bus;
+  user_directory& users;
+  room_registry& rooms;
+  const logger& log;
+};
+
+}  // namespace chat::detail

@@ -1,0 +1,103 @@
+// A connection's outgoing queue: the one thread-safe part of a connection.
+//
+// Rooms, other users' private messages and the connection's own session all put frames here,
+// from any thread; the connection's write loop takes them on its strand and writes them in one
+// gathered write. The queue is bounded in bytes (frames in flight included), answers separately
+// from the rest; overflowing either bound drops what is queued and reports the overflow, and the
+// connection then closes with errc::too_slow.
+//
+// Encoding happens here, once per frame, in the codec the connection speaks; a room event is
+// encoded by the first member that needs it in that codec and shared with all the others.
+#pragma once
+
+#include "rooms/member.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace chat::detail {
+
+struct outbox_limits {
+  std::size_t max_queue_bytes = 1024 * 1024;
+  /// Separate bound for answers (greetings, HISTORY, LIST, WHO): a long history must not push a
+  /// member over max_queue_bytes, but a peer that never reads must not grow memory by asking
+  /// again and again either.
+  std::size_t max_answer_bytes = 2 * 1024 * 1024;
+};
+
+/// Told, from any thread, when an outbox needs its writer. Must not block.
+class outbox_listener {
+public:
+  virtual ~outbox_listener() = default;
+  /// Frames are ready and no write was scheduled.
+  virtual void on_outbox_ready() = 0;
+  /// A bound overflowed: the queue has been dropped and the outbox accepts nothing more.
+  virtual void on_outbox_overflow() = 0;
+};
+
+class outbox final : public member, public std::enable_shared_from_this<outbox> {
+public:
+  outbox(wire_codec codec, outbox_limits limits, std::weak_ptr<outbox_listener> listener);
+
+  wire_codec codec() const noexcept { return codec_; }
+  /// Sets the listener; once, before the outbox is shared with another thread.
+  void listen(std::weak_ptr<outbox_listener> listener) noexcept { listener_ = std::move(listener); }
+
+  // member: any thread.
+  void deliver(const shared_event& event) override;
+  void reply(const server_message& m) override;
+  void answer(const std::vector<server_message>& batch) override;
+  ticket reserve_answer() override;
+
+  /// Queues an encoded frame against the queue bound. False if the outbox is closed or the
+  /// frame overflowed the bound. Any thread.
+  bool push(shared_frame frame);
+
+  // The writer's side: on the connection's strand.
+
+  /// Moves the frames ready to write (up to the first reserved place) into `out`, which must be
+  /// empty; they stay charged until written(). Returns false, and marks the writer idle, if
+  /// there are none.
+  bool take(std::vector<shared_frame>& out);
+  /// The frames last taken have been written: their charge is released.
+  void written() noexcept;
+  /// Refuses further frames; what is queued still goes out, then `last` (may be null), which
+  /// is not bounded. Also after an overflow, so the peer learns why. Only the first non-null
+  /// `last` is queued. Wakes the writer, so that it can finish the stream.
+  void close(shared_frame last);
+  /// Drops everything queued; nothing more is accepted.
+  void discard() noexcept;
+
+private:
+  enum class charge : std::uint8_t { queue, answer, none };
+  struct entry {
+    shared_frame frame;  ///< Null while reserved.
+    std::size_t cost = 0;
+    charge how = charge::queue;
+    std::uint64_t reservation = 0;  ///< Non-zero while reserved.
+  };
+  void fill_reserved(std::uint64_t id, const std::vector<server_message>* batch) override;
+  /// Queues `frame`; the lock is held. False on overflow (then `overflowed` is set).
+  bool push_locked(shared_frame frame, charge how, bool& wake, bool& overflowed);
+  void uncharge(const entry& e) noexcept;
+  void notify(bool wake, bool overflowed);
+
+  const wire_codec codec_;
+  const outbox_limits limits_;
+  std::weak_ptr<outbox_listener> listener_;
+  std::mutex mutex_;  // guards everything below
+  std::deque<entry> queued_;
+  std::vector<entry> in_flight_charges_;
+  std::size_t queue_bytes_ = 0;
+  std::size_t answer_bytes_ = 0;
+  std::uint64_t next_reservation_ = 1;
+  bool writer_busy_ = false;  ///< A write is in flight or the writer has been woken.
+  bool closed_ = false;
+  bool farewell_queued_ = false;
+};
+
+}  // namespace chat::detail

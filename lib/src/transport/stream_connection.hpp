@@ -1,0 +1,214 @@
+// A framed connection over a byte stream: the transport beneath a server session or a client.
+//
+// - All stream work runs on the stream's executor, which must be a strand; every member below
+//   but the thread-safe outbox is touched only there.
+// - Reads go straight into the frame decoder; each complete frame goes to on_frame().
+// - Writes: frames are queued in the outbox from any thread. At most one write is in flight;
+//   when it completes, everything queued meanwhile goes out as one gathered write.
+// - Closing is graceful: flush what is queued (plus an optional last frame), shut down the send
+//   side (stream_ops), read and discard until the peer closes or a deadline passes, then close.
+//   Reading on avoids a reset that could destroy the last frame before the peer reads it.
+//
+// Stream is any Asio stream with stream_ops specialised for it: tcp::socket now; a TLS stream
+// plugs in the same way. A message transport (WebSocket) would hand whole frames to the same
+// hooks instead of feeding the decoder.
+#pragma once
+
+#include "transport/outbox.hpp"
+#include "transport/stream_ops.hpp"
+
+#include <chat/error.hpp>
+#include <chat/frame_decoder.hpp>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace chat::detail {
+
+struct connection_limits {
+  std::size_t max_frame = default_max_frame;
+  outbox_limits queue;
+  std::chrono::milliseconds close_timeout{2000};
+};
+
+template <class Stream>
+class stream_connection : public outbox_listener,
+                          public std::enable_shared_from_this<stream_connection<Stream>> {
+public:
+  stream_connection(Stream stream, const connection_limits& limits, wire_codec codec)
+      : stream_(std::move(stream)),
+        close_timer_(stream_.get_executor()),
+        decoder_(limits.max_frame),
+        limits_(limits),
+        out_(std::make_shared<outbox>(codec, limits.queue, std::weak_ptr<outbox_listener>{})) {}
+  stream_connection(const stream_connection&) = delete;
+  stream_connection& operator=(const stream_connection&) = delete;
+
+  /// Where frames for the peer go; rooms hold it as the member. Any thread.
+  const std::shared_ptr<outbox>& out() const noexcept { return out_; }
+
+  /// Starts reading. Call once, when the stream is connected. Any thread.
+  void start() {
+    out_->listen(this->weak_from_this());
+    boost::asio::post(executor(), [self = this->shared_from_this()] { self->read(); });
+  }
+
+  /// Whether frames that arrive after close_gracefully() still reach on_frame().
+  enum class after_close { discard, receive };
+  /// Flushes the queue, then `last` (may be null), then closes. Any thread; runs at once when
+  /// called on the strand.
+  void close_gracefully(boost::system::error_code reason, shared_frame last = nullptr,
+                        after_close incoming = after_close::discard) {
+    boost::asio::dispatch(executor(), [self = this->shared_from_this(), reason,
+                                       last = std::move(last), incoming]() mutable {
+      self->begin_close(reason, std::move(last), incoming);
+    });
+  }
+  /// Closes at once, dropping whatever is queued. Any thread.
+  void close_now(boost::system::error_code reason) {
+    boost::asio::post(executor(), [self = this->shared_from_this(), reason] { self->fail(reason); });
+  }
+
+protected:
+  Stream& stream() noexcept { return stream_; }
+  auto executor() noexcept { return stream_.get_executor(); }
+  bool is_open() const noexcept { return state_ == state::open; }
+
+  // Hooks, each called on the strand.
+
+  /// A complete frame; not called once closing has begun (unless after_close::receive).
+  virtual void on_frame(frame_view frame) = 0;
+  /// The stream lost its frame boundaries (frame_too_large, malformed_frame); no more frames
+  /// are decoded. The connection should close (begin_close).
+  virtual void on_stream_error(boost::system::error_code ec) = 0;
+  /// The outbox overflowed: the peer does not read fast enough. The connection should close
+  /// (begin_close) with errc::too_slow.
+  virtual void on_overflow() = 0;
+  /// Closing has begun for `reason`; at most once, before on_closed().
+  virtual void on_closing(boost::system::error_code /*reason*/) {}
+  /// Once, when the stream has been closed.
+  virtual void on_closed(boost::system::error_code reason) = 0;
+
+  /// Begins closing, on the strand.
+  void begin_close(boost::system::error_code reason, shared_frame last,
+                   after_close incoming = after_close::discard) {
+    if (state_ != state::open) return;
+    state_ = state::closing;
+    close_reason_ = reason;
+    receive_while_closing_ = incoming == after_close::receive;
+    out_->close(std::move(last));  // wakes the writer, which sends FIN once the queue is empty
+    on_closing(reason);
+    close_timer_.expires_after(limits_.close_timeout);
+    close_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->finish_close();
+    });
+  }
+
+private:
+  enum class state { open, closing, closed };
+
+  void on_outbox_ready() override {
+    boost::asio::post(executor(), [self = this->shared_from_this()] { self->write(); });
+  }
+  void on_outbox_overflow() override {
+    boost::asio::post(executor(), [self = this->shared_from_this()] { self->on_overflow(); });
+  }
+
+  void read() {
+    if (state_ == state::closed) return;
+    const bool discarding = state_ == state::closing && !receive_while_closing_;
+    boost::asio::mutable_buffer buffer = boost::asio::buffer(discard_);
+    if (!discarding) {
+      const auto space = decoder_.prepare(read_chunk);
+      buffer = boost::asio::buffer(space.data(), space.size());
+    }
+    stream_.async_read_some(buffer, [self = this->shared_from_this(), discarding](
+                                        boost::system::error_code ec, std::size_t n) {
+      if (!discarding && !ec) self->decoder_.commit(n);
+      self->on_read(ec);
+    });
+  }
+
+  void on_read(boost::system::error_code ec) {
+    if (ec) {
+      // End of stream or a reset is the peer going away, expected once we are closing.
+      const bool peer_closed =
+          ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+      fail(peer_closed ? make_error_code(errc::connection_closed) : ec);
+      return;
+    }
+    while (state_ == state::open || (state_ == state::closing && receive_while_closing_)) {
+      auto next = decoder_.next();
+      if (!next) {
+        // The stream has no boundaries left: stop feeding the decoder, even after a BYE.
+        receive_while_closing_ = false;
+        on_stream_error(next.error());
+        begin_close(next.error(), nullptr);  // in case the hook did not
+        break;
+      }
+      if (!*next) break;
+      on_frame(**next);
+    }
+    read();
+  }
+
+  void write() {
+    if (state_ == state::closed) return;
+    in_flight_.clear();
+    if (!out_->take(in_flight_)) {
+      if (state_ == state::closing && !send_side_shut_) {
+        send_side_shut_ = true;  // everything is flushed: FIN, then read until the peer's FIN
+        stream_ops<Stream>::shut_down_send(stream_);
+      }
+      return;
+    }
+    buffers_.clear();
+    for (const auto& frame : in_flight_) buffers_.emplace_back(boost::asio::buffer(*frame));
+    boost::asio::async_write(stream_, buffers_, [self = this->shared_from_this()](
+                                                    boost::system::error_code ec, std::size_t) {
+      self->out_->written();
+      if (ec) return self->fail(ec);
+      self->write();
+    });
+  }
+
+  // An I/O error or the peer's FIN ends the connection.
+  void fail(boost::system::error_code reason) {
+    if (state_ == state::closed) return;
+    if (state_ == state::open) close_reason_ = reason;
+    finish_close();
+  }
+
+  void finish_close() {
+    if (state_ == state::closed) return;
+    state_ = state::closed;
+    out_->discard();
+    stream_ops<Stream>::close(stream_);
+    close_timer_.cancel();
+    on_closed(close_reason_);
+  }
+
+  static constexpr std::size_t read_chunk = 16 * 1024;
+
+  Stream stream_;
+  boost::asio::steady_timer close_timer_;
+  frame_decoder decoder_;
+  const connection_limits limits_;
+  const std::shared_ptr<outbox> out_;
+  std::array<std::uint8_t, 4096> discard_{};  // reads land here once closing
+  std::vector<shared_frame> in_flight_;
+  std::vector<boost::asio::const_buffer> buffers_;  // reused across writes
+  state state_ = state::open;
+  bool receive_while_closing_ = false;
+  bool send_side_shut_ = false;
+  boost::system::error_code close_reason_;
+};
+
+}  // namespace chat::detail

@@ -1,0 +1,27 @@
+// The user directory of a single process: a map from folded name to member.
+#pragma once
+
+#include "users/user_directory.hpp"
+
+#include <mutex>
+#include <unordered_map>
+
+namespace chat::detail {
+
+class local_directory final : public user_directory {
+public:
+  bool claim(std::string_view name, std::weak_ptr<member> user) override;
+  bool rename(std::string_view old_name, std::string_view new_name) override;
+  void release(std::string_view name) override;
+  found find(std::string_view name) const override;
+
+private:
+  struct entry {
+    std::string spelling;
+    std::weak_ptr<member> user;
+  };
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, entry> users_;
+};
+
+}  // namespace chat::detail
