@@ -1,18 +1,68 @@
 #!/usr/bin/env bash
-# Builds Release and runs chatd on 127.0.0.1:7777. Extra arguments go to chatd (see chatd --help).
+# Builds Release and runs chatd, by default on 127.0.0.1:7777. Extra arguments go to chatd (see
+# chatd --help) and override those defaults, e.g. `scripts/run.sh --port 9000`.
+# LIBCHAT_RUN_DRY_RUN=1 prints what would be run instead of building and running it (tests use it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
-cmake --preset release >/dev/null
-cmake --build --preset release
+bind=127.0.0.1
+port=7777
+bind_given=false
+port_given=false
+help_only=false
+args=("$@")
+# chatd takes "--opt value" and "--opt=value", and any unambiguous prefix of an option name.
+for ((i = 0; i < ${#args[@]}; ++i)); do
+  case "${args[i]}" in
+    --b | --bi | --bin | --bind) bind_given=true; bind="${args[i + 1]:-}"; ((++i)) ;;
+    --b=* | --bi=* | --bin=* | --bind=*) bind_given=true; bind="${args[i]#*=}" ;;
+    --po | --por | --port) port_given=true; port="${args[i + 1]:-}"; ((++i)) ;;
+    --po=* | --por=* | --port=*) port_given=true; port="${args[i]#*=}" ;;
+    -h | --he | --hel | --help | --v | --ve | --ver | --vers | --versi | --versio | --version)
+      help_only=true ;;
+  esac
+done
 
-cat <<'TEXT'
+defaults=()
+$bind_given || defaults+=(--bind "$bind")
+$port_given || defaults+=(--port "$port")
+chatd=(build/release/apps/chatd/chatd "${defaults[@]}" "$@")
 
-In two other terminals, chat with:
-  build/release/apps/chatcli/chatcli --host 127.0.0.1 --port 7777 --name alice
-  build/release/apps/chatcli/chatcli --host 127.0.0.1 --port 7777 --name bob
+# chatcli connects to an address, not to "any": a wildcard bind is reachable on loopback.
+case "$bind" in
+  0.0.0.0) host=127.0.0.1 ;;
+  :: | 0::0 | ::0) host=::1 ;;
+  *) host="$bind" ;;
+esac
+# Port 0 lets chatd pick one, which it prints as "chatd listening on ADDR:PORT".
+if [[ "$port" == 0 ]]; then
+  port_text='PORT'
+  port_note=' (PORT: the one in the "chatd listening on" line below)'
+else
+  port_text="$port"
+  port_note=''
+fi
+
+if [[ -z "${LIBCHAT_RUN_DRY_RUN:-}" ]]; then
+  scripts/setup.sh
+  cmake --preset release >/dev/null
+  cmake --build --preset release
+fi
+
+if ! $help_only; then
+  cat <<TEXT
+
+In two other terminals, chat with${port_note}:
+  build/release/apps/chatcli/chatcli --host $host --port $port_text --name alice
+  build/release/apps/chatcli/chatcli --host $host --port $port_text --name bob
 Stop the server with Ctrl-C.
 
 TEXT
-exec build/release/apps/chatd/chatd --bind 127.0.0.1 --port 7777 "$@"
+fi
+if [[ -n "${LIBCHAT_RUN_DRY_RUN:-}" ]]; then
+  printf 'would run:'
+  printf ' %q' "${chatd[@]}"
+  printf '\n'
+  exit 0
+fi
+exec "${chatd[@]}"
