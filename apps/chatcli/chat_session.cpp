@@ -318,15 +318,11 @@ void chat_session::run_command(const command::any& c) {
           }
           if (auto ec = client.join(room, rooms_.resume_after(room))) show_error(ec, "cannot join");
         } else if constexpr (std::is_same_v<T, cmd::part>) {
-          // "/part reason words" parts the current room: the first word is a room only if ours.
-          std::string room = chat::fold_case(x.room);
-          std::string reason = x.reason;
-          if (!room.empty() && !rooms_.in(room)) {
-            reason = x.reason.empty() ? x.room : x.room + ' ' + x.reason;
-            room.clear();
-          }
+          // A room we are not in is a mistake to report, never a reason to leave another one.
+          const auto room = chat::fold_case(x.room);
+          if (!room.empty() && !rooms_.in(room)) return notice("you are not in " + inert(room));
           if (const auto target = room_or_current(room))
-            if (auto ec = client.part(*target, reason)) show_error(ec, "cannot part");
+            if (auto ec = client.part(*target, x.reason)) show_error(ec, "cannot part");
         } else if constexpr (std::is_same_v<T, cmd::rooms>) {
           if (auto ec = client.list_rooms()) show_error(ec, "cannot list");
         } else if constexpr (std::is_same_v<T, cmd::who>) {

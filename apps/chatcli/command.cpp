@@ -1,5 +1,7 @@
 #include "command.hpp"
 
+#include <chat/text.hpp>
+
 namespace chatcli::command {
 namespace {
 
@@ -40,9 +42,11 @@ any parse(std::string_view line) {
     return join{std::string(room)};
   }
   if (name == "part" || name == "leave") {
-    // The first word is taken as a room; the caller decides whether it is one of ours.
+    // The first word always names the room, so a mistyped room can never become the reason
+    // for leaving the current one; the caller checks that we are in it.
     std::string_view reason;
     const auto room = first_word(args, reason);
+    if (!room.empty() && !chat::is_valid_room(room)) return usage("/part [<room> [<reason>]]");
     return part{std::string(room), std::string(reason)};
   }
   if (name == "rooms" || name == "list") {
@@ -80,7 +84,7 @@ any parse(std::string_view line) {
 std::string_view help_text() {
   return "commands:\n"
          "  /join <room>            join a room, or switch to it if you are in it\n"
-         "  /part [room] [reason]   leave a room (default: the current one)\n"
+         "  /part [room [reason]]   leave a room (default: the current one)\n"
          "  /rooms                  list the rooms and how many are in each\n"
          "  /who [room]             who is in a room\n"
          "  /topic [text|--clear]   show, set or clear the current room's topic\n"

@@ -11,7 +11,7 @@ namespace chatcli::command {
 struct say { std::string text; };               ///< Plain text, to the current room.
 struct action { std::string text; };            ///< /me text
 struct join { std::string room; };              ///< /join room
-struct part { std::string room; std::string reason; };  ///< /part [room] [reason]; room may be empty
+struct part { std::string room; std::string reason; };  ///< /part [room [reason]]; room may be empty
 struct rooms {};                                ///< /rooms
 struct who { std::string room; };               ///< /who [room]
 struct topic { std::optional<std::string> text; bool clear = false; };  ///< /topic [text | --clear]

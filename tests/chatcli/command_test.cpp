@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(join_needs_exactly_one_room) {
   BOOST_TEST(invalid("/join a b") == "usage: /join <room>");
 }
 
-BOOST_AUTO_TEST_CASE(part_takes_an_optional_first_word_and_reason) {
+BOOST_AUTO_TEST_CASE(part_takes_an_optional_room_then_reason) {
   const auto bare = parsed<cmd::part>("/part");
   BOOST_TEST(bare.room == "");
   BOOST_TEST(bare.reason == "");
@@ -83,7 +83,8 @@ BOOST_AUTO_TEST_CASE(part_takes_an_optional_first_word_and_reason) {
   BOOST_TEST(both.room == "#dev");
   BOOST_TEST(both.reason == "off to   lunch");
 
-  // The first word is always the room candidate: whether it is a room is the caller's business.
+  // The first word always names the room, never a reason for leaving the current one: whether
+  // we are in it is the caller's business.
   const auto words = parsed<cmd::part>("/leave see you");
   BOOST_TEST(words.room == "see");
   BOOST_TEST(words.reason == "you");
@@ -91,6 +92,13 @@ BOOST_AUTO_TEST_CASE(part_takes_an_optional_first_word_and_reason) {
   const auto spaced = parsed<cmd::part>("/part    lobby    bye");
   BOOST_TEST(spaced.room == "lobby");
   BOOST_TEST(spaced.reason == "bye");
+}
+
+BOOST_AUTO_TEST_CASE(part_refuses_a_first_word_that_cannot_be_a_room) {
+  BOOST_TEST(invalid("/part bye!") == "usage: /part [<room> [<reason>]]");
+  BOOST_TEST(invalid("/leave :( see you") == "usage: /part [<room> [<reason>]]");
+  BOOST_TEST(invalid("/part " + std::string(65, 'r')) == "usage: /part [<room> [<reason>]]");
+  BOOST_TEST(parsed<cmd::part>("/part " + std::string(64, 'r') + " bye").reason == "bye");
 }
 
 BOOST_AUTO_TEST_CASE(rooms_and_its_alias) {
@@ -195,7 +203,7 @@ BOOST_AUTO_TEST_CASE(unknown_command_is_answered_locally) {
 
 BOOST_AUTO_TEST_CASE(no_command_line_is_ever_said) {
   for (const char* line : {"/", "/x", "/join", "/join a b", "/me", "/msg", "/msg bob", "/nick",
-                           "/nick a b", "/rooms x", "/who a b", "/unknown text"}) {
+                           "/nick a b", "/rooms x", "/who a b", "/unknown text", "/part bye!"}) {
     const auto c = cmd::parse(line);
     BOOST_TEST(!std::holds_alternative<cmd::say>(c), line);
     BOOST_TEST(!std::holds_alternative<cmd::action>(c), line);

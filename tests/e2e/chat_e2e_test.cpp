@@ -283,6 +283,37 @@ BOOST_AUTO_TEST_CASE(chatcli_commands_rooms_private_messages_actions_and_renames
   BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
 }
 
+// "/part nosuchroom" is a mistake chatcli answers itself: it must not leave the current room
+// with "nosuchroom" as the reason.
+BOOST_AUTO_TEST_CASE(chatcli_part_of_a_room_it_is_not_in_leaves_nothing) {
+  server chatd;
+  child_process alice = start_client(chatd.port, "alice");
+  expect_welcome(alice, "alice");
+  child_process bob = start_client(chatd.port, "bob");
+  expect_welcome(bob, "bob");
+  expect_line(alice, "alice", hh_mm + R"( \* bob joined lobby \(2 online\))");
+
+  BOOST_REQUIRE(bob.write_stdin("/part nosuchroom\n"));
+  expect_line(bob, "bob", hh_mm + R"( \* you are not in nosuchroom)");
+  BOOST_REQUIRE(bob.write_stdin("/part NoSuchRoom gone\n"));
+  expect_line(bob, "bob", hh_mm + R"( \* you are not in nosuchroom)");
+  BOOST_REQUIRE(bob.write_stdin("still in lobby\n"));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] bob: still in lobby)");
+
+  // Naming the room it is in still leaves it, with the reason.
+  BOOST_REQUIRE(bob.write_stdin("/part LOBBY off to lunch\n"));
+  expect_line(alice, "alice", hh_mm + R"( \* bob left lobby \(1 online\): off to lunch)");
+
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  BOOST_TEST(occurrences(alice.stdout_so_far(), "bob left") == 1u, alice.stdout_so_far());
+  BOOST_TEST(!contains(alice.stdout_so_far(), "nosuchroom"), alice.stdout_so_far());
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
 // The reconnect story: the connection breaks (chatd stays up), alice talks meanwhile, and bob's
 // chatcli reconnects by itself and shows each missed message exactly once.
 BOOST_AUTO_TEST_CASE(chatcli_reconnects_after_a_drop_and_shows_each_missed_message_once) {
