@@ -295,8 +295,19 @@ std::optional<std::string> chat_session::room_or_current(const std::string& name
 void chat_session::send_text(std::string_view text, bool as_action) {
   const auto& room = rooms_.current();
   if (!room) return notice("you are in no room: /join one, or /msg someone");
-  const auto ec = as_action ? client_->act(*room, text) : client_->say(*room, text);
-  if (ec) show_error(ec, "not sent");
+  send_pieces(text, [&](std::string_view piece) {
+    return as_action ? client_->act(*room, piece) : client_->say(*room, piece);
+  });
+}
+
+void chat_session::send_pieces(std::string_view text,
+                               const std::function<error_code(std::string_view)>& send) {
+  const auto pieces = command::split_text(text);
+  // All checked before any is sent: a line goes out whole or not at all.
+  for (const auto piece : pieces)
+    if (const auto ec = chat::check_text(piece)) return show_error(ec, "not sent");
+  for (const auto piece : pieces)
+    if (const auto ec = send(piece)) return show_error(ec, "not sent");
 }
 
 void chat_session::run_command(const command::any& c) {
@@ -336,7 +347,8 @@ void chat_session::run_command(const command::any& c) {
                                    : client.topic(*room);
           if (ec) show_error(ec, "topic");
         } else if constexpr (std::is_same_v<T, cmd::private_message>) {
-          if (auto ec = client.private_message(x.to, x.text)) show_error(ec, "not sent");
+          send_pieces(x.text,
+                      [&](std::string_view piece) { return client.private_message(x.to, piece); });
         } else if constexpr (std::is_same_v<T, cmd::nick>) {
           if (auto ec = client.nick(x.name)) show_error(ec, "cannot rename");
         } else if constexpr (std::is_same_v<T, cmd::quit>) {

@@ -84,6 +84,9 @@ private:
   void handle_line(std::optional<std::string> line);
   void run_command(const command::any& c);
   void send_text(std::string_view text, bool as_action);
+  /// Sends `text` with `send`, in pieces when it is longer than one message may be.
+  void send_pieces(std::string_view text,
+                   const std::function<boost::system::error_code(std::string_view)>& send);
   void flush_pending_input();
 
   void show(const std::string& line);

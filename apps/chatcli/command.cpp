@@ -96,4 +96,21 @@ std::string_view help_text() {
          "text not starting with / goes to the current room; start it with // to send a /";
 }
 
+std::vector<std::string_view> split_text(std::string_view text, std::size_t max_bytes) {
+  const auto is_continuation = [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+  };
+  std::vector<std::string_view> pieces;
+  while (text.size() > max_bytes) {
+    std::size_t cut = max_bytes;
+    while (cut > max_bytes - 3 && is_continuation(text[cut])) --cut;
+    // More continuation bytes than a sequence has: not UTF-8, and the check before sending says so.
+    if (is_continuation(text[cut])) cut = max_bytes;
+    pieces.push_back(text.substr(0, cut));
+    text.remove_prefix(cut);
+  }
+  if (!text.empty()) pieces.push_back(text);
+  return pieces;
+}
+
 }  // namespace chatcli::command

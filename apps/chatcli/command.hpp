@@ -1,10 +1,14 @@
 // What a line typed into chatcli asks for. Pure parsing: no I/O, no client.
 #pragma once
 
+#include <chat/limits.hpp>
+
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace chatcli::command {
 
@@ -31,5 +35,11 @@ any parse(std::string_view line);
 
 /// The /help text, one command per line.
 std::string_view help_text();
+
+/// `text` cut into pieces of at most `max_bytes` (at least 4) to send one message each, in
+/// order: a line may be longer than one SAY carries. Each cut is at the limit or, so as not to
+/// break a UTF-8 sequence, up to 3 bytes before it. Empty text gives no pieces.
+std::vector<std::string_view> split_text(std::string_view text,
+                                         std::size_t max_bytes = chat::max_text_bytes);
 
 }  // namespace chatcli::command

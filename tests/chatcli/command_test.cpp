@@ -1,11 +1,17 @@
 // chatcli's command line: what each typed line asks for.
 #include "command.hpp"
 
+#include <chat/limits.hpp>
+#include <chat/text.hpp>
+
 #include <boost/test/unit_test.hpp>
+
+#include <cstddef>
 
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace cmd = chatcli::command;
 
@@ -208,6 +214,79 @@ BOOST_AUTO_TEST_CASE(no_command_line_is_ever_said) {
     BOOST_TEST(!std::holds_alternative<cmd::say>(c), line);
     BOOST_TEST(!std::holds_alternative<cmd::action>(c), line);
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(chatcli_split_text)
+
+namespace {
+
+std::string joined(const std::vector<std::string_view>& pieces) {
+  std::string all;
+  for (const auto piece : pieces) all += piece;
+  return all;
+}
+
+// Every piece is well-formed UTF-8 within the limit, only the last is short of it by more than a
+// split sequence, and together they are `text`.
+void check_pieces(const std::string& text, const std::vector<std::string_view>& pieces,
+                  std::size_t max_bytes) {
+  BOOST_TEST(joined(pieces) == text);
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    BOOST_TEST(chat::is_valid_utf8(pieces[i]), "piece " << i);
+    BOOST_TEST(!pieces[i].empty(), "piece " << i);
+    BOOST_TEST(pieces[i].size() <= max_bytes, "piece " << i);
+    if (i + 1 < pieces.size()) BOOST_TEST(pieces[i].size() + 3 >= max_bytes, "piece " << i);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(text_within_the_limit_is_one_piece) {
+  BOOST_TEST(cmd::split_text("").empty());
+  BOOST_TEST((cmd::split_text("hello") == std::vector<std::string_view>{"hello"}));
+  const std::string full(chat::max_text_bytes, 'x');
+  BOOST_TEST((cmd::split_text(full) == std::vector<std::string_view>{full}));
+}
+
+BOOST_AUTO_TEST_CASE(long_text_is_cut_at_the_protocol_limit) {
+  const std::string one_over(chat::max_text_bytes + 1, 'x');
+  const auto two = cmd::split_text(one_over);
+  BOOST_TEST_REQUIRE(two.size() == 2u);
+  BOOST_TEST(two[0].size() == chat::max_text_bytes);
+  BOOST_TEST(two[1] == "x");
+
+  std::string forty_kb;
+  for (int i = 0; forty_kb.size() < 40 * 1024; ++i) forty_kb += std::to_string(i) + ' ';
+  const auto pieces = cmd::split_text(forty_kb);
+  BOOST_TEST(pieces.size() == 3u);
+  check_pieces(forty_kb, pieces, chat::max_text_bytes);
+}
+
+BOOST_AUTO_TEST_CASE(a_cut_never_splits_a_code_point) {
+  // "aaaa€": the limit falls inside the euro sign (E2 82 AC), which goes to the next piece.
+  const auto euro = cmd::split_text("aaaa\xE2\x82\xAC", 5);
+  BOOST_TEST((euro == std::vector<std::string_view>{"aaaa", "\xE2\x82\xAC"}));
+  // Two-, three- and four-byte sequences at every offset from the limit.
+  for (const std::string code_point : {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"}) {
+    for (std::size_t offset = 0; offset < 4; ++offset) {
+      std::string text(offset, 'a');
+      while (text.size() < 64) text += code_point;
+      check_pieces(text, cmd::split_text(text, 7), 7);
+      while (text.size() < 3 * chat::max_text_bytes) text += code_point;
+      check_pieces(text, cmd::split_text(text), chat::max_text_bytes);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(text_that_is_not_utf8_is_cut_at_the_limit) {
+  // Continuation bytes with no start: no boundary to find, so the cut is the limit (the text is
+  // refused before sending anyway).
+  const std::string broken(10, '\x80');
+  const auto pieces = cmd::split_text(broken, 4);
+  BOOST_TEST((pieces == std::vector<std::string_view>{"\x80\x80\x80\x80", "\x80\x80\x80\x80",
+                                                      "\x80\x80"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -314,6 +314,44 @@ BOOST_AUTO_TEST_CASE(chatcli_part_of_a_room_it_is_not_in_leaves_nothing) {
   BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
 }
 
+// A piped line longer than one SAY may carry (16 KiB) goes out as several, in order, cut
+// between code points: nothing of it is lost.
+BOOST_AUTO_TEST_CASE(chatcli_sends_a_long_line_in_pieces) {
+  server chatd;
+  child_process bob = start_client(chatd.port, "bob");
+  expect_welcome(bob, "bob");
+  child_process alice = start_client(chatd.port, "alice");
+  expect_welcome(alice, "alice");
+  expect_line(bob, "bob", hh_mm + R"( \* alice joined lobby \(2 online\))");
+
+  std::string line;  // ~40 KB, with two-byte characters for the cuts to fall among
+  for (int i = 0; line.size() < 40 * 1024; ++i) line += std::to_string(i) + "\xC3\xA9 ";
+  BOOST_REQUIRE(alice.write_stdin(line + '\n'));
+  BOOST_REQUIRE(alice.write_stdin("after the long line\n"));
+
+  const std::string prefix = "] alice: ";
+  std::string received;
+  for (;;) {
+    const auto said = bob.read_line_until(prefix, step);
+    BOOST_REQUIRE_MESSAGE(said, "bob got " << received.size() << " of " << line.size()
+                                           << " bytes; alice's stderr:\n" << alice.stderr_so_far());
+    const std::string text = said->substr(said->find(prefix) + prefix.size());
+    if (text == "after the long line") break;
+    BOOST_TEST(text.size() <= chat::max_text_bytes);
+    received += text;
+  }
+  BOOST_TEST(received.size() == line.size());
+  BOOST_TEST((received == line));
+
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  BOOST_TEST(!contains(alice.stdout_so_far(), "not sent"));
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
 // The reconnect story: the connection breaks (chatd stays up), alice talks meanwhile, and bob's
 // chatcli reconnects by itself and shows each missed message exactly once.
 BOOST_AUTO_TEST_CASE(chatcli_reconnects_after_a_drop_and_shows_each_missed_message_once) {
