@@ -383,7 +383,7 @@ void chat_session::show_error(error_code ec, const std::string& what) {
 void chat_session::update_prompt() {
   if (asking_for_name_) return;
   if (state_ == state::online)
-    output_.prompt(rooms_.current().value_or("(no room)") + "> ");
+    output_.prompt(render_prompt(rooms_.current()));
   else
     output_.prompt(ever_online_ ? "(offline)> " : "> ");
 }

@@ -113,6 +113,10 @@ std::string render_notice(std::string_view text, const render_context& context) 
   return painter(context).notice(text);
 }
 
+std::string render_prompt(const std::optional<std::string>& room) {
+  return (room ? inert(*room) : "(no room)") + "> ";
+}
+
 std::optional<std::string> render(const chat::server_message& m, const render_context& context) {
   struct visitor {
     painter p;

@@ -33,6 +33,11 @@ std::optional<std::string> render(const chat::server_message& m, const render_co
 /// A notice of chatcli's own ("* text", dimmed with colour).
 std::string render_notice(std::string_view text, const render_context& context);
 
+/// The input prompt while online: "room> ", or "(no room)> ". The server names the room, so it
+/// is made inert like any network text; that also keeps out readline's prompt markers (\001,
+/// \002), which would hide what follows them from its column count.
+std::string render_prompt(const std::optional<std::string>& room);
+
 /// An ANSI colour for a name: the same name always gets the same one.
 int nick_colour(std::string_view name);
 

@@ -546,3 +546,31 @@ BOOST_AUTO_TEST_CASE(injected_colour_codes_show_as_text) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(chatcli_prompt)
+
+BOOST_AUTO_TEST_CASE(prompt_names_the_current_room) {
+  BOOST_TEST(chatcli::render_prompt(std::string("lobby")) == "lobby> ");
+  BOOST_TEST(chatcli::render_prompt(std::string("#dev")) == "#dev> ");
+  BOOST_TEST(chatcli::render_prompt(std::nullopt) == "(no room)> ");
+}
+
+// A hostile server names the room: it must not set the title, write the clipboard (OSC 52) or
+// recolour the prompt, nor smuggle in readline's ignore markers to hide text from its width.
+BOOST_AUTO_TEST_CASE(prompt_room_from_the_server_is_inert) {
+  BOOST_TEST(chatcli::render_prompt(std::string("\x1b]0;pwned\x07")) == "^[]0;pwned^G> ");
+  BOOST_TEST(chatcli::render_prompt(std::string("\x1b]52;c;cm0gLXJmIH4=\x1b\\")) ==
+             "^[]52;c;cm0gLXJmIH4=^[\\> ");
+  BOOST_TEST(chatcli::render_prompt(std::string("\x01\x1b[31m\x02red")) == "^A^[[31m^Bred> ");
+  BOOST_TEST(chatcli::render_prompt(std::string("\xC2\x9D" "0;t\xC2\x9C")) == "<U+009D>0;t<U+009C>> ");
+  BOOST_TEST(chatcli::render_prompt(std::string("\x9B" "2J")) == "\\x9B2J> ");
+  BOOST_TEST(chatcli::render_prompt(std::string("two\nlines\r")) == "two^Jlines^M> ");
+  for (int b = 0; b < 256; ++b) {
+    const std::string room{static_cast<char>(b)};
+    const auto prompt = chatcli::render_prompt(room);
+    BOOST_TEST(is_terminal_safe(prompt), "byte " << b << ": " << prompt);
+    BOOST_TEST(prompt.find_first_of("\x01\x02") == std::string::npos, "byte " << b);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -8,10 +8,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <chat/frame_decoder.hpp>
 #include <chat/protocol.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -21,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/types.h>
@@ -140,6 +143,57 @@ std::string closed_port() {
 }
 
 const std::string hh_mm = R"(\d{2}:\d{2})";
+
+// A server that is not chatd: it speaks the protocol to one client, but says what chatd never
+// would (a hostile server). Blocking socket; waits poll() with a deadline.
+struct fake_server {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor{io, {boost::asio::ip::make_address_v4("127.0.0.1"), 0}};
+  boost::asio::ip::tcp::socket socket{io};
+  chat::frame_decoder decoder;
+
+  std::string port() const { return std::to_string(acceptor.local_endpoint().port()); }
+
+  static bool readable(int fd, std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    return left.count() > 0 && ::poll(&p, 1, static_cast<int>(left.count())) > 0;
+  }
+
+  bool accept(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    if (!readable(acceptor.native_handle(), deadline)) return false;
+    acceptor.accept(socket);
+    return true;
+  }
+
+  // The next message from the client; nullopt at the deadline, the end of the stream or a
+  // frame that does not decode.
+  std::optional<chat::client_message> receive(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto frame = decoder.next();
+      if (!frame) return std::nullopt;
+      if (*frame) {
+        auto m = chat::decode_client_message(**frame);
+        if (!m) return std::nullopt;
+        return *m;
+      }
+      if (!readable(socket.native_handle(), deadline)) return std::nullopt;
+      auto space = decoder.prepare(4096);
+      boost::system::error_code ec;
+      const std::size_t n = socket.read_some(boost::asio::buffer(space.data(), space.size()), ec);
+      if (ec) return std::nullopt;
+      decoder.commit(n);
+    }
+  }
+
+  template <class Message>
+  void send(const Message& m) {
+    boost::asio::write(socket, boost::asio::buffer(chat::encode(m)));
+  }
+};
 
 }  // namespace
 
@@ -537,6 +591,37 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_asks_for_another_name) {
   BOOST_TEST(expect_exit(bob, "bob") == 0);
   chatd.process.signal(SIGTERM);
   BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+// The prompt names the current room, which the server names: a hostile one must not reach the
+// terminal with escapes that set the title, write the clipboard (OSC 52) or recolour the prompt,
+// nor with readline's markers that hide text from its column count.
+BOOST_AUTO_TEST_CASE(interactive_chatcli_prompt_shows_a_hostile_room_name_inert) {
+  fake_server hostile;
+  child_process cli = start_terminal_client(hostile.port(), "alice");
+  BOOST_REQUIRE_MESSAGE(hostile.accept(step), "chatcli did not connect; stderr:\n"
+                                                  << cli.stderr_so_far());
+  const auto hello = hostile.receive(step);
+  BOOST_REQUIRE(hello.has_value());
+  BOOST_REQUIRE(std::holds_alternative<chat::msg::client::hello>(*hello));
+  hostile.send(chat::msg::server::welcome{"hostile", 1, "alice"});
+  const std::string room = "\x1b]0;pwned\x07\x1b]52;c;cm0gLXJmIH4=\x07\x01\x1b[31m\x02red";
+  hostile.send(chat::msg::server::joined{"alice", room, 1});
+
+  const std::string shown = "^[]0;pwned^G^[]52;c;cm0gLXJmIH4=^G^A^[[31m^Bred";
+  BOOST_REQUIRE_MESSAGE(cli.read_until_contains(shown + "> ", step),
+                        "no inert prompt; output:\n" << cli.stdout_so_far());
+  const std::string out = cli.stdout_so_far();
+  BOOST_TEST(!contains(out, "\x1b]"), out);
+  BOOST_TEST(!contains(out, "\x1b[31m"), out);
+  BOOST_TEST(out.find_first_of("\x01\x02") == std::string::npos, out);
+
+  cli.close_stdin();  // Ctrl-D: chatcli says BYE and waits for the server to close
+  for (auto m = hostile.receive(step); m && !std::holds_alternative<chat::msg::client::bye>(*m);
+       m = hostile.receive(step)) {
+  }
+  hostile.socket.close();
+  BOOST_TEST(expect_exit(cli, "chatcli") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(interactive_chatcli_says_why_when_no_name_comes) {
