@@ -214,10 +214,7 @@ void chat_session::on_message(const chat::server_message& m) {
     if (end->flags & chat::msg::end_missed)
       notice("some messages in " + inert(end->room) +
              " were missed: they are older than the server's history");
-    if (!replayed.empty())
-      notice(std::to_string(replayed.size()) +
-             (resumed_ ? " messages in " + inert(end->room) + " while you were away:"
-                       : " earlier messages in " + inert(end->room) + ":"));
+    if (!replayed.empty()) notice(replay_announcement(replayed.size(), end->room, resumed_));
     for (const auto& said : replayed) show(*render(chat::server_message(said), context()));
     if (end->request == std::uint8_t(chat::client_message_type::join)) rejoin_answered(end->room);
     return;

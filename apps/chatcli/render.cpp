@@ -113,6 +113,16 @@ std::string render_notice(std::string_view text, const render_context& context) 
   return painter(context).notice(text);
 }
 
+std::string counted(std::size_t count, std::string_view singular, std::string_view plural) {
+  return std::to_string(count) + ' ' + std::string(count == 1 ? singular : plural);
+}
+
+std::string replay_announcement(std::size_t count, std::string_view room, bool while_away) {
+  if (while_away)
+    return counted(count, "message", "messages") + " in " + inert(room) + " while you were away:";
+  return counted(count, "earlier message", "earlier messages") + " in " + inert(room) + ':';
+}
+
 std::string render_prompt(const std::optional<std::string>& room) {
   return (room ? inert(*room) : "(no room)") + "> ";
 }

@@ -4,6 +4,7 @@
 
 #include <chat/protocol.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +33,13 @@ std::optional<std::string> render(const chat::server_message& m, const render_co
 
 /// A notice of chatcli's own ("* text", dimmed with colour).
 std::string render_notice(std::string_view text, const render_context& context);
+
+/// "1 message", "2 messages": `count` and the noun in the form the count takes.
+std::string counted(std::size_t count, std::string_view singular, std::string_view plural);
+
+/// What announces the history replayed for `room` (a network string, made inert): on joining,
+/// "3 earlier messages in lobby:"; after a reconnect, "1 message in lobby while you were away:".
+std::string replay_announcement(std::size_t count, std::string_view room, bool while_away);
 
 /// The input prompt while online: "room> ", or "(no room)> ". The server names the room, so it
 /// is made inert like any network text; that also keeps out readline's prompt markers (\001,

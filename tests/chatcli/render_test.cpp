@@ -574,3 +574,26 @@ BOOST_AUTO_TEST_CASE(prompt_room_from_the_server_is_inert) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(chatcli_counts)
+
+BOOST_AUTO_TEST_CASE(one_is_singular_and_every_other_count_plural) {
+  BOOST_TEST(chatcli::counted(0, "message", "messages") == "0 messages");
+  BOOST_TEST(chatcli::counted(1, "message", "messages") == "1 message");
+  BOOST_TEST(chatcli::counted(2, "message", "messages") == "2 messages");
+  BOOST_TEST(chatcli::counted(11, "message", "messages") == "11 messages");
+  BOOST_TEST(chatcli::counted(21, "room", "rooms") == "21 rooms");
+}
+
+BOOST_AUTO_TEST_CASE(replayed_history_is_announced_with_the_right_number) {
+  BOOST_TEST(chatcli::replay_announcement(1, "lobby", false) == "1 earlier message in lobby:");
+  BOOST_TEST(chatcli::replay_announcement(3, "lobby", false) == "3 earlier messages in lobby:");
+  BOOST_TEST(chatcli::replay_announcement(1, "#dev", true) == "1 message in #dev while you were away:");
+  BOOST_TEST(chatcli::replay_announcement(2, "#dev", true) == "2 messages in #dev while you were away:");
+}
+
+BOOST_AUTO_TEST_CASE(replay_announcement_room_is_inert) {
+  BOOST_TEST(chatcli::replay_announcement(2, "r\x1b[2J", false) == "2 earlier messages in r^[[2J:");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -246,7 +246,7 @@ BOOST_AUTO_TEST_CASE(rooms_are_separate_and_history_is_replayed) {
   // A later member of dev gets the history replayed on join, announced as such.
   child_process dave = start_client(chatd.port, "dave", {"--room", "dev"});
   BOOST_TEST(contains(expect_welcome(dave, "dave"), "in dev (2 online)"));
-  expect_line(dave, "dave", hh_mm + R"( \* 1 earlier messages in dev:)");
+  expect_line(dave, "dave", hh_mm + R"( \* 1 earlier message in dev:)");
   expect_line(dave, "dave", hh_mm + R"( \[dev\] bob: only for dev)");
 
   bob.close_stdin();
