@@ -408,6 +408,41 @@ BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_off_and_others_keep_rece
   BOOST_TEST(server.instance.session_count() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_member_cut_off_as_too_slow_is_told_why_when_it_reads_again) {
+  server_options options;
+  options.max_queue_bytes = 256 * 1024;
+  test_server server(options);
+  client_pool pool;
+  recording_client talker(pool);
+  talker.connect_and_hello(server.port(), "talker");
+  raw_peer stalled(server.port(), 4096);
+  stalled.send(msg::client::hello{protocol_version, "stalled", "lobby"});  // then reads nothing
+  BOOST_REQUIRE(talker.wait_for<msg::server::joined>([](const msg::server::joined& j) { return j.name == "stalled"; }));
+
+  const auto cut_off = [](const msg::server::left& l) { return l.name == "stalled"; };
+  const std::string big(8000, 'x');
+  for (int i = 0; !talker.wait_for<msg::server::left>(cut_off, 0ms); ++i) {
+    BOOST_REQUIRE_MESSAGE(i < 4000, "the stalled member was never cut off");
+    BOOST_REQUIRE(!talker.api().say("lobby", big));
+    if (i % 16 == 15) talker.sync(std::uint64_t(i));
+  }
+
+  // Reading again within the close timeout, it gets what was already on its way, then the
+  // reason, then the end of the stream.
+  std::optional<server_message> last;
+  for (;;) {
+    auto next = stalled.receive();
+    if (!next) {
+      BOOST_TEST(next.error() == errc::connection_closed);
+      break;
+    }
+    last = std::move(*next);
+  }
+  BOOST_REQUIRE(last.has_value());
+  BOOST_REQUIRE(std::holds_alternative<msg::server::error>(*last));
+  BOOST_TEST(std::get<msg::server::error>(*last).code == std::uint16_t(errc::too_slow));
+}
+
 BOOST_AUTO_TEST_CASE(graceful_stop_tells_members_and_closes_them) {
   client_pool pool;
   recording_client alice(pool);

@@ -28,6 +28,8 @@ msg::server::error error_message(error_code ec, std::string text) {
   return {static_cast<std::uint16_t>(ec.value()), std::move(text)};
 }
 
+std::string rooms_count(std::size_t n) { return std::to_string(n) + (n == 1 ? " room" : " rooms"); }
+
 const char* const invalid_room_text =
     "invalid room name: use 1-64 letters, digits, '_', '-', '.' or '#'";
 const char* const invalid_name_text = "invalid name: use 2-32 letters, digits, '_', '-' or '.'";
@@ -145,7 +147,7 @@ void server_session::on_closed(error_code reason) {
 
 void server_session::leave_and_release(std::string_view why) {
   for (const auto& [folded, r] : rooms_) services_.rooms.leave(r, *self_, why);
-  if (!rooms_.empty()) services_.log("leave ", name_, " (", rooms_.size(), " rooms): ", why);
+  if (!rooms_.empty()) services_.log("leave ", name_, " (", rooms_count(rooms_.size()), "): ", why);
   rooms_.clear();
   // Cleared so that a second call cannot free the name after someone else has claimed it.
   if (!name_.empty()) services_.users.release(std::exchange(name_, {}));
@@ -182,8 +184,7 @@ void server_session::join(const std::string& room_name, std::uint64_t after_id) 
   if (rooms_.contains(folded)) return reply_error(errc::already_in_room, "already in " + folded);
   const auto max_rooms = services_.options.max_rooms_per_user;
   if (rooms_.size() >= max_rooms)
-    return reply_error(errc::too_many_rooms,
-                       "at most " + std::to_string(max_rooms) + " rooms at a time");
+    return reply_error(errc::too_many_rooms, "at most " + rooms_count(max_rooms) + " at a time");
   auto r = services_.rooms.join(folded, self_, name_, after_id);
   rooms_.emplace(std::move(folded), std::move(r));
   services_.log("join ", name_, " room ", room_name);
