@@ -29,23 +29,28 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
   member::ticket greeting;
   std::uint32_t count = 0;
   std::uint64_t through = 0;
+  msg::server::joined joined;
   msg::server::topic topic;
   {
+    // Under the sequence lock no other event of this room can come between the others' JOINED
+    // and the newcomer's entry: it gets everything after its greeting, and nothing before.
     std::lock_guard sequence(sequence_mutex_);
     {
       std::lock_guard lock(members_mutex_);
-      members_.push_back({m, member_name});
-      count = static_cast<std::uint32_t>(members_.size());
+      count = static_cast<std::uint32_t>(members_.size() + 1);
       topic = topic_;
     }
-    publish_locked(msg::server::joined{std::move(member_name), name_, count});
-    // Reserved after JOINED and before any later event of the room.
+    joined = {member_name, name_, count};
+    publish_locked(joined);
+    // The greeting's place in the newcomer's stream: nothing else it is sent can come inside.
     greeting = m->reserve_answer();
     through = last_id_.load(std::memory_order_relaxed);
+    std::lock_guard lock(members_mutex_);
+    members_.push_back({std::move(m), std::move(member_name)});
   }
   auto batch = replay_batch(after_id, through, std::numeric_limits<std::size_t>::max(),
                             client_message_type::join);
-  batch.insert(batch.begin(), std::move(topic));
+  batch.insert(batch.begin(), {std::move(joined), std::move(topic)});
   greeting.fill(batch);
   return count;
 }

@@ -34,9 +34,10 @@ public:
 
   const std::string& name() const noexcept { return name_; }
 
-  /// Adds `m`, known as `member_name`, and publishes JOINED (the newcomer gets it first). Then
-  /// the newcomer gets its greeting: the topic, the history after `after_id` (flagged, oldest
-  /// first; 0: all of it) and END; later events follow the greeting. Returns the member count.
+  /// Adds `m`, known as `member_name`, and publishes JOINED to the other members. The newcomer
+  /// gets its greeting as one answer: its JOINED, the topic, the history after `after_id`
+  /// (flagged, oldest first; 0: all of it) and END; later events follow it. Returns the member
+  /// count.
   std::uint32_t join(std::shared_ptr<member> m, std::string member_name, std::uint64_t after_id);
 
   /// Removes `m` and publishes LEFT with `reason`; the leaver gets it too. False if `m` was not a
