@@ -1,20 +1,33 @@
 // An asynchronous chat client: connect, HELLO, send requests, and receive through callbacks.
 //
-// Asynchronous operations take any Asio completion token (a callback, use_future, a coroutine,
-// ...). Server messages after WELCOME go to the message handler; the end of the connection goes,
-// once, to the close handler. Both run on the client's internal strand, never concurrently.
-// The client answers the server's keep-alive PINGs itself.
+// Every server message after WELCOME goes to the message handler; the end of the connection
+// goes, once, to the close handler. The client answers the server's keep-alive PINGs itself.
 //
-// Requests (say(), join(), ...) validate their arguments locally and queue one frame; their
-// answers, and ERRORs for those the server refuses, arrive at the message handler in the order
-// the requests were made (docs/PROTOCOL.md).
+// Requests come in two forms:
+// - say(), join(), who(), ...: validate their arguments locally, queue one frame and return at
+//   once. Their answers, and ERRORs for those the server refuses, arrive at the message handler
+//   in the order the requests were made (docs/PROTOCOL.md 7.2).
+// - async_join(), async_history(), async_list(), async_who(): the same requests, completing
+//   when their answer is complete, with the answer, or with the ERROR that refused them. The
+//   client attributes each ERROR to the oldest request not yet answered, as the spec says. The
+//   answer's frames still reach the message handler, before the operation completes.
 //
-// Thread-safety: the request functions, ping(), bye() and close() may be called from any thread. Set the
-// handlers before async_connect(). The destructor closes the connection and waits for a message
-// or close handler that is running on another thread; neither starts after it returns, and a
-// handler may destroy the client. As with any Asio object, a pending async_connect/async_join
-// still completes after destruction, with asio::error::operation_aborted: its handler must not
-// use the destroyed client.
+// Asynchronous operations (async_connect, async_hello and the awaited requests above):
+// - take any Asio completion token: a callback, asio::use_future, asio::use_awaitable or
+//   asio::deferred, ...;
+// - complete through the handler's associated executor (by default the client's internal
+//   strand); never inside the initiating call;
+// - copy or move their arguments: nothing passed by the caller needs to outlive the call;
+// - complete with asio::error::operation_aborted if the client is destroyed first, and with
+//   the reason the connection ended (see close_handler) if it ends first. A handler must not
+//   use a client that has been destroyed.
+//
+// Thread-safety: distinct objects: safe. Shared objects: the request functions, the async
+// operations, ping(), bye() and close() may be called from any thread; set the handlers before
+// async_connect(). The message and close handlers run on the client's strand, one at a time,
+// and never while the library holds a lock, so they may call any member function. The
+// destructor closes the connection and waits for a message or close handler running on another
+// thread; neither starts after it returns, and a handler may destroy the client.
 #pragma once
 
 #include <chat/protocol.hpp>
@@ -30,12 +43,24 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 namespace chat {
 
 namespace detail {
 class client_connection;
-}
+using end_handler =
+    boost::asio::any_completion_handler<void(boost::system::error_code, msg::server::end)>;
+using history_handler = boost::asio::any_completion_handler<void(
+    boost::system::error_code, std::vector<msg::server::message>, msg::server::end)>;
+using list_handler = boost::asio::any_completion_handler<void(
+    boost::system::error_code, std::vector<msg::server::room_info>, msg::server::end)>;
+using who_handler = boost::asio::any_completion_handler<void(
+    boost::system::error_code, std::vector<std::string>, msg::server::end)>;
+using answer_handler =
+    std::variant<std::monostate, end_handler, history_handler, list_handler, who_handler>;
+}  // namespace detail
 
 struct client_options {
   std::size_t max_frame = default_max_frame;  ///< Limit on a server frame's declared length.
@@ -59,7 +84,9 @@ public:
   void on_message(message_handler handler);
   void on_close(close_handler handler);
 
-  /// Resolves `host` and connects. Completion signature: void(error_code).
+  /// Resolves `host` and connects.
+  /// Completion signature: void(error_code). Errors: those of resolving and connecting;
+  /// already_connected; errc::operation_in_progress if a connect is under way.
   template <class CompletionToken>
   auto async_connect(std::string host, std::string port, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
@@ -81,6 +108,60 @@ public:
           start_hello(std::move(n), std::move(r), std::move(handler));
         },
         token, std::move(name), std::move(room));
+  }
+
+  /// JOIN, replaying the room's history after `after_id` (0: all it holds), completing when
+  /// the greeting's END arrives: its last_id is the point to catch up from, its flags say
+  /// whether history was missed. The greeting reaches the message handler first.
+  /// Completion signature: void(error_code, msg::server::end). Errors: invalid_room;
+  /// not_registered; not_connected; the server's refusal (already_in_room, too_many_rooms).
+  template <class CompletionToken>
+  auto async_join(std::string room, std::uint64_t after_id, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken,
+                                       void(boost::system::error_code, msg::server::end)>(
+        [this](auto handler, std::string r, std::uint64_t after) {
+          start_join(std::move(r), after, std::move(handler));
+        },
+        token, std::move(room), after_id);
+  }
+
+  /// HISTORY: up to `limit` messages of a room you are in after `after_id`.
+  /// Completion signature: void(error_code, std::vector<msg::server::message>,
+  /// msg::server::end), the messages oldest first and flagged as history. Errors: as
+  /// async_join; not_in_room.
+  template <class CompletionToken>
+  auto async_history(std::string room, std::uint64_t after_id, std::uint16_t limit,
+                     CompletionToken&& token) {
+    return boost::asio::async_initiate<
+        CompletionToken,
+        void(boost::system::error_code, std::vector<msg::server::message>, msg::server::end)>(
+        [this](auto handler, std::string r, std::uint64_t after, std::uint16_t n) {
+          start_history(std::move(r), after, n, std::move(handler));
+        },
+        token, std::move(room), after_id, limit);
+  }
+
+  /// LIST: every room, largest first (the END's end_truncated flag says the server stopped
+  /// at its limit). Completion signature: void(error_code, std::vector<msg::server::room_info>,
+  /// msg::server::end).
+  template <class CompletionToken>
+  auto async_list(CompletionToken&& token) {
+    return boost::asio::async_initiate<
+        CompletionToken,
+        void(boost::system::error_code, std::vector<msg::server::room_info>, msg::server::end)>(
+        [this](auto handler) { start_list(std::move(handler)); }, token);
+  }
+
+  /// WHO: the members of a room, in the order they joined. Completion signature:
+  /// void(error_code, std::vector<std::string>, msg::server::end). Errors: as async_join;
+  /// no_such_room.
+  template <class CompletionToken>
+  auto async_who(std::string room, CompletionToken&& token) {
+    return boost::asio::async_initiate<
+        CompletionToken,
+        void(boost::system::error_code, std::vector<std::string>, msg::server::end)>(
+        [this](auto handler, std::string r) { start_who(std::move(r), std::move(handler)); },
+        token, std::move(room));
   }
 
   // Requests. Each returns, without waiting for the server: invalid_room, invalid_name,
@@ -124,8 +205,15 @@ private:
       boost::asio::any_completion_handler<void(boost::system::error_code, msg::server::welcome)>;
   void start_connect(std::string host, std::string port, connect_handler handler);
   void start_hello(std::string name, std::string room, join_handler handler);
+  void start_join(std::string room, std::uint64_t after_id, detail::end_handler handler);
+  void start_history(std::string room, std::uint64_t after_id, std::uint16_t limit,
+                     detail::history_handler handler);
+  void start_list(detail::list_handler handler);
+  void start_who(std::string room, detail::who_handler handler);
+  /// Queues `request`, tracking its answer; `handler`, if any, completes with it.
   template <class Request>
-  boost::system::error_code send_request(const Request& request);
+  boost::system::error_code send_request(const Request& request,
+                                         detail::answer_handler handler = {});
 
   std::shared_ptr<detail::client_connection> connection_;
 };

@@ -1,6 +1,7 @@
 #include <chat/client.hpp>
 #include <chat/text.hpp>
 
+#include "client/request_tracker.hpp"
 #include "transport/stream_connection.hpp"
 
 #include <boost/asio/append.hpp>
@@ -80,6 +81,25 @@ private:
   std::shared_ptr<const client::close_handler> on_close_;
 };
 
+// Completes an awaited request's handler (if any) with its answer, honouring the handler's
+// executor; inline when that allows, so that it runs right after the message handler.
+void finish(finished_request done) {
+  auto& r = done.request;
+  std::visit(
+      [&](auto& h) {
+        using handler_type = std::decay_t<decltype(h)>;
+        if constexpr (std::is_same_v<handler_type, end_handler>)
+          asio::dispatch(asio::append(std::move(h), done.error, std::move(done.end)));
+        else if constexpr (std::is_same_v<handler_type, history_handler>)
+          asio::dispatch(asio::append(std::move(h), done.error, std::move(r.messages), std::move(done.end)));
+        else if constexpr (std::is_same_v<handler_type, list_handler>)
+          asio::dispatch(asio::append(std::move(h), done.error, std::move(r.rooms), std::move(done.end)));
+        else if constexpr (std::is_same_v<handler_type, who_handler>)
+          asio::dispatch(asio::append(std::move(h), done.error, std::move(r.names), std::move(done.end)));
+      },
+      r.handler);
+}
+
 class client_connection final : public stream_connection<tcp::socket> {
 public:
   using connect_handler = asio::any_completion_handler<void(error_code)>;
@@ -106,6 +126,30 @@ public:
 
   /// Queues a frame; false once closing. Any thread.
   bool send(shared_frame frame) { return out()->push(std::move(frame)); }
+
+  /// Queues a request's frame and notes that its answer is awaited; false once closing. Any
+  /// thread: the lock keeps the tracker's order the order of the frames on the wire.
+  bool send_request(shared_frame frame, pending_request r) {
+    std::lock_guard lock(requests_mutex_);
+    if (!send(std::move(frame))) return false;
+    requests_.sent(std::move(r));
+    return true;
+  }
+
+  /// Whether `name` is exactly the name the server knows us by. Any thread.
+  bool is_current_name(std::string_view name) {
+    std::lock_guard lock(requests_mutex_);
+    return requests_.own_name() == name;
+  }
+
+  /// Completes an awaited request that could not be sent, through the strand.
+  void refuse(answer_handler handler, error_code ec) {
+    asio::post(executor(), [ec, handler = std::move(handler)]() mutable {
+      pending_request r{};
+      r.handler = std::move(handler);
+      finish({std::move(r), ec, {}});
+    });
+  }
 
   void connect(std::string host, std::string port, connect_handler handler) {
     asio::dispatch(executor(), [self = self(), host = std::move(host), port = std::move(port),
@@ -136,7 +180,10 @@ public:
                         msg::server::welcome{});
       if (!self->connected())
         return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
-      if (!self->send(encode_shared(msg::client::hello{protocol_version, std::move(name), std::move(room)})))
+      pending_request tracked{client_message_type::hello, fold_case(room), 0, {}, {}, {}, {}};
+      if (!self->send_request(
+              encode_shared(msg::client::hello{protocol_version, std::move(name), std::move(room)}),
+              std::move(tracked)))
         return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
       self->join_pending_ = std::move(handler);
     });
@@ -185,6 +232,19 @@ private:
       send(encode_shared(msg::client::pong{keepalive->token}));
       return;  // answered here: nothing for the application to do
     }
+    std::optional<finished_request> answered;
+    {
+      std::lock_guard lock(requests_mutex_);
+      if (const auto* w = std::get_if<msg::server::welcome>(&m)) requests_.registered_as(w->name);
+      answered = requests_.on_message(m);
+    }
+    // The message handler sees the answer's frames first, then the request completes.
+    struct complete_after {
+      std::optional<finished_request>& done;
+      ~complete_after() {
+        if (done) finish(std::move(*done));
+      }
+    } completion{answered};
     if (join_pending_) {
       if (auto* w = std::get_if<msg::server::welcome>(&m)) {
         registered_.store(true, std::memory_order_release);
@@ -207,6 +267,12 @@ private:
   void on_closed(error_code reason) override {
     if (reason == errc::connection_closed && server_reason_) reason = server_reason_;
     const error_code failure = reason ? reason : make_error_code(errc::connection_closed);
+    std::deque<pending_request> unanswered;
+    {
+      std::lock_guard lock(requests_mutex_);
+      unanswered = requests_.take_all();
+    }
+    for (auto& r : unanswered) finish({std::move(r), failure, {}});
     if (connect_pending_)
       complete_from_event(take(connect_pending_), failure);
     if (join_pending_)
@@ -224,6 +290,8 @@ private:
   std::atomic<bool> registered_ = false;  // set once, on the strand
   error_code server_reason_;  // code of a fatal ERROR the server sent before closing
   user_handlers handlers_;
+  std::mutex requests_mutex_;
+  request_tracker requests_;  // guarded by requests_mutex_
 };
 
 }  // namespace detail
@@ -247,21 +315,59 @@ void client::start_hello(std::string name, std::string room, join_handler handle
   connection_->hello(std::move(name), std::move(room), std::move(handler));
 }
 
-template <class Request>
-boost::system::error_code client::send_request(const Request& request) {
-  if (!connection_->registered())
-    return connection_->connected() ? errc::not_registered : errc::not_connected;
-  if (!connection_->send(encode_shared(request))) return errc::not_connected;
-  return {};
-}
-
 namespace {
 
 boost::system::error_code check_room(std::string_view room) {
   return is_valid_room(room) ? boost::system::error_code() : make_error_code(errc::invalid_room);
 }
 
+// What the answer to each request will look like, for the request tracker.
+detail::pending_request tracked(const msg::client::say& m) {
+  return {client_message_type::say, fold_case(m.room), 0, {}, {}, {}, {}};
+}
+detail::pending_request tracked(const msg::client::private_message&) {
+  return {client_message_type::private_message, {}, 0, {}, {}, {}, {}};
+}
+detail::pending_request tracked(const msg::client::join& m) {
+  return {client_message_type::join, fold_case(m.room), 0, {}, {}, {}, {}};
+}
+detail::pending_request tracked(const msg::client::part& m) {
+  return {client_message_type::part, fold_case(m.room), 0, {}, {}, {}, {}};
+}
+detail::pending_request tracked(const msg::client::list&) {
+  return {client_message_type::list, {}, 0, {}, {}, {}, {}};
+}
+detail::pending_request tracked(const msg::client::who& m) {
+  return {client_message_type::who, fold_case(m.room), 0, {}, {}, {}, {}};
+}
+detail::pending_request tracked(const msg::client::topic& m) {
+  return {client_message_type::topic, fold_case(m.room), 0, {}, {}, {}, {}};
+}
+detail::pending_request tracked(const msg::client::nick&) {
+  return {client_message_type::nick, {}, 0, {}, {}, {}, {}};
+}
+detail::pending_request tracked(const msg::client::history& m) {
+  return {client_message_type::history, fold_case(m.room), 0, {}, {}, {}, {}};
+}
+
 }  // namespace
+
+template <class Request>
+boost::system::error_code client::send_request(const Request& request, detail::answer_handler handler) {
+  boost::system::error_code ec;
+  if (!connection_->registered())
+    ec = connection_->connected() ? errc::not_registered : errc::not_connected;
+  if (!ec) {
+    auto r = tracked(request);
+    r.handler = std::move(handler);
+    // The handler is moved only if sending succeeds.
+    if (connection_->send_request(encode_shared(request), std::move(r))) return {};
+    ec = errc::not_connected;
+    handler = std::move(r.handler);
+  }
+  if (handler.index() != 0) connection_->refuse(std::move(handler), ec);
+  return ec;
+}
 
 boost::system::error_code client::say(std::string_view room, std::string_view text) {
   if (auto ec = check_room(room)) return ec;
@@ -313,6 +419,12 @@ boost::system::error_code client::set_topic(std::string_view room, std::string_v
 
 boost::system::error_code client::nick(std::string_view name) {
   if (!is_valid_name(name)) return errc::invalid_name;
+  if (connection_->is_current_name(name)) {
+    // No answer comes for a NICK to the current name (PROTOCOL.md 7.11): nothing to await.
+    if (!connection_->send(encode_shared(msg::client::nick{std::string(name)})))
+      return errc::not_connected;
+    return {};
+  }
   return send_request(msg::client::nick{std::string(name)});
 }
 
@@ -320,6 +432,26 @@ boost::system::error_code client::history(std::string_view room, std::uint64_t a
                                           std::uint16_t limit) {
   if (auto ec = check_room(room)) return ec;
   return send_request(msg::client::history{std::string(room), after_id, limit});
+}
+
+void client::start_join(std::string room, std::uint64_t after_id, detail::end_handler handler) {
+  if (auto ec = check_room(room)) return connection_->refuse(std::move(handler), ec);
+  send_request(msg::client::join{std::move(room), after_id}, std::move(handler));
+}
+
+void client::start_history(std::string room, std::uint64_t after_id, std::uint16_t limit,
+                           detail::history_handler handler) {
+  if (auto ec = check_room(room)) return connection_->refuse(std::move(handler), ec);
+  send_request(msg::client::history{std::move(room), after_id, limit}, std::move(handler));
+}
+
+void client::start_list(detail::list_handler handler) {
+  send_request(msg::client::list{}, std::move(handler));
+}
+
+void client::start_who(std::string room, detail::who_handler handler) {
+  if (auto ec = check_room(room)) return connection_->refuse(std::move(handler), ec);
+  send_request(msg::client::who{std::move(room)}, std::move(handler));
 }
 
 boost::system::error_code client::ping(std::uint64_t token) {
