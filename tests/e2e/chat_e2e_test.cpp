@@ -794,41 +794,6 @@ BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
   BOOST_TEST(accept_errors < 100u, "chatd logged " << accept_errors << " accept errors");
 }
 
-#ifdef UPPER_BOT_PATH
-// The upper_bot example against the real chatd and chatcli.
-BOOST_AUTO_TEST_CASE(upper_bot_example_answers_in_capitals) {
-  server chatd;
-  child_process bot({UPPER_BOT_PATH, "127.0.0.1", chatd.port});
-  const auto joined = bot.read_line_until("upper_bot: in ", step);
-  BOOST_REQUIRE_MESSAGE(joined, "upper_bot did not join; stdout:\n"
-                                    << bot.stdout_so_far() << "stderr:\n"
-                                    << bot.stderr_so_far());
-  BOOST_TEST(*joined == "upper_bot: in lobby as upper_bot");
-
-  child_process alice = start_client(chatd.port, "alice");
-  BOOST_TEST(contains(expect_welcome(alice, "alice"), "in lobby (2 online)"));
-  BOOST_REQUIRE(alice.write_stdin("!upper hello, world\n"));
-  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: !upper hello, world)");
-  expect_line(alice, "alice", hh_mm + R"( \[lobby\] upper_bot: HELLO, WORLD)");
-
-  // Ctrl-C: the bot says BYE and exits 0; the room hears it leave.
-  bot.signal(SIGINT);
-  BOOST_TEST(expect_exit(bot, "upper_bot") == 0);
-  expect_line(alice, "alice", hh_mm + R"( \* upper_bot left lobby \(1 online\): quit)");
-  BOOST_TEST(bot.stderr_so_far().empty(), "upper_bot stderr:\n" << bot.stderr_so_far());
-  BOOST_TEST(count_lines(bot.stdout_so_far()) == 1u, "upper_bot stdout:\n" << bot.stdout_so_far());
-
-  alice.close_stdin();
-  BOOST_TEST(expect_exit(alice, "alice") == 0);
-  // The bot answered once: it ignores its own echo.
-  const std::string seen = alice.stdout_so_far();
-  BOOST_TEST(seen.find("HELLO, WORLD") == seen.rfind("HELLO, WORLD"), "alice stdout:\n" << seen);
-
-  chatd.process.signal(SIGTERM);
-  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
-}
-#endif
-
 BOOST_AUTO_TEST_SUITE_END()
 
 // The helper the tests above rely on: its waits end on events, and it leaks no processes.

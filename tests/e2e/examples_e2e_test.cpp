@@ -1,0 +1,245 @@
+// End-to-end tests of the examples: each program run as a process, next to the built chatd
+// and chatcli where it needs a server or a person to talk to.
+//
+// Servers listen on 127.0.0.1 with port 0 and the tests read the port from their first line.
+// Every wait has a deadline and ends as soon as the line it waits for arrives; nothing sleeps.
+#include "support/process.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#ifndef CHATD_PATH
+#error "CHATD_PATH must name the chatd binary"
+#endif
+#ifndef CHATCLI_PATH
+#error "CHATCLI_PATH must name the chatcli binary"
+#endif
+
+namespace {
+
+using namespace std::chrono_literals;
+using test_support::child_process;
+
+// Generous: a debug build on a loaded machine. Waits end as soon as the event happens.
+constexpr std::chrono::milliseconds step = 15s;
+// A trial division of a 63-bit prime: under 2 s in a release build, a few times that with
+// sanitizers.
+constexpr std::chrono::milliseconds prime_step = 90s;
+constexpr std::string_view big_prime = "9223372036854775783";  // 2^63 - 25; lecture_bots_tests
+
+bool contains(std::string_view s, std::string_view needle) {
+  return s.find(needle) != std::string_view::npos;
+}
+
+std::size_t occurrences(const std::string& s, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
+  return n;
+}
+
+std::string output_of(child_process& p) {
+  return "stdout:\n" + p.stdout_so_far() + "stderr:\n" + p.stderr_so_far();
+}
+
+// The next stdout line `match` accepts; fails the test if none comes within `timeout`.
+std::string expect(child_process& p, const std::string& who,
+                   const std::function<bool(std::string_view)>& match, const std::string& what,
+                   std::chrono::milliseconds timeout = step) {
+  const auto line = p.read_line_until(match, timeout);
+  BOOST_REQUIRE_MESSAGE(line, who << " never printed " << what << "; " << output_of(p));
+  return *line;
+}
+
+// The next line that is exactly `text`.
+std::string expect_exactly(child_process& p, const std::string& who, const std::string& text) {
+  return expect(p, who, [&](std::string_view l) { return l == text; }, "\"" + text + "\"");
+}
+
+// chatcli's line for a message: "HH:MM [where] sender: text".
+std::string expect_said(child_process& cli, const std::string& who, const std::string& where,
+                        const std::string& sender, const std::string& text,
+                        std::chrono::milliseconds timeout = step) {
+  const std::string tail = " [" + where + "] " + sender + ": " + text;
+  static const std::regex clock(R"(\d{2}:\d{2})");
+  return expect(
+      cli, who,
+      [&](std::string_view l) {
+        return l.size() == 5 + tail.size() && l.ends_with(tail) &&
+               std::regex_match(l.begin(), l.begin() + 5, clock);
+      },
+      "\"HH:MM" + tail + "\"", timeout);
+}
+
+int expect_exit(child_process& p, const std::string& who) {
+  const auto status = p.wait_exit(step);
+  BOOST_REQUIRE_MESSAGE(status, who << " did not exit; " << output_of(p));
+  return *status;
+}
+
+// Waits for "`prefix`127.0.0.1:PORT" and returns PORT.
+std::string listening_port(child_process& p, const std::string& who, const std::string& prefix) {
+  const std::string line = expect(
+      p, who, [&](std::string_view l) { return l.starts_with(prefix); }, "\"" + prefix + "...\"");
+  BOOST_TEST_REQUIRE(line.starts_with(prefix + "127.0.0.1:"), "line: " << line);
+  const std::string port = line.substr(line.rfind(':') + 1);
+  BOOST_TEST_REQUIRE(!port.empty());
+  BOOST_TEST_REQUIRE(port != "0");
+  return port;
+}
+
+struct chatd {
+  child_process process{{CHATD_PATH, "--bind", "127.0.0.1", "--port", "0", "--threads", "2"}};
+  std::string port = listening_port(process, "chatd", "chatd listening on ");
+
+  ~chatd() {
+    process.signal(SIGTERM);
+    BOOST_TEST(process.wait_exit(step).value_or(-1) == 0);
+  }
+};
+
+// chatcli with stdin and stdout on pipes.
+child_process chatcli(const std::string& port, const std::string& name) {
+  return child_process({CHATCLI_PATH, "--host", "127.0.0.1", "--port", port, "--name", name});
+}
+
+void expect_in_lobby(child_process& cli, const std::string& who) {
+  expect(cli, who, [](std::string_view l) { return contains(l, "* now talking in lobby"); },
+         "that it joined lobby");
+}
+
+void quit(child_process& cli, const std::string& who) {
+  cli.close_stdin();
+  BOOST_TEST(expect_exit(cli, who) == 0, output_of(cli));
+}
+
+}  // namespace
+
+#ifdef LECTURE_BOTS_PATH
+BOOST_AUTO_TEST_SUITE(lecture_bots)
+
+child_process lecture_bot(const std::string& port) {
+  return child_process({LECTURE_BOTS_PATH, "127.0.0.1", port});
+}
+
+void expect_bot_in_lobby(child_process& bot, const std::string& name) {
+  expect_exactly(bot, "lecture_bots", "lecture_bots: in lobby as " + name);
+}
+
+BOOST_AUTO_TEST_CASE(answers_in_the_room_and_privately) {
+  chatd server;
+  child_process bot = lecture_bot(server.port);
+  expect_bot_in_lobby(bot, "lecturebot");
+  child_process alice = chatcli(server.port, "alice");
+  expect_in_lobby(alice, "alice");
+  child_process bob = chatcli(server.port, "bob");
+  expect_in_lobby(bob, "bob");
+
+  // One at a time: prime tests run on worker threads, so their answers may overtake others.
+  const std::vector<std::pair<std::string, std::string>> in_the_room{
+      {"!upper grüße, world", "GRüßE, WORLD"},
+      {"!consonants Hello, World", "7 consonants"},
+      {"!consonants Ah", "1 consonant"},
+      {"!prime 97", "97 is prime"},
+      {"!prime 91", "91 is not prime (divisible by 7)"},
+      {"!prime 1", "1 is not prime"},
+      {"!prime 9223372036854775808", "9223372036854775808 is not prime (divisible by 2)"},
+      {"!prime 9223372036854775809", "usage: !prime N (0 <= N <= 2^63)"},
+      {"!prime twelve", "usage: !prime N (0 <= N <= 2^63)"},
+  };
+  for (const auto& [asked, answer] : in_the_room) {
+    BOOST_REQUIRE(alice.write_stdin(asked + "\n"));
+    expect_said(alice, "alice", "lobby", "lecturebot", answer);
+    expect_said(bob, "bob", "lobby", "lecturebot", answer);
+  }
+
+  // Asked privately, it answers privately.
+  BOOST_REQUIRE(alice.write_stdin("/msg lecturebot !consonants rhythm\n"));
+  expect_said(alice, "alice", "pm:lecturebot", "lecturebot", "6 consonants");
+  BOOST_REQUIRE(alice.write_stdin("/msg lecturebot !prime 3037000493\n"));
+  expect_said(alice, "alice", "pm:lecturebot", "lecturebot", "3037000493 is prime");
+  BOOST_REQUIRE(alice.write_stdin("that was all\n"));
+  expect_said(bob, "bob", "lobby", "alice", "that was all");
+  BOOST_TEST(!contains(bob.stdout_so_far(), "6 consonants"), bob.stdout_so_far());
+  BOOST_TEST(!contains(bob.stdout_so_far(), "3037000493"), bob.stdout_so_far());
+
+  // Ctrl-C: BYE, exit 0; the room hears it leave.
+  bot.signal(SIGINT);
+  BOOST_TEST(expect_exit(bot, "lecture_bots") == 0);
+  expect(alice, "alice", [](std::string_view l) { return contains(l, "* lecturebot left lobby"); },
+         "that lecturebot left");
+  BOOST_TEST(bot.stderr_so_far().empty(), output_of(bot));
+
+  quit(alice, "alice");
+  quit(bob, "bob");
+  // One answer per question: the bot never answered its own lines.
+  BOOST_TEST(occurrences(alice.stdout_so_far(), "GRüßE, WORLD") == 1u, alice.stdout_so_far());
+}
+
+// Commands asked before the bot came arrive as history; they are not answered. Its name is
+// taken, so it takes the next one.
+BOOST_AUTO_TEST_CASE(skips_history_and_takes_a_free_name) {
+  chatd server;
+  child_process impostor = chatcli(server.port, "lecturebot");
+  expect_in_lobby(impostor, "lecturebot");
+  BOOST_REQUIRE(impostor.write_stdin("!upper asked before\n"));
+  expect_said(impostor, "lecturebot", "lobby", "lecturebot", "!upper asked before");
+
+  child_process bot = lecture_bot(server.port);
+  expect_bot_in_lobby(bot, "lecturebot2");
+  BOOST_REQUIRE(impostor.write_stdin("!upper asked now\n"));
+  expect_said(impostor, "lecturebot", "lobby", "lecturebot2", "ASKED NOW");
+  // Answers come in order, so an answer to the history would have come first.
+  BOOST_TEST(!contains(impostor.stdout_so_far(), "ASKED BEFORE"), impostor.stdout_so_far());
+
+  bot.signal(SIGTERM);
+  BOOST_TEST(expect_exit(bot, "lecture_bots") == 0);
+  quit(impostor, "lecturebot");
+}
+
+// A prime test of seconds does not hold up other commands, and Ctrl-C does not wait for one.
+BOOST_AUTO_TEST_CASE(answers_while_a_prime_test_runs) {
+  using clock = std::chrono::steady_clock;
+  const auto ms = [](clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  chatd server;
+  child_process bot = lecture_bot(server.port);
+  expect_bot_in_lobby(bot, "lecturebot");
+  child_process alice = chatcli(server.port, "alice");
+  expect_in_lobby(alice, "alice");
+
+  const std::string verdict = std::string(big_prime) + " is prime";
+  const auto answer_to_either = [&](std::string_view l) {
+    return l.ends_with("] lecturebot: STILL HERE") || l.ends_with("] lecturebot: " + verdict);
+  };
+  const auto asked = clock::now();
+  BOOST_REQUIRE(alice.write_stdin("!prime " + std::string(big_prime) + "\n!upper still here\n"));
+  const std::string first = expect(alice, "alice", answer_to_either, "an answer");
+  BOOST_TEST(first.ends_with("STILL HERE"), "the prime test held up !upper: " << first);
+  expect_said(alice, "alice", "lobby", "lecturebot", verdict, prime_step);
+  const auto prime_took = ms(clock::now() - asked);
+  BOOST_TEST_MESSAGE("!prime " << big_prime << " took " << prime_took << " ms");
+
+  // Another one, certainly running once the !upper after it is answered; then Ctrl-C.
+  BOOST_REQUIRE(alice.write_stdin("!prime " + std::string(big_prime) + "\n!upper stop now\n"));
+  expect_said(alice, "alice", "lobby", "lecturebot", "STOP NOW");
+  const auto stopping = clock::now();
+  bot.signal(SIGINT);
+  BOOST_TEST(expect_exit(bot, "lecture_bots") == 0);
+  const auto stop_took = ms(clock::now() - stopping);
+  BOOST_TEST(stop_took < prime_took / 2, "the exit waited for the prime test");
+
+  quit(alice, "alice");
+  BOOST_TEST(occurrences(alice.stdout_so_far(), verdict) == 1u, alice.stdout_so_far());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+#endif
