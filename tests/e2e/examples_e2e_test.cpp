@@ -243,3 +243,38 @@ BOOST_AUTO_TEST_CASE(answers_while_a_prime_test_runs) {
 
 BOOST_AUTO_TEST_SUITE_END()
 #endif
+
+#ifdef EMBEDDED_SERVER_PATH
+BOOST_AUTO_TEST_SUITE(embedded_server)
+
+BOOST_AUTO_TEST_CASE(serves_chatcli_next_to_its_own_clock) {
+  child_process program({EMBEDDED_SERVER_PATH, "0"});
+  const std::string port =
+      listening_port(program, "embedded_server", "embedded_server listening on ");
+
+  child_process alice = chatcli(port, "alice");
+  expect_in_lobby(alice, "alice");
+  const auto tick = [](std::string_view l) { return contains(l, "] clock: tick "); };
+  expect(alice, "alice", tick, "a tick from the clock");
+  BOOST_REQUIRE(alice.write_stdin("hello, embedded server\n"));
+  expect_said(alice, "alice", "lobby", "alice", "hello, embedded server");
+  expect(alice, "alice", tick, "another tick");  // the clock keeps going
+
+  // SIGTERM: the clock leaves, the server tells alice it is shutting down, exit 0.
+  program.signal(SIGTERM);
+  BOOST_TEST(expect_exit(program, "embedded_server") == 0, output_of(program));
+  BOOST_TEST(expect_exit(alice, "alice") == 1);
+  BOOST_TEST(contains(alice.stderr_so_far(), "shutting down"), output_of(alice));
+  BOOST_TEST(program.stdout_so_far().find('\n') == program.stdout_so_far().size() - 1,
+             "more than the address line on stdout: " << program.stdout_so_far());
+}
+
+BOOST_AUTO_TEST_CASE(bad_port_exits_2) {
+  child_process program({EMBEDDED_SERVER_PATH, "seventy"});
+  BOOST_TEST(expect_exit(program, "embedded_server") == 2);
+  BOOST_TEST(contains(program.stderr_so_far(), "usage: embedded_server [PORT]"),
+             output_of(program));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+#endif

@@ -1,0 +1,106 @@
+// embedded_server: a chat server inside a program that has work of its own.
+//
+//   embedded_server [PORT]
+//
+// The program's own work is a clock: every second it says "tick N" in lobby, as the user
+// "clock", through an ordinary chat::client connected to the embedded server.
+//
+// chat::server cannot run on the program's io_context: it owns its io_context and a pool of
+// threads (server_options::threads). So the two run side by side in one process: the server on
+// its one thread, the clock on main's io_context.
+#include <chat/client.hpp>
+#include <chat/server.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+int main(int argc, char** argv) {
+  std::uint16_t port = 0;
+  const std::string_view port_arg = argc > 1 ? argv[1] : "0";
+  if (argc > 2 || std::from_chars(port_arg.data(), port_arg.data() + port_arg.size(), port).ptr !=
+                      port_arg.data() + port_arg.size()) {
+    std::cerr << "usage: embedded_server [PORT]\n";
+    return 2;
+  }
+
+  chat::server_options options;
+  options.port = port;
+  options.threads = 1;  // a small server inside a bigger program
+  // The server logs from its own threads, so the log function locks.
+  options.log = [mutex = std::make_shared<std::mutex>()](std::string_view line) {
+    std::lock_guard lock(*mutex);
+    std::clog << "embedded_server: " << line << '\n';
+  };
+  chat::server server(options);
+  if (const auto ec = server.start()) {
+    std::cerr << "embedded_server: cannot listen on port " << port << ": " << ec.message() << '\n';
+    return 1;
+  }
+  const auto endpoint = server.local_endpoint();
+  std::cout << "embedded_server listening on " << endpoint.address() << ':' << endpoint.port()
+            << std::endl;
+
+  boost::asio::io_context io;
+  chat::client clock(io.get_executor());
+  boost::asio::steady_timer timer(io);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  std::uint64_t ticks = 0;
+  int exit_code = 0;
+
+  std::function<void()> tick = [&] {
+    timer.expires_after(std::chrono::seconds(1));
+    timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;  // cancelled: we are stopping
+      clock.say(chat::default_room, "tick " + std::to_string(++ticks));
+      tick();
+    });
+  };
+  clock.on_close([&](boost::system::error_code ec) {
+    if (ec) {
+      std::cerr << "embedded_server: clock disconnected: " << ec.message() << '\n';
+      exit_code = 1;
+    }
+    io.stop();
+  });
+  // Ctrl-C: the clock says goodbye; the close handler then ends io.run().
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    timer.cancel();
+    clock.bye();
+  });
+
+  clock.async_connect(endpoint.address().to_string(), std::to_string(endpoint.port()),
+                      [&](boost::system::error_code ec) {
+    if (ec) {
+      std::cerr << "embedded_server: clock cannot connect: " << ec.message() << '\n';
+      exit_code = 1;
+      io.stop();
+      return;
+    }
+    clock.async_hello("clock", chat::default_room,
+                      [&](boost::system::error_code hello_ec, const chat::msg::server::welcome&) {
+      if (hello_ec) {
+        std::cerr << "embedded_server: clock cannot join: " << hello_ec.message() << '\n';
+        exit_code = 1;
+        clock.close();
+        return;
+      }
+      tick();
+    });
+  });
+
+  io.run();
+  server.stop();  // tells every remaining client the server is shutting down
+  return exit_code;
+}
