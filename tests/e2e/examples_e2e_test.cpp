@@ -278,3 +278,62 @@ BOOST_AUTO_TEST_CASE(bad_port_exits_2) {
 
 BOOST_AUTO_TEST_SUITE_END()
 #endif
+
+#ifdef ONE_TO_ONE_PATH
+BOOST_AUTO_TEST_SUITE(one_to_one)
+
+BOOST_AUTO_TEST_CASE(lines_go_both_ways) {
+  child_process alice({ONE_TO_ONE_PATH, "listen", "127.0.0.1", "0", "alice"});
+  const std::string port = listening_port(alice, "alice", "one_to_one listening on ");
+  expect_exactly(alice, "alice", "* connected as alice");
+  BOOST_REQUIRE(alice.write_stdin("anyone there?\n"));
+  expect_exactly(alice, "alice", "* nobody to talk to yet");
+
+  child_process bob({ONE_TO_ONE_PATH, "connect", "127.0.0.1", port, "bob"});
+  expect_exactly(bob, "bob", "* connected as bob");
+  expect_exactly(bob, "bob", "* talking with alice");
+  expect_exactly(alice, "alice", "* talking with bob");
+
+  BOOST_REQUIRE(alice.write_stdin("hello bob\n"));
+  expect_exactly(bob, "bob", "alice: hello bob");
+  // A right-to-left override (which the server lets through) arrives inert; a tab stays.
+  BOOST_REQUIRE(bob.write_stdin("hi\talice \u202Eevil\n"));
+  expect_exactly(alice, "alice", "bob: hi\talice <U+202E>evil");
+
+  // alice quits: her server stops, and bob is told.
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0, output_of(alice));
+  expect_exactly(bob, "bob", "* the other side has stopped the server");
+  BOOST_TEST(expect_exit(bob, "bob") == 0, output_of(bob));
+  // Neither saw its own lines come back.
+  BOOST_TEST(!contains(alice.stdout_so_far(), "alice: hello bob"), alice.stdout_so_far());
+  BOOST_TEST(!contains(bob.stdout_so_far(), "bob: hi"), bob.stdout_so_far());
+}
+
+// The partner can change: when bob leaves, the next one to come takes his place.
+BOOST_AUTO_TEST_CASE(a_new_partner_after_one_leaves) {
+  child_process alice({ONE_TO_ONE_PATH, "listen", "127.0.0.1", "0", "alice"});
+  const std::string port = listening_port(alice, "alice", "one_to_one listening on ");
+
+  child_process bob({ONE_TO_ONE_PATH, "connect", "127.0.0.1", port, "bob"});
+  expect_exactly(bob, "bob", "* talking with alice");
+  expect_exactly(alice, "alice", "* talking with bob");
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0, output_of(bob));
+  expect_exactly(alice, "alice", "* bob left");
+
+  child_process carol({ONE_TO_ONE_PATH, "connect", "127.0.0.1", port, "carol"});
+  expect_exactly(carol, "carol", "* talking with alice");
+  expect_exactly(alice, "alice", "* talking with carol");
+  BOOST_REQUIRE(carol.write_stdin("hello, I am carol\n"));
+  expect_exactly(alice, "alice", "carol: hello, I am carol");
+  BOOST_REQUIRE(alice.write_stdin("hi carol\n"));
+  expect_exactly(carol, "carol", "alice: hi carol");
+
+  alice.signal(SIGINT);  // like end of input
+  BOOST_TEST(expect_exit(alice, "alice") == 0, output_of(alice));
+  BOOST_TEST(expect_exit(carol, "carol") == 0, output_of(carol));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+#endif
