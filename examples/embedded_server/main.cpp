@@ -3,11 +3,8 @@
 //   embedded_server [PORT]
 //
 // The program's own work is a clock: every second it says "tick N" in lobby, as the user
-// "clock", through an ordinary chat::client connected to the embedded server.
-//
-// chat::server cannot run on the program's io_context: it owns its io_context and a pool of
-// threads (server_options::threads). So the two run side by side in one process: the server on
-// its one thread, the clock on main's io_context.
+// "clock", through an ordinary chat::client connected to the embedded server. Server, clock and
+// client all run on the program's one io_context, on main's thread: no thread of its own.
 #include <chat/client.hpp>
 #include <chat/server.hpp>
 
@@ -21,7 +18,6 @@
 #include <functional>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -34,15 +30,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  boost::asio::io_context io;
   chat::server_options options;
   options.port = port;
-  options.threads = 1;  // a small server inside a bigger program
-  // The server logs from its own threads, so the log function locks.
-  options.log = [mutex = std::make_shared<std::mutex>()](std::string_view line) {
-    std::lock_guard lock(*mutex);
-    std::clog << "embedded_server: " << line << '\n';
-  };
-  chat::server server(options);
+  // Called from the threads that run `io`: here only main's, so no lock is needed.
+  options.log = [](std::string_view line) { std::clog << "embedded_server: " << line << '\n'; };
+  chat::server server(io, options);
   if (const auto ec = server.start()) {
     std::cerr << "embedded_server: cannot listen on port " << port << ": " << ec.message() << '\n';
     return 1;
@@ -51,7 +44,6 @@ int main(int argc, char** argv) {
   std::cout << "embedded_server listening on " << endpoint.address() << ':' << endpoint.port()
             << std::endl;
 
-  boost::asio::io_context io;
   chat::client clock(io.get_executor());
   boost::asio::steady_timer timer(io);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -66,18 +58,23 @@ int main(int argc, char** argv) {
       tick();
     });
   };
-  clock.on_close([&](boost::system::error_code ec) {
-    if (ec) {
-      std::cerr << "embedded_server: clock disconnected: " << ec.message() << '\n';
-      exit_code = 1;
-    }
-    io.stop();
-  });
-  // Ctrl-C: the clock says goodbye; the close handler then ends io.run().
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
+  // Stopping: the clock says goodbye, the server tells everyone else and closes; io.run()
+  // returns once nothing is left to do.
+  const auto stop = [&] {
+    signals.cancel();
     timer.cancel();
     clock.bye();
+    server.async_stop([] {});
+  };
+  clock.on_close([&](boost::system::error_code ec) {
+    if (ec && ec != chat::errc::server_shutting_down) {
+      std::cerr << "embedded_server: clock disconnected: " << ec.message() << '\n';
+      exit_code = 1;
+      stop();
+    }
+  });
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (!ec) stop();
   });
 
   clock.async_connect(endpoint.address().to_string(), std::to_string(endpoint.port()),
@@ -85,7 +82,7 @@ int main(int argc, char** argv) {
     if (ec) {
       std::cerr << "embedded_server: clock cannot connect: " << ec.message() << '\n';
       exit_code = 1;
-      io.stop();
+      stop();
       return;
     }
     clock.async_hello("clock", chat::default_room,
@@ -93,7 +90,7 @@ int main(int argc, char** argv) {
       if (hello_ec) {
         std::cerr << "embedded_server: clock cannot join: " << hello_ec.message() << '\n';
         exit_code = 1;
-        clock.close();
+        stop();
         return;
       }
       tick();
@@ -101,6 +98,5 @@ int main(int argc, char** argv) {
   });
 
   io.run();
-  server.stop();  // tells every remaining client the server is shutting down
   return exit_code;
 }

@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <future>
+#include <thread>
 
 using namespace chat;
 using namespace chat::test;
@@ -460,6 +461,49 @@ BOOST_AUTO_TEST_CASE(graceful_stop_tells_members_and_closes_them) {
   // Stopped means no longer listening, even while the server object lives on.
   recording_client late(pool);
   BOOST_TEST(late.connect(port) == boost::asio::error::connection_refused);
+}
+
+BOOST_AUTO_TEST_CASE(a_server_on_the_programs_io_context_serves_and_stops_asynchronously) {
+  boost::asio::io_context program;  // run by one thread, as a single-threaded program would
+  server_options options;
+  options.address = boost::asio::ip::make_address_v4("127.0.0.1");
+  options.port = 0;
+  auto embedded = std::make_unique<server>(program, options);
+  BOOST_REQUIRE(!embedded->start());
+  std::thread runner([&] { program.run(); });
+
+  client_pool pool;
+  recording_client alice(pool);
+  alice.connect_and_hello(embedded->local_endpoint().port(), "alice");
+  BOOST_REQUIRE(!alice.api().say("lobby", "hello from inside"));
+  BOOST_TEST(alice.wait_for<msg::server::message>(from("alice", "hello from inside")).has_value());
+
+  std::promise<void> stopped;
+  embedded->async_stop([&] { stopped.set_value(); });
+  BOOST_REQUIRE(stopped.get_future().wait_for(default_deadline) == std::future_status::ready);
+  BOOST_TEST(alice.wait_closed() == make_error_code(errc::server_shutting_down));
+  BOOST_TEST(embedded->session_count() == 0u);
+
+  // The program's io_context has no work left once the server is gone.
+  embedded.reset();
+  runner.join();
+}
+
+BOOST_AUTO_TEST_CASE(a_server_destroyed_before_its_shared_io_context_leaves_no_dangling_session) {
+  boost::asio::io_context program;
+  server_options options;
+  options.address = boost::asio::ip::make_address_v4("127.0.0.1");
+  options.port = 0;
+  auto embedded = std::make_unique<server>(program, options);
+  BOOST_REQUIRE(!embedded->start());
+  std::thread runner([&] { program.run(); });
+  client_pool pool;
+  recording_client alice(pool);
+  alice.connect_and_hello(embedded->local_endpoint().port(), "alice");
+
+  embedded.reset();  // begins the stop; the session finishes on the program's io_context
+  BOOST_TEST(alice.wait_closed() == make_error_code(errc::server_shutting_down));
+  runner.join();  // returns: nothing of the server is left to run
 }
 
 BOOST_AUTO_TEST_CASE(start_reports_address_in_use_and_bad_options) {

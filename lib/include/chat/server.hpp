@@ -1,12 +1,29 @@
-// The chat server: an acceptor, sessions and rooms on a pool of threads running one io_context.
+// The chat server: an acceptor, sessions and rooms, on an io_context of its own or of the
+// program that embeds it.
 //
-// Thread-safety: start(), stop() and the destructor must not run concurrently with each other,
-// and must not be called from a handler running on the server's own threads (stop() joins them).
-// local_endpoint() and session_count() may be called from any thread.
+// Two ways to run it:
+// - server(options): the server owns an io_context and a pool of options.threads threads,
+//   started by start() and joined by stop().
+// - server(context, options): the server runs on the caller's io_context and starts no
+//   threads; the caller runs the context (on one thread or several) next to its own work.
+//   Stop it with async_stop(), which completes once every client has been told and closed.
+//
+// Thread-safety: start(), stop(), async_stop() and the destructor must not run concurrently
+// with each other. With its own pool, stop() and the destructor must not be called from a
+// handler running on the server's threads (stop() joins them). local_endpoint(), server_id()
+// and session_count() may be called from any thread.
+//
+// Lifetimes: with a shared io_context, the state the sessions share lives until the last of
+// them has finished, even if the server object is destroyed first; destroying the server
+// begins a stop, as stop() does. Destroy or stop the io_context only after async_stop() has
+// completed if the clients are to be told the server is stopping.
 #pragma once
 
 #include <chat/server_options.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -17,29 +34,52 @@ namespace chat {
 
 class server {
 public:
+  /// A server on a pool of its own (options.threads threads; 0: one per core).
   explicit server(server_options options);
-  /// Stops the server if it is running.
+  /// A server on `context`, which must outlive the server's sessions (see Lifetimes above);
+  /// options.threads is ignored.
+  server(boost::asio::io_context& context, server_options options);
+  /// Stops the server if it is running (with a shared io_context: begins the stop).
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  /// Binds, listens and starts the pool. Errors: those of bind/listen (e.g. address in use);
-  /// invalid_argument if max_frame or max_queue_bytes is below largest_valid_frame, or
-  /// server_info is not UTF-8 of at most max_info_bytes.
+  /// Binds, listens and (with its own pool) starts the threads. Errors: those of bind/listen
+  /// (e.g. address in use); invalid_argument if max_frame or max_queue_bytes is below
+  /// largest_valid_frame, or server_info is not UTF-8 of at most max_info_bytes;
+  /// operation_in_progress if already started or stopped.
   boost::system::error_code start();
   /// The bound address (with the actual port when options.port was 0).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   /// Identifies this run in WELCOME (random, fixed at construction): message ids from one
   /// run mean nothing in another.
   std::uint64_t server_id() const noexcept;
-  /// Graceful stop: stops accepting, sends every member ERROR server_shutting_down, lets queues
-  /// flush for up to close_timeout, closes everything and joins the threads. Idempotent.
+
+  /// Graceful stop: stops accepting, sends every client ERROR server_shutting_down, lets
+  /// queues flush for up to close_timeout and closes everything. With its own pool it then
+  /// joins the threads and returns; with a shared io_context it only begins the stop (use
+  /// async_stop() to learn when it is done). Idempotent.
   void stop();
+
+  /// The graceful stop of stop(), completing when every connection has closed, or when
+  /// close_timeout (and a short margin) has passed with some still open.
+  /// Completion signature: void(). The handler runs through its associated executor
+  /// (by default on the server's io_context); never inside this call. A second call, or a
+  /// call before start(), completes at once.
+  template <class CompletionToken>
+  auto async_stop(CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void()>(
+        [this](auto handler) { start_stop(std::move(handler)); }, token);
+  }
+
   /// Connections currently open.
   std::size_t session_count() const;
 
 private:
   struct impl;
+  void start_stop(boost::asio::any_completion_handler<void()> handler);
+
+  std::unique_ptr<boost::asio::io_context> own_pool_;  // null with a shared io_context
   std::unique_ptr<impl> impl_;
 };
 

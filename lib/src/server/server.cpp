@@ -6,6 +6,7 @@
 #include "server/session_driver.hpp"
 #include "users/local_directory.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +14,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -51,34 +54,77 @@ constexpr std::chrono::milliseconds max_accept_backoff{2000};
 
 using tcp_session = detail::session_driver<tcp::socket>;
 
-}  // namespace
-
-struct server::impl {
-  explicit impl(server_options o)
+// What the sessions share. It holds no Asio object, so it may outlive the server and its
+// io_context: each session keeps it alive.
+struct shared_state {
+  explicit shared_state(server_options o)
       : options(std::move(o)),
         log(options.log),
         history(options.history),
         rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes),
         services{options, bus, users, rooms, log},
-        limits(limits_of(options)),
-        pool(static_cast<int>(thread_count())),
-        accept_strand(asio::make_strand(pool)),
+        limits(limits_of(options)) {}
+
+  const server_options options;
+  const detail::logger log;
+  detail::local_bus bus;
+  detail::local_directory users;
+  detail::memory_history history;
+  detail::room_registry rooms;
+  detail::session_services services;
+  detail::session_set sessions;
+  const detail::connection_limits limits;
+};
+
+// Completes async_stop once: when the last session has closed or at the deadline.
+class stop_completion {
+public:
+  explicit stop_completion(asio::any_completion_handler<void()> handler)
+      : handler_(std::move(handler)) {}
+  void fire() {
+    std::optional<asio::any_completion_handler<void()>> handler;
+    {
+      std::lock_guard lock(mutex_);
+      handler.swap(handler_);
+    }
+    if (handler) asio::dispatch(std::move(*handler));
+  }
+
+private:
+  std::mutex mutex_;
+  std::optional<asio::any_completion_handler<void()>> handler_;
+};
+
+}  // namespace
+
+struct server::impl {
+  impl(asio::io_context& io, server_options opts, bool threads_owned)
+      : context(io),
+        state(std::make_shared<shared_state>(std::move(opts))),
+        options(state->options),
+        log(state->log),
+        own_threads(threads_owned),
+        accept_strand(asio::make_strand(context)),
         acceptor(accept_strand),
-        accept_retry(accept_strand) {}
+        accept_retry(accept_strand),
+        stop_timer(accept_strand) {}
 
   unsigned thread_count() const {
     if (options.threads > 0) return options.threads;
     return std::max(1u, std::thread::hardware_concurrency());
   }
 
+  // The accept handlers look at `ec` before `this`: a server destroyed while one is pending
+  // leaves it to run with operation_aborted.
   void accept() {
-    acceptor.async_accept(asio::make_strand(pool), [this](error_code ec, tcp::socket socket) {
+    acceptor.async_accept(asio::make_strand(context), [this](error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
       on_accept(ec, std::move(socket));
     });
   }
 
   void on_accept(error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!acceptor.is_open()) return;
     if (ec) {
       log("accept error: ", ec.message());
       if (is_resource_exhaustion(ec)) {
@@ -91,17 +137,35 @@ struct server::impl {
       }
     } else {
       backoff = {};
-      auto s = std::make_shared<tcp_session>(std::move(socket), services, sessions, limits);
-      if (sessions.add(s)) s->begin();
+      auto& st = *state;
+      auto s = std::make_shared<tcp_session>(std::move(socket), state, st.services, st.sessions,
+                                             st.limits);
+      if (st.sessions.add(s)) s->begin();
     }
     accept();
+  }
+
+  /// Stops accepting and tells every session to shut down; `done`, if set, completes when
+  /// they have all closed or at the deadline.
+  void begin_stop(std::shared_ptr<stop_completion> done) {
+    asio::post(accept_strand, [this] {
+      error_code ignored;
+      acceptor.close(ignored);
+      accept_retry.cancel();
+    });
+    for (const auto& s : state->sessions.begin_stop()) s->shut_down();
+    if (!done) return;
+    // Sessions close themselves within close_timeout; the margin lets their handlers finish.
+    stop_timer.expires_after(options.close_timeout + std::chrono::milliseconds(500));
+    stop_timer.async_wait([done](error_code) { done->fire(); });
+    state->sessions.when_empty([done] { done->fire(); });
   }
 
   void run_thread() {
     // A handler that throws must not take the server down with it: log and keep serving.
     for (;;) {
       try {
-        pool.run();
+        context.run();
         return;
       } catch (const std::exception& e) {
         log("error: unhandled exception in a handler: ", e.what());
@@ -111,34 +175,42 @@ struct server::impl {
     }
   }
 
-  // The services outlive the pool (declared first, destroyed last): handlers destroyed with
-  // the pool may still leave rooms.
-  const server_options options;
-  const detail::logger log;
-  detail::local_bus bus;
-  detail::local_directory users;
-  detail::memory_history history;
-  detail::room_registry rooms;
-  detail::session_services services;
-  detail::session_set sessions;
-  const detail::connection_limits limits;
-  asio::io_context pool;
+  asio::io_context& context;
+  const std::shared_ptr<shared_state> state;
+  const server_options& options;
+  const detail::logger& log;
+  const bool own_threads;
   asio::strand<asio::io_context::executor_type> accept_strand;
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
+  asio::steady_timer stop_timer;
   tcp::endpoint endpoint;  // set by start(), read from any thread after
   std::chrono::milliseconds backoff{};
   std::vector<std::thread> threads;
+  bool started = false;
   bool stopped = false;
 };
 
-server::server(server_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+server::server(server_options options)
+    : own_pool_(std::make_unique<asio::io_context>(
+          static_cast<int>(options.threads > 0 ? options.threads
+                                               : std::max(1u, std::thread::hardware_concurrency())))),
+      impl_(std::make_unique<impl>(*own_pool_, std::move(options), true)) {}
 
-server::~server() { stop(); }
+server::server(asio::io_context& context, server_options options)
+    : impl_(std::make_unique<impl>(context, std::move(options), false)) {}
+
+server::~server() {
+  stop();
+  // The server's Asio objects go before its own io_context; the sessions still pending in that
+  // context go with it, each releasing the shared state as it does.
+  impl_.reset();
+  own_pool_.reset();
+}
 
 error_code server::start() {
   auto& i = *impl_;
-  if (!i.threads.empty() || i.stopped) return make_error_code(errc::operation_in_progress);
+  if (i.started || i.stopped) return make_error_code(errc::operation_in_progress);
   if (auto ec = validate(i.options)) return ec;
   const tcp::endpoint requested(i.options.address, i.options.port);
   error_code ec;
@@ -151,11 +223,14 @@ error_code server::start() {
     i.acceptor.close(ignored);
     return ec;
   }
+  i.started = true;
   i.endpoint = i.acceptor.local_endpoint(ec);
-  i.accept();
-  const unsigned n = i.thread_count();
-  i.threads.reserve(n);
-  for (unsigned t = 0; t < n; ++t) i.threads.emplace_back([&i] { i.run_thread(); });
+  asio::post(i.accept_strand, [&i] { i.accept(); });
+  if (i.own_threads) {
+    const unsigned n = i.thread_count();
+    i.threads.reserve(n);
+    for (unsigned t = 0; t < n; ++t) i.threads.emplace_back([&i] { i.run_thread(); });
+  }
   return {};
 }
 
@@ -163,31 +238,36 @@ tcp::endpoint server::local_endpoint() const { return impl_->endpoint; }
 
 void server::stop() {
   auto& i = *impl_;
-  if (i.threads.empty() || i.stopped) return;
+  if (!i.started || i.stopped) return;
   i.stopped = true;
-
-  asio::post(i.accept_strand, [&i] {
-    error_code ignored;
-    i.acceptor.close(ignored);
-    i.accept_retry.cancel();
-  });
-  for (const auto& s : i.sessions.begin_stop()) s->shut_down();
-  // Sessions close themselves within close_timeout; the margin lets their handlers finish.
-  i.sessions.wait_until_empty(std::chrono::steady_clock::now() + i.options.close_timeout +
-                              std::chrono::milliseconds(500));
-  i.pool.stop();
+  i.begin_stop(nullptr);
+  if (!i.own_threads) return;  // the sessions close as the caller's io_context runs
+  i.state->sessions.wait_until_empty(std::chrono::steady_clock::now() + i.options.close_timeout +
+                                     std::chrono::milliseconds(500));
+  i.context.stop();
   for (auto& t : i.threads) t.join();
   i.threads.clear();
-  // The posted close may not have run before pool.stop(); no handler runs now, so close here.
+  // The posted close may not have run before the pool stopped; no handler runs now.
   error_code ignored;
   i.acceptor.close(ignored);
   i.accept_retry.cancel();
-  // Whatever did not close in time is released here; its session leaves its rooms as it goes.
-  i.sessions.take_all();
-  i.rooms.clear();
+  // Sessions that did not close in time are released with the pool; their rooms go now.
+  i.state->sessions.clear();
+  i.state->rooms.clear();
 }
 
-std::size_t server::session_count() const { return impl_->sessions.size(); }
-std::uint64_t server::server_id() const noexcept { return impl_->bus.server_id(); }
+void server::start_stop(asio::any_completion_handler<void()> handler) {
+  auto& i = *impl_;
+  auto done = std::make_shared<stop_completion>(std::move(handler));
+  if (!i.started || i.stopped) {
+    asio::post(i.accept_strand, [done] { done->fire(); });
+    return;
+  }
+  i.stopped = true;
+  i.begin_stop(done);
+}
+
+std::size_t server::session_count() const { return impl_->state->sessions.size(); }
+std::uint64_t server::server_id() const noexcept { return impl_->state->bus.server_id(); }
 
 }  // namespace chat

@@ -19,9 +19,11 @@ class session_driver final : public stream_connection<Stream>, public live_sessi
   using clock = server_session::clock;
 
 public:
-  session_driver(Stream stream, session_services& services, session_set& sessions,
-                 const connection_limits& limits)
+  /// `owner` keeps `services` and `sessions` alive for as long as the driver lives.
+  session_driver(Stream stream, std::shared_ptr<const void> owner, session_services& services,
+                 session_set& sessions, const connection_limits& limits)
       : base(std::move(stream), limits, wire_codec::v2),
+        owner_(std::move(owner)),
         sessions_(sessions),
         session_(services, this->out(), stream_ops<Stream>::describe_peer(this->stream())),
         timer_(this->executor()) {}
@@ -97,6 +99,7 @@ private:
     });
   }
 
+  const std::shared_ptr<const void> owner_;  // declared first: destroyed after the session
   session_set& sessions_;
   server_session session_;
   boost::asio::steady_timer timer_;

@@ -2,22 +2,22 @@
 
 namespace chat::detail {
 
-bool session_set::add(std::shared_ptr<live_session> s) {
+bool session_set::add(const std::shared_ptr<live_session>& s) {
   std::lock_guard lock(mutex_);
   if (stopping_) return false;
-  const auto* key = s.get();
-  sessions_.emplace(key, std::move(s));
+  sessions_.emplace(s.get(), s);
   return true;
 }
 
 void session_set::remove(const live_session* s) {
-  std::shared_ptr<live_session> removed;  // destroyed after the lock is released
-  std::lock_guard lock(mutex_);
-  const auto it = sessions_.find(s);
-  if (it == sessions_.end()) return;
-  removed = std::move(it->second);
-  sessions_.erase(it);
-  if (sessions_.empty()) emptied_.notify_all();
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard lock(mutex_);
+    if (sessions_.erase(s) == 0 || !sessions_.empty()) return;
+    emptied_.notify_all();
+    callbacks.swap(when_empty_);
+  }
+  for (auto& f : callbacks) f();
 }
 
 std::vector<std::shared_ptr<live_session>> session_set::begin_stop() {
@@ -25,7 +25,8 @@ std::vector<std::shared_ptr<live_session>> session_set::begin_stop() {
   stopping_ = true;
   std::vector<std::shared_ptr<live_session>> open;
   open.reserve(sessions_.size());
-  for (const auto& entry : sessions_) open.push_back(entry.second);
+  for (const auto& [key, weak] : sessions_)
+    if (auto s = weak.lock()) open.push_back(std::move(s));
   return open;
 }
 
@@ -34,13 +35,21 @@ bool session_set::wait_until_empty(std::chrono::steady_clock::time_point deadlin
   return emptied_.wait_until(lock, deadline, [this] { return sessions_.empty(); });
 }
 
-std::vector<std::shared_ptr<live_session>> session_set::take_all() {
+void session_set::when_empty(std::function<void()> f) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!sessions_.empty()) {
+      when_empty_.push_back(std::move(f));
+      return;
+    }
+  }
+  f();
+}
+
+void session_set::clear() {
   std::lock_guard lock(mutex_);
-  std::vector<std::shared_ptr<live_session>> left;
-  left.reserve(sessions_.size());
-  for (auto& entry : sessions_) left.push_back(std::move(entry.second));
   sessions_.clear();
-  return left;
+  when_empty_.clear();
 }
 
 std::size_t session_set::size() const {
