@@ -17,6 +17,7 @@
 #include <concepts>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -112,12 +113,36 @@ struct test_client {
   }
 };
 
+/// The in-memory store, with replays that can be made to fail as a store doing I/O may.
+class failing_history final : public detail::history_store {
+public:
+  explicit failing_history(std::size_t per_room) : store_(per_room) {}
+  bool fail_replays = false;
+
+  void open(const std::string& room, std::uint64_t forgotten_through) override {
+    store_.open(room, forgotten_through);
+  }
+  void append(const std::string& room, const msg::server::message& m) override {
+    store_.append(room, m);
+  }
+  detail::history_replay replay(const std::string& room, std::uint64_t after_id,
+                                std::uint64_t through_id, std::size_t limit) const override {
+    if (fail_replays) throw std::runtime_error("history unavailable");
+    return store_.replay(room, after_id, through_id, limit);
+  }
+  void forget(const std::string& room) override { store_.forget(room); }
+  std::size_t bytes(const std::string& room) const override { return store_.bytes(room); }
+
+private:
+  detail::memory_history store_;
+};
+
 struct session_fixture {
   server_options options = test_options();
   detail::logger log;
   detail::local_bus bus;
   detail::local_directory users;
-  detail::memory_history history{options.history};
+  failing_history history{options.history};
   detail::room_registry rooms{bus, history, options.retained_empty_rooms,
                               options.retained_history_bytes};
   detail::session_services services{options, bus, users, rooms, log};
@@ -531,6 +556,35 @@ BOOST_AUTO_TEST_CASE(join_after_an_id_replays_only_the_later_messages) {
   BOOST_TEST_REQUIRE(got.size() == 4u);
   BOOST_TEST(as<server_msg::message>(got[2]).text == "two");
   BOOST_TEST((got[3] == server_message{server_msg::end{join_request, "lobby", 0, 2}}));
+}
+
+BOOST_AUTO_TEST_CASE(a_join_that_fails_is_internal_error_and_leaves_no_member_behind) {
+  auto alice = registered("alice", "lobby");
+  auto bob = registered("bob");
+  alice.take();
+  history.fail_replays = true;  // the greeting cannot be built
+  send(bob, client_msg::join{"lobby", 0});
+  // The JOIN gets its ERROR and nothing else; alice, who saw bob arrive, sees him go.
+  expect(bob.take(), {error_of(errc::internal_error)});
+  expect(alice.take(), {server_msg::joined{"bob", "lobby", 2},
+                        server_msg::left{"bob", "lobby", 1, "join failed"}});
+  // Not carried out: bob is not a member, and the room is as it was.
+  BOOST_TEST(!rooms.find("lobby")->has_member(*bob.out));
+  BOOST_TEST((rooms.find("lobby")->member_names() == std::vector<std::string>{"alice"}));
+
+  // A room created by the failed join ends with it.
+  send(bob, client_msg::join{"#new", 0});
+  expect(bob.take(), {error_of(errc::internal_error)});
+  BOOST_TEST(!rooms.find("#new"));
+  send(bob, client_msg::who{"#new"});
+  BOOST_TEST(as<server_msg::error>(bob.take().at(0)).code == code(errc::no_such_room));
+
+  history.fail_replays = false;  // and the join works once the store does
+  send(bob, client_msg::join{"lobby", 0});
+  BOOST_TEST(bob.take().size() == 3u);
+  send(bob, client_msg::say{"lobby", 0, "made it"});
+  BOOST_TEST(alice.out->all<server_msg::message>().size() == 1u);
+  BOOST_TEST((rooms.find("lobby")->member_names() == std::vector<std::string>{"alice", "bob"}));
 }
 
 BOOST_AUTO_TEST_CASE(part_answers_with_left_and_tells_the_others) {

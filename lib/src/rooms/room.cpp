@@ -26,6 +26,7 @@ void room::fan_out(const shared_event& event) {
 
 std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
                          std::uint64_t after_id) {
+  const member& newcomer = *m;
   member::ticket greeting;
   std::uint32_t count = 0;
   std::uint64_t through = 0;
@@ -48,14 +49,25 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
     std::lock_guard lock(members_mutex_);
     members_.push_back({std::move(m), std::move(member_name)});
   }
-  auto batch = replay_batch(after_id, through, std::numeric_limits<std::size_t>::max(),
-                            client_message_type::join);
-  batch.insert(batch.begin(), {std::move(joined), std::move(topic)});
-  greeting.fill(batch);
+  try {
+    auto batch = replay_batch(after_id, through, std::numeric_limits<std::size_t>::max(),
+                              client_message_type::join);
+    batch.insert(batch.begin(), {std::move(joined), std::move(topic)});
+    greeting.fill(batch);
+  } catch (...) {
+    // The greeting could not be built (the history store failed, or memory ran out): the join
+    // is not carried out, so the newcomer must not stay in the room without knowing it. The
+    // others saw it arrive and see it go; the newcomer, which got no JOINED, gets no LEFT.
+    greeting = member::ticket{};
+    remove(newcomer, "join failed", false);
+    throw;
+  }
   return count;
 }
 
-bool room::leave(const member& m, std::string_view reason) {
+bool room::leave(const member& m, std::string_view reason) { return remove(m, reason, true); }
+
+bool room::remove(const member& m, std::string_view reason, bool tell_leaver) {
   std::lock_guard sequence(sequence_mutex_);
   member_entry leaver;
   std::uint32_t count = 0;
@@ -71,7 +83,7 @@ bool room::leave(const member& m, std::string_view reason) {
   }
   const auto left = make_event(msg::server::left{leaver.name, name_, count, std::string(reason)});
   bus_.publish(*this, left);
-  leaver.who->deliver(left);  // the answer to a PART; no longer a member, so not in fan_out
+  if (tell_leaver) leaver.who->deliver(left);  // the answer to a PART; not in fan_out any more
   return true;
 }
 

@@ -37,7 +37,9 @@ public:
   /// Adds `m`, known as `member_name`, and publishes JOINED to the other members. The newcomer
   /// gets its greeting as one answer: its JOINED, the topic, the history after `after_id`
   /// (flagged, oldest first; 0: all of it) and END; later events follow it. Returns the member
-  /// count.
+  /// count. If the greeting cannot be built (the history store throws), `m` is removed again
+  /// (the others get LEFT with reason "join failed"; `m` gets nothing) and the exception
+  /// propagates.
   std::uint32_t join(std::shared_ptr<member> m, std::string member_name, std::uint64_t after_id);
 
   /// Removes `m` and publishes LEFT with `reason`; the leaver gets it too. False if `m` was not a
@@ -75,6 +77,8 @@ private:
     std::shared_ptr<member> who;
     std::string name;
   };
+  /// Removes `m` and publishes LEFT with `reason`, also to `m` if `tell_leaver`.
+  bool remove(const member& m, std::string_view reason, bool tell_leaver);
   /// Publishes `payload` as an event of this room; the caller holds the sequence lock.
   template <class Payload>
   void publish_locked(Payload payload);

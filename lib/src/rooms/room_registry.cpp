@@ -19,21 +19,28 @@ std::shared_ptr<room> room_registry::join(const std::string& folded_name,
     ++slot.joining;
     r = slot.r;
   }
-  struct done_joining {
-    room_registry& self;
-    const std::string& name;
-    ~done_joining() {
-      std::lock_guard lock(self.mutex_);
-      --self.rooms_.at(name).joining;
-    }
-  } guard{*this, folded_name};
-  r->join(std::move(m), std::move(member_name), after_id);
+  const auto done_joining = [&]() noexcept {
+    std::lock_guard lock(mutex_);
+    --rooms_.at(folded_name).joining;
+  };
+  try {
+    r->join(std::move(m), std::move(member_name), after_id);
+  } catch (...) {
+    // room::join has taken the member out again; a room created for it must end with it.
+    done_joining();
+    end_if_empty(r);
+    throw;
+  }
+  done_joining();
   return r;
 }
 
 void room_registry::leave(const std::shared_ptr<room>& r, const member& m,
                           std::string_view reason) {
-  if (!r->leave(m, reason)) return;
+  if (r->leave(m, reason)) end_if_empty(r);
+}
+
+void room_registry::end_if_empty(const std::shared_ptr<room>& r) {
   std::lock_guard lock(mutex_);
   const auto it = rooms_.find(r->name());
   if (it == rooms_.end() || it->second.r != r || it->second.joining != 0 || r->member_count() != 0)

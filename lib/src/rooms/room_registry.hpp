@@ -33,7 +33,8 @@ public:
         retained_empty_rooms_(retained_empty_rooms),
         retained_bytes_limit_(retained_bytes) {}
 
-  /// Joins `m` to the room `folded_name`, creating it if needed (see room::join).
+  /// Joins `m` to the room `folded_name`, creating it if needed (see room::join). If the join
+  /// throws, `m` is not left in the room, and a room created for it has ended.
   std::shared_ptr<room> join(const std::string& folded_name, std::shared_ptr<member> m,
                              std::string member_name, std::uint64_t after_id);
   /// Removes `m` from `r` (see room::leave); `r` ends if it is now empty.
@@ -52,6 +53,8 @@ private:
     std::optional<std::uint64_t> emptied;  ///< Key in emptied_ while the room has no members.
     std::size_t retained_bytes = 0;        ///< Its history's size when it emptied.
   };
+  /// Ends `r` if it has no members and no join is under way (its history is retained).
+  void end_if_empty(const std::shared_ptr<room>& r);
   void drop_oldest_empty();
 
   room_bus& bus_;
