@@ -107,6 +107,7 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   options.handshake_timeout = std::chrono::seconds(handshake_seconds);
   options.idle_timeout = std::chrono::seconds(idle_seconds);
   options.ping_timeout = std::chrono::seconds(ping_timeout_seconds);
+  if (max_rooms == 0) throw usage_error{"--max-rooms must be at least 1"};
   options.max_rooms_per_user = max_rooms;
   options.log = log_line;
   return options;

@@ -332,6 +332,16 @@ BOOST_AUTO_TEST_CASE(the_listener_is_woken_only_when_the_writer_goes_from_idle_t
   BOOST_TEST(listener->ready == 2);
 }
 
+BOOST_AUTO_TEST_CASE(frames_behind_a_reserved_place_do_not_wake_the_writer_until_it_is_filled) {
+  auto box = make();
+  auto ticket = box->reserve_answer();
+  box->push(frame(1));  // nothing can be written yet: waking the writer would be for nothing
+  BOOST_TEST(listener->ready == 0);
+  ticket.fill({msg::server::pong{100}});
+  BOOST_TEST(listener->ready == 1);
+  BOOST_TEST((tokens(take(*box)) == tokens_t{100, 1}));
+}
+
 BOOST_AUTO_TEST_CASE(close_wakes_an_idle_writer_so_it_can_finish_the_stream) {
   auto box = make();
   box->close(nullptr);

@@ -519,6 +519,12 @@ BOOST_AUTO_TEST_CASE(start_reports_address_in_use_and_bad_options) {
   tiny.max_frame = 100;
   server third(tiny);
   BOOST_TEST(third.start() == boost::system::errc::invalid_argument);
+
+  server_options roomless;  // HELLO's room could never be joined: two answers to one request
+  roomless.port = 0;
+  roomless.max_rooms_per_user = 0;
+  server fourth(roomless);
+  BOOST_TEST(fourth.start() == boost::system::errc::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

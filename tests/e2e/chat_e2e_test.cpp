@@ -693,6 +693,12 @@ BOOST_AUTO_TEST_CASE(chatd_max_frame_below_largest_valid_frame_exits_2) {
   BOOST_TEST(count_lines(err) == 1u, "stderr: " << err);
 }
 
+BOOST_AUTO_TEST_CASE(chatd_max_rooms_zero_exits_2) {
+  child_process chatd({CHATD_PATH, "--port", "0", "--max-rooms", "0"});
+  BOOST_TEST(expect_exit(chatd, "chatd") == 2);
+  BOOST_TEST(contains(chatd.stderr_so_far(), "--max-rooms"), "stderr: " << chatd.stderr_so_far());
+}
+
 BOOST_AUTO_TEST_CASE(chatd_unknown_option_exits_2) {
   child_process chatd({CHATD_PATH, "--no-such-option"});
   BOOST_TEST(expect_exit(chatd, "chatd") == 2);

@@ -37,7 +37,8 @@ bool is_resource_exhaustion(const error_code& ec) {
 // Options that would make the server break the protocol it promises.
 error_code validate(const server_options& o) {
   const bool valid = o.max_frame >= largest_valid_frame && o.max_queue_bytes >= largest_valid_frame &&
-                     o.server_info.size() <= max_info_bytes && is_valid_utf8(o.server_info);
+                     o.max_rooms_per_user >= 1 && o.server_info.size() <= max_info_bytes &&
+                     is_valid_utf8(o.server_info);
   return valid ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
 }
 

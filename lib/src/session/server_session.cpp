@@ -103,7 +103,11 @@ void server_session::on_message(const client_message& m, clock::time_point now) 
   } catch (const std::exception& e) {
     // The request failed (e.g. out of memory); the session and the server carry on.
     services_.log("error ", peer_, ": ", e.what());
-    reply_error(errc::internal_error);
+    try {
+      reply_error(errc::internal_error);
+    } catch (...) {
+      request_close(errc::internal_error);  // not even an ERROR could be queued
+    }
   }
 }
 
@@ -287,9 +291,10 @@ void server_session::handle(const msg::client::topic& m) {
 void server_session::handle(const msg::client::nick& m) {
   if (!is_valid_name(m.name)) return reply_error(errc::invalid_name, invalid_name_text);
   if (m.name == name_) return;
+  // Built first: once the directory has the new name, nothing may fail before name_ follows.
+  const auto notice = make_event(msg::server::renamed{name_, m.name});
   if (!services_.users.rename(name_, m.name))
     return reply_error(errc::name_taken, "name " + m.name + " is taken");
-  const auto notice = make_event(msg::server::renamed{name_, m.name});
   std::unordered_set<const member*> notified;
   for (const auto& [folded, r] : rooms_) r->rename(*self_, m.name, notice, notified);
   if (!notified.contains(self_.get())) self_->deliver(notice);

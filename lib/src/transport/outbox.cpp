@@ -54,7 +54,7 @@ bool outbox::push_locked(shared_frame frame, charge how, bool& wake, bool& overf
   }
   used += cost;
   queued_.push_back({std::move(frame), cost, how, 0});
-  wake = !std::exchange(writer_busy_, true);
+  wake = wake_writer_locked();
   return true;
 }
 
@@ -91,14 +91,24 @@ void outbox::fill_reserved(std::uint64_t id, const std::vector<server_message>* 
       overflowed = true;
     } else if (!frame) {
       queued_.erase(it);
-      wake = !queued_.empty() && !std::exchange(writer_busy_, true);
+      wake = wake_writer_locked();
     } else {
       answer_bytes_ += cost;
       *it = {std::move(frame), cost, charge::answer, 0};
-      wake = !std::exchange(writer_busy_, true);
+      wake = wake_writer_locked();
     }
   }
   notify(wake, overflowed);
+}
+
+bool outbox::wake_writer_locked() noexcept {
+  if (writer_busy_) return false;
+  // Frames behind a reserved place cannot go yet; once closed, the writer must finish the
+  // stream even with nothing to write.
+  const bool ready = !queued_.empty() && queued_.front().reservation == 0;
+  if (!ready && !closed_) return false;
+  writer_busy_ = true;
+  return true;
 }
 
 void outbox::notify(bool wake, bool overflowed) {
@@ -145,7 +155,7 @@ void outbox::close(shared_frame last) {
       farewell_queued_ = true;
       queued_.push_back({std::move(last), 0, charge::none, 0});  // beyond the bound: the last one
     }
-    wake = !std::exchange(writer_busy_, true);
+    wake = wake_writer_locked();
   }
   notify(wake, false);
 }

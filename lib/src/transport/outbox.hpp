@@ -84,6 +84,8 @@ private:
   /// Queues `frame`; the lock is held. False on overflow (then `overflowed` is set).
   bool push_locked(shared_frame frame, charge how, bool& wake, bool& overflowed);
   void uncharge(const entry& e) noexcept;
+  /// Whether the writer must be woken now (it is idle and has work); marks it busy if so.
+  bool wake_writer_locked() noexcept;
   void notify(bool wake, bool overflowed);
 
   const wire_codec codec_;
