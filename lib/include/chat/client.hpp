@@ -30,6 +30,7 @@
 // thread; neither starts after it returns, and a handler may destroy the client.
 #pragma once
 
+#include <chat/client_options.hpp>
 #include <chat/protocol.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -62,11 +63,6 @@ using answer_handler =
     std::variant<std::monostate, end_handler, history_handler, list_handler, who_handler>;
 }  // namespace detail
 
-struct client_options {
-  std::size_t max_frame = default_max_frame;  ///< Limit on a server frame's declared length.
-  std::size_t max_queue_bytes = 1024 * 1024;  ///< Send queue bound; overflowing it closes with too_slow.
-  std::chrono::milliseconds close_timeout{2000};  ///< How long bye() may take to flush.
-};
 
 class client {
 public:

@@ -123,12 +123,14 @@ void outbox::notify(bool wake, bool overflowed) {
 
 bool outbox::take(std::vector<shared_frame>& out) {
   std::lock_guard lock(mutex_);
-  while (!queued_.empty() && queued_.front().reservation == 0) {
-    auto& e = queued_.front();
-    out.push_back(std::move(e.frame));
-    in_flight_charges_.push_back({nullptr, e.cost, e.how, 0});
-    queued_.pop_front();
+  // Everything up to the first reserved place goes; what waits behind it moves to the front.
+  const auto ready_end = std::find_if(queued_.begin(), queued_.end(),
+                                      [](const entry& e) { return e.reservation != 0; });
+  for (auto it = queued_.begin(); it != ready_end; ++it) {
+    out.push_back(std::move(it->frame));
+    in_flight_charges_.push_back({nullptr, it->cost, it->how, 0});
   }
+  queued_.erase(queued_.begin(), ready_end);
   if (out.empty()) writer_busy_ = false;
   return !out.empty();
 }

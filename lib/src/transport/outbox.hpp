@@ -14,7 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -92,7 +91,7 @@ private:
   const outbox_limits limits_;
   std::weak_ptr<outbox_listener> listener_;
   std::mutex mutex_;  // guards everything below
-  std::deque<entry> queued_;
+  std::vector<entry> queued_;  // a vector: an empty one allocates nothing
   std::vector<entry> in_flight_charges_;
   std::size_t queue_bytes_ = 0;
   std::size_t answer_bytes_ = 0;

@@ -12,6 +12,10 @@
 // Stream is any Asio stream with stream_ops specialised for it: tcp::socket now; a TLS stream
 // plugs in the same way. A message transport (WebSocket) would hand whole frames to the same
 // hooks instead of feeding the decoder.
+//
+// Reading is one function, read(): it may become "wait until readable, then read into a
+// per-thread buffer and feed the decoder" (so an idle connection holds no read buffer) without
+// anything above it changing, because the decoder keeps only a partial frame's bytes.
 #pragma once
 
 #include "transport/outbox.hpp"
