@@ -29,6 +29,30 @@ std::uint16_t error_code_of(const boost::system::result<server_message>& r) {
   return std::get<msg::server::error>(*r).code;
 }
 
+// A server embedded in an io_context the test owns, run by one thread as a single-threaded
+// program would run its own. The tests end the server (embedded.reset()) and join `runner`.
+struct server_on_a_programs_io_context {
+  boost::asio::io_context program;
+  std::unique_ptr<server> embedded;
+  std::thread runner;
+
+  server_on_a_programs_io_context() {
+    server_options options;
+    options.address = boost::asio::ip::make_address_v4("127.0.0.1");
+    options.port = 0;
+    embedded = std::make_unique<server>(program, options);
+    BOOST_REQUIRE(!embedded->start());
+    runner = std::thread([this] { program.run(); });
+  }
+
+  // Still running only after a failed requirement: end as the tests do, since destroying a
+  // joinable std::thread would abort the whole run.
+  ~server_on_a_programs_io_context() {
+    embedded.reset();
+    if (runner.joinable()) runner.join();
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(server_behaviour)
@@ -463,15 +487,8 @@ BOOST_AUTO_TEST_CASE(graceful_stop_tells_members_and_closes_them) {
   BOOST_TEST(late.connect(port) == boost::asio::error::connection_refused);
 }
 
-BOOST_AUTO_TEST_CASE(a_server_on_the_programs_io_context_serves_and_stops_asynchronously) {
-  boost::asio::io_context program;  // run by one thread, as a single-threaded program would
-  server_options options;
-  options.address = boost::asio::ip::make_address_v4("127.0.0.1");
-  options.port = 0;
-  auto embedded = std::make_unique<server>(program, options);
-  BOOST_REQUIRE(!embedded->start());
-  std::thread runner([&] { program.run(); });
-
+BOOST_FIXTURE_TEST_CASE(a_server_on_the_programs_io_context_serves_and_stops_asynchronously,
+                        server_on_a_programs_io_context) {
   client_pool pool;
   recording_client alice(pool);
   alice.connect_and_hello(embedded->local_endpoint().port(), "alice");
@@ -489,14 +506,8 @@ BOOST_AUTO_TEST_CASE(a_server_on_the_programs_io_context_serves_and_stops_asynch
   runner.join();
 }
 
-BOOST_AUTO_TEST_CASE(a_server_destroyed_before_its_shared_io_context_leaves_no_dangling_session) {
-  boost::asio::io_context program;
-  server_options options;
-  options.address = boost::asio::ip::make_address_v4("127.0.0.1");
-  options.port = 0;
-  auto embedded = std::make_unique<server>(program, options);
-  BOOST_REQUIRE(!embedded->start());
-  std::thread runner([&] { program.run(); });
+BOOST_FIXTURE_TEST_CASE(a_server_destroyed_before_its_shared_io_context_leaves_no_dangling_session,
+                        server_on_a_programs_io_context) {
   client_pool pool;
   recording_client alice(pool);
   alice.connect_and_hello(embedded->local_endpoint().port(), "alice");

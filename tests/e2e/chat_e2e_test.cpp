@@ -2,6 +2,7 @@
 //
 // Every server listens on 127.0.0.1 with --port 0 and the test reads the port from chatd's
 // "chatd listening on ADDR:PORT" line. Every wait has a deadline; nothing sleeps.
+#include "support/e2e_expect.hpp"
 #include "support/process.hpp"
 #include "support/tcp_proxy.hpp"
 
@@ -18,7 +19,6 @@
 #include <chrono>
 #include <csignal>
 #include <system_error>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,108 +28,43 @@
 #include <spawn.h>
 #include <sys/types.h>
 
-#ifndef CHATD_PATH
-#error "CHATD_PATH must name the chatd binary"
-#endif
-#ifndef CHATCLI_PATH
-#error "CHATCLI_PATH must name the chatcli binary"
-#endif
-
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::chatd_server;
 using test_support::child_options;
 using test_support::child_process;
-
-// Generous: a debug build on a loaded machine. Waits end as soon as the event happens.
-constexpr std::chrono::milliseconds step = 15s;
-
-std::size_t occurrences(const std::string& s, std::string_view needle) {
-  std::size_t n = 0;
-  for (auto at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
-}
+using test_support::contains;
+using test_support::expect_exit;
+using test_support::expect_line;
+using test_support::listening_port;
+using test_support::occurrences;
+using test_support::output_of;
+using test_support::start_chatcli;
+using test_support::step;
 
 std::size_t count_lines(const std::string& s) {
   return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
 }
 
-bool contains(const std::string& s, std::string_view needle) {
-  return s.find(needle) != std::string::npos;
-}
-
-// A running chatd on 127.0.0.1 and an ephemeral port.
-struct server {
-  child_process process;
-  std::string port;
-
-  explicit server(std::vector<std::string> extra = {}, const std::string& listen_port = "0")
-      : process([&] {
-          std::vector<std::string> argv{CHATD_PATH, "--bind", "127.0.0.1", "--port", listen_port,
-                                        "--threads", "2"};
-          argv.insert(argv.end(), extra.begin(), extra.end());
-          return argv;
-        }()) {
-    const auto line = process.read_line_until("chatd listening on ", step);
-    BOOST_REQUIRE_MESSAGE(line, "chatd did not report its address; stderr:\n"
-                                    << process.stderr_so_far());
-    BOOST_TEST_REQUIRE(contains(*line, "127.0.0.1:"));
-    port = line->substr(line->rfind(':') + 1);
-    BOOST_TEST_REQUIRE(!port.empty());
-    BOOST_TEST_REQUIRE(port != "0");
-  }
-};
-
-child_process start_client(const std::string& port, const std::string& name,
-                           std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{CHATCLI_PATH, "--host", "127.0.0.1", "--port", port, "--name", name};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return child_process(std::move(argv));
-}
-
 // chatcli on a pseudo-terminal, so it runs in interactive mode; without colours unless asked.
 child_process start_terminal_client(const std::string& port, const std::string& name,
                                     std::vector<std::string> extra = {}, bool colour = false) {
-  std::vector<std::string> argv{CHATCLI_PATH, "--host", "127.0.0.1", "--port", port, "--name", name};
-  argv.insert(argv.end(), extra.begin(), extra.end());
   std::vector<std::string> environment{"TERM=dumb"};
   if (!colour) environment.push_back("NO_COLOR=1");
-  return child_process(std::move(argv), child_options{.terminal = true, .environment = environment});
+  return start_chatcli(port, name, std::move(extra),
+                       child_options{.terminal = true, .environment = environment});
 }
 
 // Waits for the client to connect as `name` and join its first room; returns the join line
 // ("HH:MM * now talking in ROOM (N online)").
 std::string expect_welcome(child_process& client, const std::string& name) {
   const auto connected = client.read_line_until("* connected to ", step);
-  BOOST_REQUIRE_MESSAGE(connected, name << " did not connect; stdout:\n"
-                                        << client.stdout_so_far() << "stderr:\n"
-                                        << client.stderr_so_far());
+  BOOST_REQUIRE_MESSAGE(connected, name << " did not connect; " << output_of(client));
   BOOST_TEST(contains(*connected, " as " + name), "line: " << *connected);
   const auto joined = client.read_line_until("* now talking in ", step);
-  BOOST_REQUIRE_MESSAGE(joined, name << " did not join a room; stdout:\n"
-                                     << client.stdout_so_far() << "stderr:\n"
-                                     << client.stderr_so_far());
+  BOOST_REQUIRE_MESSAGE(joined, name << " did not join a room; " << output_of(client));
   return *joined;
-}
-
-// Waits for a stdout line matching `pattern` (whole line, ECMAScript) and returns it.
-std::string expect_line(child_process& p, const std::string& who, const std::string& pattern) {
-  const std::regex re(pattern);
-  const auto line = p.read_line_until(
-      [&re](std::string_view l) { return std::regex_match(l.begin(), l.end(), re); }, step);
-  BOOST_REQUIRE_MESSAGE(line, who << " never printed a line matching /" << pattern
-                                  << "/; stdout:\n"
-                                  << p.stdout_so_far() << "stderr:\n"
-                                  << p.stderr_so_far());
-  return *line;
-}
-
-int expect_exit(child_process& p, const std::string& who) {
-  const auto status = p.wait_exit(step);
-  BOOST_REQUIRE_MESSAGE(status, who << " did not exit; stdout:\n"
-                                    << p.stdout_so_far() << "stderr:\n"
-                                    << p.stderr_so_far());
-  return *status;
 }
 
 // A port on 127.0.0.1 that nothing listens on (bound once, then released).
@@ -200,12 +135,12 @@ struct fake_server {
 BOOST_AUTO_TEST_SUITE(e2e)
 
 BOOST_AUTO_TEST_CASE(two_clients_exchange_lines) {
-  server chatd;
+  chatd_server chatd;
 
-  child_process bob = start_client(chatd.port, "bob");
+  child_process bob = start_chatcli(chatd.port, "bob");
   BOOST_TEST(contains(expect_welcome(bob, "bob"), "(1 online)"));
 
-  child_process alice = start_client(chatd.port, "alice");
+  child_process alice = start_chatcli(chatd.port, "alice");
   BOOST_TEST(contains(expect_welcome(alice, "alice"), "in lobby (2 online)"));
   expect_line(bob, "bob", hh_mm + R"( \* alice joined lobby \(2 online\))");
 
@@ -230,11 +165,11 @@ BOOST_AUTO_TEST_CASE(two_clients_exchange_lines) {
 }
 
 BOOST_AUTO_TEST_CASE(rooms_are_separate_and_history_is_replayed) {
-  server chatd;
+  chatd_server chatd;
 
-  child_process bob = start_client(chatd.port, "bob", {"--room", "dev"});
+  child_process bob = start_chatcli(chatd.port, "bob", {"--room", "dev"});
   BOOST_TEST(contains(expect_welcome(bob, "bob"), "in dev (1 online)"));
-  child_process carol = start_client(chatd.port, "carol");
+  child_process carol = start_chatcli(chatd.port, "carol");
   BOOST_TEST(contains(expect_welcome(carol, "carol"), "in lobby (1 online)"));
 
   BOOST_REQUIRE(bob.write_stdin("only for dev\n"));
@@ -244,7 +179,7 @@ BOOST_AUTO_TEST_CASE(rooms_are_separate_and_history_is_replayed) {
   expect_line(carol, "carol", hh_mm + R"( \[lobby\] carol: only for lobby)");
 
   // A later member of dev gets the history replayed on join, announced as such.
-  child_process dave = start_client(chatd.port, "dave", {"--room", "dev"});
+  child_process dave = start_chatcli(chatd.port, "dave", {"--room", "dev"});
   BOOST_TEST(contains(expect_welcome(dave, "dave"), "in dev (2 online)"));
   expect_line(dave, "dave", hh_mm + R"( \* 1 earlier message in dev:)");
   expect_line(dave, "dave", hh_mm + R"( \[dev\] bob: only for dev)");
@@ -265,10 +200,10 @@ BOOST_AUTO_TEST_CASE(rooms_are_separate_and_history_is_replayed) {
 // Controls the server would reject never leave chatcli; a bidi override the server accepts
 // reaches the other user's terminal inert. (The full rules are in chatcli_tests.)
 BOOST_AUTO_TEST_CASE(hostile_text_is_refused_or_shown_inert) {
-  server chatd;
-  child_process bob = start_client(chatd.port, "bob");
+  chatd_server chatd;
+  child_process bob = start_chatcli(chatd.port, "bob");
   expect_welcome(bob, "bob");
-  child_process mallory = start_client(chatd.port, "mallory");
+  child_process mallory = start_chatcli(chatd.port, "mallory");
   expect_welcome(mallory, "mallory");
 
   BOOST_REQUIRE(mallory.write_stdin("clear\x1b[2J\n"));
@@ -290,10 +225,10 @@ BOOST_AUTO_TEST_CASE(hostile_text_is_refused_or_shown_inert) {
 }
 
 BOOST_AUTO_TEST_CASE(chatcli_commands_rooms_private_messages_actions_and_renames) {
-  server chatd;
-  child_process alice = start_client(chatd.port, "alice");
+  chatd_server chatd;
+  child_process alice = start_chatcli(chatd.port, "alice");
   expect_welcome(alice, "alice");
-  child_process bob = start_client(chatd.port, "bob");
+  child_process bob = start_chatcli(chatd.port, "bob");
   expect_welcome(bob, "bob");
 
   BOOST_REQUIRE(bob.write_stdin("/join dev\n"));
@@ -340,10 +275,10 @@ BOOST_AUTO_TEST_CASE(chatcli_commands_rooms_private_messages_actions_and_renames
 // "/part nosuchroom" is a mistake chatcli answers itself: it must not leave the current room
 // with "nosuchroom" as the reason.
 BOOST_AUTO_TEST_CASE(chatcli_part_of_a_room_it_is_not_in_leaves_nothing) {
-  server chatd;
-  child_process alice = start_client(chatd.port, "alice");
+  chatd_server chatd;
+  child_process alice = start_chatcli(chatd.port, "alice");
   expect_welcome(alice, "alice");
-  child_process bob = start_client(chatd.port, "bob");
+  child_process bob = start_chatcli(chatd.port, "bob");
   expect_welcome(bob, "bob");
   expect_line(alice, "alice", hh_mm + R"( \* bob joined lobby \(2 online\))");
 
@@ -371,10 +306,10 @@ BOOST_AUTO_TEST_CASE(chatcli_part_of_a_room_it_is_not_in_leaves_nothing) {
 // A piped line longer than one SAY may carry (16 KiB) goes out as several, in order, cut
 // between code points: nothing of it is lost.
 BOOST_AUTO_TEST_CASE(chatcli_sends_a_long_line_in_pieces) {
-  server chatd;
-  child_process bob = start_client(chatd.port, "bob");
+  chatd_server chatd;
+  child_process bob = start_chatcli(chatd.port, "bob");
   expect_welcome(bob, "bob");
-  child_process alice = start_client(chatd.port, "alice");
+  child_process alice = start_chatcli(chatd.port, "alice");
   expect_welcome(alice, "alice");
   expect_line(bob, "bob", hh_mm + R"( \* alice joined lobby \(2 online\))");
 
@@ -409,11 +344,11 @@ BOOST_AUTO_TEST_CASE(chatcli_sends_a_long_line_in_pieces) {
 // The reconnect story: the connection breaks (chatd stays up), alice talks meanwhile, and bob's
 // chatcli reconnects by itself and shows each missed message exactly once.
 BOOST_AUTO_TEST_CASE(chatcli_reconnects_after_a_drop_and_shows_each_missed_message_once) {
-  server chatd;
+  chatd_server chatd;
   chat::test::tcp_proxy network(static_cast<std::uint16_t>(std::stoi(chatd.port)));
-  child_process alice = start_client(chatd.port, "alice");
+  child_process alice = start_chatcli(chatd.port, "alice");
   expect_welcome(alice, "alice");
-  child_process bob = start_client(std::to_string(network.port()), "bob", {"--reconnect", "5"});
+  child_process bob = start_chatcli(std::to_string(network.port()), "bob", {"--reconnect", "5"});
   expect_welcome(bob, "bob");
   BOOST_REQUIRE(alice.write_stdin("before the drop\n"));
   expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: before the drop)");
@@ -450,9 +385,9 @@ BOOST_AUTO_TEST_CASE(chatcli_reconnects_after_a_drop_and_shows_each_missed_messa
 }
 
 BOOST_AUTO_TEST_CASE(chatcli_comes_back_after_a_server_restart) {
-  auto first = std::make_unique<server>();
+  auto first = std::make_unique<chatd_server>();
   const std::string port = first->port;
-  child_process bob = start_client(port, "bob", {"--reconnect", "10"});
+  child_process bob = start_chatcli(port, "bob", {"--reconnect", "10"});
   expect_welcome(bob, "bob");
 
   first->process.signal(SIGTERM);
@@ -460,10 +395,10 @@ BOOST_AUTO_TEST_CASE(chatcli_comes_back_after_a_server_restart) {
   first.reset();
   expect_line(bob, "bob", hh_mm + R"( \* .*shutting down; reconnecting in 1 s \(attempt 1 of 10\))");
 
-  server second({}, port);  // the same port, a new run
+  chatd_server second({}, port);  // the same port, a new run
   expect_line(bob, "bob", hh_mm + R"( \* reconnected to a restarted server as bob.*)");
   expect_line(bob, "bob", hh_mm + R"( \* rejoined lobby \(1 online\))");
-  child_process alice = start_client(port, "alice");
+  child_process alice = start_chatcli(port, "alice");
   expect_welcome(alice, "alice");
   BOOST_REQUIRE(bob.write_stdin("I am back\n"));
   expect_line(alice, "alice", hh_mm + R"( \[lobby\] bob: I am back)");
@@ -477,8 +412,8 @@ BOOST_AUTO_TEST_CASE(chatcli_comes_back_after_a_server_restart) {
 }
 
 BOOST_AUTO_TEST_CASE(chatd_drops_a_client_that_stops_answering_pings) {
-  server chatd({"--idle", "1", "--ping-timeout", "1"});
-  child_process alice = start_client(chatd.port, "alice");
+  chatd_server chatd({"--idle", "1", "--ping-timeout", "1"});
+  child_process alice = start_chatcli(chatd.port, "alice");
   expect_welcome(alice, "alice");
   // A client that connects, says HELLO and then never answers anything.
   boost::asio::io_context io;
@@ -500,7 +435,7 @@ BOOST_AUTO_TEST_CASE(chatd_drops_a_client_that_stops_answering_pings) {
 
 BOOST_AUTO_TEST_CASE(chatcli_connection_refused_exits_1) {
   const std::string port = closed_port();
-  child_process cli = start_client(port, "alice");
+  child_process cli = start_chatcli(port, "alice");
   cli.close_stdin();
   BOOST_TEST(expect_exit(cli, "chatcli") == 1);
   const std::string err = cli.stderr_so_far();
@@ -526,12 +461,12 @@ BOOST_AUTO_TEST_CASE(chatcli_version_exits_0) {
 }
 
 BOOST_AUTO_TEST_CASE(chatcli_name_taken_when_piped_exits_1) {
-  server chatd;
-  child_process bob = start_client(chatd.port, "bob");
+  chatd_server chatd;
+  child_process bob = start_chatcli(chatd.port, "bob");
   expect_welcome(bob, "bob");
 
   // Names compare case-insensitively; with stdin not a terminal there is no second try.
-  child_process impostor = start_client(chatd.port, "BOB");
+  child_process impostor = start_chatcli(chatd.port, "BOB");
   BOOST_TEST(expect_exit(impostor, "impostor") == 1);
   const std::string err = impostor.stderr_so_far();
   BOOST_TEST(contains(err, "taken"), "stderr: " << err);
@@ -550,17 +485,15 @@ BOOST_AUTO_TEST_CASE(chatcli_name_taken_when_piped_exits_1) {
 // On a terminal a rejected name is not the end: chatcli asks for another and sends HELLO again
 // on the same connection, as often as it takes.
 BOOST_AUTO_TEST_CASE(interactive_chatcli_asks_for_another_name) {
-  server chatd;
-  child_process bob = start_client(chatd.port, "bob");
+  chatd_server chatd;
+  child_process bob = start_chatcli(chatd.port, "bob");
   expect_welcome(bob, "bob");
 
   child_process cli = start_terminal_client(chatd.port, "BOB");
   // The prompt waits on the same line, so it arrives without a "\n".
   auto expect_prompt = [&cli](const std::string& rejected, const std::string& reason) {
     const auto prompt = cli.read_until_contains("Name '" + rejected + "' rejected (", step);
-    BOOST_REQUIRE_MESSAGE(prompt, "chatcli did not ask for another name; output:\n"
-                                      << cli.stdout_so_far() << "stderr:\n"
-                                      << cli.stderr_so_far());
+    BOOST_REQUIRE_MESSAGE(prompt, "chatcli did not ask for another name; " << output_of(cli));
     const auto rest = cli.read_until_contains("Another name: ", step);
     BOOST_REQUIRE(rest);
     BOOST_TEST(contains(*rest, reason), "prompt: " << *rest);
@@ -625,8 +558,8 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_prompt_shows_a_hostile_room_name_inert)
 }
 
 BOOST_AUTO_TEST_CASE(interactive_chatcli_says_why_when_no_name_comes) {
-  server chatd;
-  child_process bob = start_client(chatd.port, "bob");
+  chatd_server chatd;
+  child_process bob = start_chatcli(chatd.port, "bob");
   expect_welcome(bob, "bob");
 
   child_process cli = start_terminal_client(chatd.port, "bob");
@@ -644,8 +577,8 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_says_why_when_no_name_comes) {
 }
 
 BOOST_AUTO_TEST_CASE(chatcli_invalid_name_exits_1) {
-  server chatd;
-  child_process cli = start_client(chatd.port, "no spaces");
+  chatd_server chatd;
+  child_process cli = start_chatcli(chatd.port, "no spaces");
   BOOST_TEST(expect_exit(cli, "chatcli") == 1);
   const std::string err = cli.stderr_so_far();
   BOOST_TEST(contains(err, "invalid name"), "stderr: " << err);
@@ -706,8 +639,8 @@ BOOST_AUTO_TEST_CASE(chatd_unknown_option_exits_2) {
 }
 
 BOOST_AUTO_TEST_CASE(chatd_sigint_with_client_connected) {
-  server chatd;
-  child_process carol = start_client(chatd.port, "carol");
+  chatd_server chatd;
+  child_process carol = start_chatcli(chatd.port, "carol");
   expect_welcome(carol, "carol");
 
   chatd.process.signal(SIGINT);
@@ -739,12 +672,7 @@ BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
                        "ulimit -n " + std::to_string(fd_limit) +
                            " && exec \"$0\" --bind 127.0.0.1 --port 0 --threads 2",
                        CHATD_PATH});
-  const auto listening = chatd.read_line_until("chatd listening on ", step);
-  BOOST_REQUIRE_MESSAGE(listening, "chatd did not report its address; stderr:\n"
-                                       << chatd.stderr_so_far());
-  const std::string port = listening->substr(listening->rfind(':') + 1);
-  BOOST_TEST_REQUIRE(contains(*listening, "127.0.0.1:"));
-  BOOST_TEST_REQUIRE(port != "0");
+  const std::string port = listening_port(chatd, "chatd", "chatd listening on ");
 
   // The kernel completes these handshakes through the listen backlog whether or not chatd
   // can accept them, so the blocking connects return at once.
@@ -778,7 +706,7 @@ BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
   raw.clear();
 
   // The next accept that is retried takes alice (after what is left of the backlog).
-  child_process alice = start_client(port, "alice");
+  child_process alice = start_chatcli(port, "alice");
   BOOST_TEST(contains(expect_welcome(alice, "alice"), "in lobby (1 online)"));
   BOOST_REQUIRE(alice.write_stdin("back in business\n"));
   expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: back in business)");
@@ -792,10 +720,7 @@ BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
   BOOST_TEST(contains(err, "stopping on SIGTERM"), "stderr:\n" << err);
   // Backing off (50 ms doubling to 2 s) logs a handful of accept errors; a busy retry loop
   // would log thousands.
-  std::size_t accept_errors = 0;
-  for (auto at = err.find("accept error"); at != std::string::npos;
-       at = err.find("accept error", at + 1))
-    ++accept_errors;
+  const std::size_t accept_errors = occurrences(err, "accept error");
   BOOST_TEST(accept_errors >= 1u);
   BOOST_TEST(accept_errors < 100u, "chatd logged " << accept_errors << " accept errors");
 }
@@ -820,7 +745,7 @@ BOOST_AUTO_TEST_CASE(read_line_until_returns_at_end_of_output_not_at_deadline) {
 }
 
 BOOST_AUTO_TEST_CASE(wait_exit_times_out_then_reports_signal) {
-  server chatd;
+  chatd_server chatd;
   BOOST_TEST(!chatd.process.wait_exit(50ms).has_value());
   chatd.process.signal(SIGKILL);
   BOOST_TEST(chatd.process.wait_exit(step).value_or(-1) == 128 + SIGKILL);
@@ -830,7 +755,7 @@ BOOST_AUTO_TEST_CASE(wait_exit_times_out_then_reports_signal) {
 BOOST_AUTO_TEST_CASE(destructor_kills_and_reaps_a_running_child) {
   pid_t pid = -1;
   {
-    server chatd;
+    chatd_server chatd;
     pid = chatd.process.pid();
     BOOST_TEST_REQUIRE(::kill(pid, 0) == 0);
   }

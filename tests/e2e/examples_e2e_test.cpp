@@ -3,60 +3,36 @@
 //
 // Servers listen on 127.0.0.1 with port 0 and the tests read the port from their first line.
 // Every wait has a deadline and ends as soon as the line it waits for arrives; nothing sleeps.
+#include "support/e2e_expect.hpp"
 #include "support/process.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
 #include <csignal>
-#include <functional>
 #include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#ifndef CHATD_PATH
-#error "CHATD_PATH must name the chatd binary"
-#endif
-#ifndef CHATCLI_PATH
-#error "CHATCLI_PATH must name the chatcli binary"
-#endif
-
 namespace {
 
 using namespace std::chrono_literals;
 using test_support::child_process;
+using test_support::contains;
+using test_support::expect;
+using test_support::expect_exit;
+using test_support::listening_port;
+using test_support::occurrences;
+using test_support::output_of;
+using test_support::start_chatcli;
+using test_support::step;
 
-// Generous: a debug build on a loaded machine. Waits end as soon as the event happens.
-constexpr std::chrono::milliseconds step = 15s;
 // A trial division of a 63-bit prime: under 2 s in a release build, a few times that with
 // sanitizers.
 constexpr std::chrono::milliseconds prime_step = 90s;
 constexpr std::string_view big_prime = "9223372036854775783";  // 2^63 - 25; lecture_bots_tests
-
-bool contains(std::string_view s, std::string_view needle) {
-  return s.find(needle) != std::string_view::npos;
-}
-
-std::size_t occurrences(const std::string& s, std::string_view needle) {
-  std::size_t n = 0;
-  for (auto at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
-}
-
-std::string output_of(child_process& p) {
-  return "stdout:\n" + p.stdout_so_far() + "stderr:\n" + p.stderr_so_far();
-}
-
-// The next stdout line `match` accepts; fails the test if none comes within `timeout`.
-std::string expect(child_process& p, const std::string& who,
-                   const std::function<bool(std::string_view)>& match, const std::string& what,
-                   std::chrono::milliseconds timeout = step) {
-  const auto line = p.read_line_until(match, timeout);
-  BOOST_REQUIRE_MESSAGE(line, who << " never printed " << what << "; " << output_of(p));
-  return *line;
-}
 
 // The next line that is exactly `text`.
 std::string expect_exactly(child_process& p, const std::string& who, const std::string& text) {
@@ -78,37 +54,13 @@ std::string expect_said(child_process& cli, const std::string& who, const std::s
       "\"HH:MM" + tail + "\"", timeout);
 }
 
-int expect_exit(child_process& p, const std::string& who) {
-  const auto status = p.wait_exit(step);
-  BOOST_REQUIRE_MESSAGE(status, who << " did not exit; " << output_of(p));
-  return *status;
-}
-
-// Waits for "`prefix`127.0.0.1:PORT" and returns PORT.
-std::string listening_port(child_process& p, const std::string& who, const std::string& prefix) {
-  const std::string line = expect(
-      p, who, [&](std::string_view l) { return l.starts_with(prefix); }, "\"" + prefix + "...\"");
-  BOOST_TEST_REQUIRE(line.starts_with(prefix + "127.0.0.1:"), "line: " << line);
-  const std::string port = line.substr(line.rfind(':') + 1);
-  BOOST_TEST_REQUIRE(!port.empty());
-  BOOST_TEST_REQUIRE(port != "0");
-  return port;
-}
-
-struct chatd {
-  child_process process{{CHATD_PATH, "--bind", "127.0.0.1", "--port", "0", "--threads", "2"}};
-  std::string port = listening_port(process, "chatd", "chatd listening on ");
-
+// chatd for one test, stopped when the test ends, where its exit status is checked.
+struct chatd : test_support::chatd_server {
   ~chatd() {
     process.signal(SIGTERM);
     BOOST_TEST(process.wait_exit(step).value_or(-1) == 0);
   }
 };
-
-// chatcli with stdin and stdout on pipes.
-child_process chatcli(const std::string& port, const std::string& name) {
-  return child_process({CHATCLI_PATH, "--host", "127.0.0.1", "--port", port, "--name", name});
-}
 
 void expect_in_lobby(child_process& cli, const std::string& who) {
   expect(cli, who, [](std::string_view l) { return contains(l, "* now talking in lobby"); },
@@ -137,9 +89,9 @@ BOOST_AUTO_TEST_CASE(answers_in_the_room_and_privately) {
   chatd server;
   child_process bot = lecture_bot(server.port);
   expect_bot_in_lobby(bot, "lecturebot");
-  child_process alice = chatcli(server.port, "alice");
+  child_process alice = start_chatcli(server.port, "alice");
   expect_in_lobby(alice, "alice");
-  child_process bob = chatcli(server.port, "bob");
+  child_process bob = start_chatcli(server.port, "bob");
   expect_in_lobby(bob, "bob");
 
   // One at a time: prime tests run on worker threads, so their answers may overtake others.
@@ -187,7 +139,7 @@ BOOST_AUTO_TEST_CASE(answers_in_the_room_and_privately) {
 // taken, so it takes the next one.
 BOOST_AUTO_TEST_CASE(skips_history_and_takes_a_free_name) {
   chatd server;
-  child_process impostor = chatcli(server.port, "lecturebot");
+  child_process impostor = start_chatcli(server.port, "lecturebot");
   expect_in_lobby(impostor, "lecturebot");
   BOOST_REQUIRE(impostor.write_stdin("!upper asked before\n"));
   expect_said(impostor, "lecturebot", "lobby", "lecturebot", "!upper asked before");
@@ -213,7 +165,7 @@ BOOST_AUTO_TEST_CASE(answers_while_a_prime_test_runs) {
   chatd server;
   child_process bot = lecture_bot(server.port);
   expect_bot_in_lobby(bot, "lecturebot");
-  child_process alice = chatcli(server.port, "alice");
+  child_process alice = start_chatcli(server.port, "alice");
   expect_in_lobby(alice, "alice");
 
   const std::string verdict = std::string(big_prime) + " is prime";
@@ -252,7 +204,7 @@ BOOST_AUTO_TEST_CASE(serves_chatcli_next_to_its_own_clock) {
   const std::string port =
       listening_port(program, "embedded_server", "embedded_server listening on ");
 
-  child_process alice = chatcli(port, "alice");
+  child_process alice = start_chatcli(port, "alice");
   expect_in_lobby(alice, "alice");
   const auto tick = [](std::string_view l) { return contains(l, "] clock: tick "); };
   expect(alice, "alice", tick, "a tick from the clock");
