@@ -80,7 +80,7 @@ private:
   void start_stop(boost::asio::any_completion_handler<void()> handler);
 
   std::unique_ptr<boost::asio::io_context> own_pool_;  // null with a shared io_context
-  std::unique_ptr<impl> impl_;
+  std::shared_ptr<impl> impl_;  // shared with its pending handlers
 };
 
 }  // namespace chat

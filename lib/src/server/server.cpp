@@ -98,7 +98,7 @@ private:
 
 }  // namespace
 
-struct server::impl {
+struct server::impl : std::enable_shared_from_this<server::impl> {
   impl(asio::io_context& io, server_options opts, bool threads_owned)
       : context(io),
         state(std::make_shared<shared_state>(std::move(opts))),
@@ -115,13 +115,14 @@ struct server::impl {
     return std::max(1u, std::thread::hardware_concurrency());
   }
 
-  // The accept handlers look at `ec` before `this`: a server destroyed while one is pending
-  // leaves it to run with operation_aborted.
+  // Every handler holds the impl: with a shared io_context, a server destroyed while some are
+  // pending leaves them to finish (the acceptor's with operation_aborted once it is closed).
   void accept() {
-    acceptor.async_accept(asio::make_strand(context), [this](error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted) return;
-      on_accept(ec, std::move(socket));
-    });
+    acceptor.async_accept(asio::make_strand(context),
+                          [self = shared_from_this()](error_code ec, tcp::socket socket) {
+                            if (ec == asio::error::operation_aborted) return;
+                            self->on_accept(ec, std::move(socket));
+                          });
   }
 
   void on_accept(error_code ec, tcp::socket socket) {
@@ -131,8 +132,8 @@ struct server::impl {
       if (is_resource_exhaustion(ec)) {
         backoff = std::clamp(backoff * 2, min_accept_backoff, max_accept_backoff);
         accept_retry.expires_after(backoff);
-        accept_retry.async_wait([this](error_code wait_ec) {
-          if (!wait_ec) accept();
+        accept_retry.async_wait([self = shared_from_this()](error_code wait_ec) {
+          if (!wait_ec) self->accept();
         });
         return;
       }
@@ -149,10 +150,10 @@ struct server::impl {
   /// Stops accepting and tells every session to shut down; `done`, if set, completes when
   /// they have all closed or at the deadline.
   void begin_stop(std::shared_ptr<stop_completion> done) {
-    asio::post(accept_strand, [this] {
+    asio::post(accept_strand, [self = shared_from_this()] {
       error_code ignored;
-      acceptor.close(ignored);
-      accept_retry.cancel();
+      self->acceptor.close(ignored);
+      self->accept_retry.cancel();
     });
     for (const auto& s : state->sessions.begin_stop()) s->shut_down();
     if (!done) return;
@@ -196,15 +197,15 @@ server::server(server_options options)
     : own_pool_(std::make_unique<asio::io_context>(
           static_cast<int>(options.threads > 0 ? options.threads
                                                : std::max(1u, std::thread::hardware_concurrency())))),
-      impl_(std::make_unique<impl>(*own_pool_, std::move(options), true)) {}
+      impl_(std::make_shared<impl>(*own_pool_, std::move(options), true)) {}
 
 server::server(asio::io_context& context, server_options options)
-    : impl_(std::make_unique<impl>(context, std::move(options), false)) {}
+    : impl_(std::make_shared<impl>(context, std::move(options), false)) {}
 
 server::~server() {
   stop();
-  // The server's Asio objects go before its own io_context; the sessions still pending in that
-  // context go with it, each releasing the shared state as it does.
+  // With its own pool, the handlers still pending there (holding the impl, sessions holding
+  // the shared state) are destroyed with the pool, which goes last.
   impl_.reset();
   own_pool_.reset();
 }
@@ -226,7 +227,7 @@ error_code server::start() {
   }
   i.started = true;
   i.endpoint = i.acceptor.local_endpoint(ec);
-  asio::post(i.accept_strand, [&i] { i.accept(); });
+  asio::post(i.accept_strand, [self = impl_] { self->accept(); });
   if (i.own_threads) {
     const unsigned n = i.thread_count();
     i.threads.reserve(n);
