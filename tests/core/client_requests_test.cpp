@@ -122,6 +122,38 @@ BOOST_AUTO_TEST_CASE(requests_that_cannot_be_sent_complete_at_once_with_the_reas
   BOOST_TEST(early == errc::not_registered);
 }
 
+BOOST_AUTO_TEST_CASE(an_awaited_request_after_bye_completes_with_not_connected) {
+  alice.api().bye();
+  BOOST_TEST(!alice.wait_closed());
+  const auto [ec, end] = completion_of<msg::server::end>(
+      [&](auto handler) { alice.api().async_join("dev", 0, std::move(handler)); });
+  BOOST_TEST(ec == errc::not_connected);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_nick_waits_for_the_first_and_later_requests_still_complete) {
+  BOOST_REQUIRE(!alice.api().nick("alicia"));
+  BOOST_TEST(alice.api().nick("alicia") == errc::operation_in_progress);
+  const auto [ec, rooms, end] = completion_of<std::vector<msg::server::room_info>, msg::server::end>(
+      [&](auto handler) { alice.api().async_list(std::move(handler)); });
+  BOOST_TEST(!ec);
+  BOOST_TEST(rooms.size() == 1u);
+  BOOST_REQUIRE(alice.wait_for<msg::server::renamed>());
+  BOOST_TEST(!alice.api().nick("alicia"));  // answered: the current name again, no answer due
+  BOOST_TEST(!alice.api().nick("ally"));    // and a new one may follow at once
+}
+
+BOOST_AUTO_TEST_CASE(async_hello_takes_only_the_error_that_refuses_it) {
+  BOOST_REQUIRE(!alice.api().say("nowhere", "lost"));  // refused first: not_in_room
+  std::promise<error_code> hello;
+  alice.api().async_hello("alice", "", [&](error_code ec, const msg::server::welcome&) {
+    hello.set_value(ec);
+  });
+  auto result = hello.get_future();
+  BOOST_REQUIRE(result.wait_for(default_deadline) == std::future_status::ready);
+  BOOST_TEST(result.get() == errc::already_registered);
+  BOOST_TEST(alice.wait_for<msg::server::error>(error_with(errc::not_in_room)).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(awaited_requests_work_in_a_coroutine) {
   namespace asio = boost::asio;
   auto& api = alice.api();

@@ -38,11 +38,18 @@ struct outbox_fixture {
     return std::make_shared<outbox>(detail::wire_codec::v2, limits, listener);
   }
 
+  /// What take() took last, charged until written(last_taken).
+  std::vector<outbox::queued_frame> last_taken;
   /// Takes what is ready; empty if nothing is.
-  static std::vector<shared_frame> take(outbox& box) {
-    std::vector<shared_frame> out;
-    box.take(out);
-    return out;
+  std::vector<shared_frame> take(outbox& box) {
+    last_taken.clear();
+    box.take(last_taken);
+    return frames_of(last_taken);
+  }
+  static std::vector<shared_frame> frames_of(const std::vector<outbox::queued_frame>& taken) {
+    std::vector<shared_frame> frames;
+    for (const auto& q : taken) frames.push_back(q.frame);
+    return frames;
   }
 };
 
@@ -66,6 +73,10 @@ std::vector<server_message> decoded(const std::vector<shared_frame>& frames) {
 }
 
 /// The tokens of the PONGs in `frames`, in order (anything else is 0).
+std::vector<std::uint64_t> tokens(const std::vector<shared_frame>& frames);
+std::vector<std::uint64_t> tokens(const std::vector<outbox::queued_frame>& taken) {
+  return tokens(outbox_fixture::frames_of(taken));
+}
 std::vector<std::uint64_t> tokens(const std::vector<shared_frame>& frames) {
   std::vector<std::uint64_t> out;
   for (const auto& m : decoded(frames)) {
@@ -92,16 +103,16 @@ BOOST_AUTO_TEST_CASE(frames_are_taken_in_the_order_they_were_pushed) {
   BOOST_TEST(got[0].get() == a.get());  // the very frames pushed, not copies
   BOOST_TEST(got[1].get() == b.get());
   BOOST_TEST(got[2].get() == c.get());
-  box->written();
+  box->written(last_taken);
 }
 
 BOOST_AUTO_TEST_CASE(take_gathers_everything_queued_and_then_reports_idle) {
   auto box = make();
   for (std::uint64_t t = 1; t <= 5; ++t) box->push(frame(t));
-  std::vector<shared_frame> out;
+  std::vector<outbox::queued_frame> out;
   BOOST_TEST(box->take(out));
   BOOST_TEST((tokens(out) == tokens_t{1, 2, 3, 4, 5}));
-  box->written();
+  box->written(out);
   out.clear();
   BOOST_TEST(!box->take(out));
   BOOST_TEST(out.empty());
@@ -111,7 +122,7 @@ BOOST_AUTO_TEST_CASE(take_gathers_everything_queued_and_then_reports_idle) {
   box->push(frame(7));
   box->push(frame(8));
   BOOST_TEST((tokens(out) == tokens_t{6}));
-  box->written();
+  box->written(out);
   out.clear();
   BOOST_TEST(box->take(out));
   BOOST_TEST((tokens(out) == tokens_t{7, 8}));
@@ -144,10 +155,10 @@ BOOST_AUTO_TEST_CASE(frames_in_flight_count_against_the_bound_until_written) {
   auto box = make({2 * frame_cost, 2 * 1024 * 1024});
   box->push(frame(1));
   box->push(frame(2));
-  std::vector<shared_frame> in_flight;
+  std::vector<outbox::queued_frame> in_flight;
   BOOST_TEST(box->take(in_flight));
   BOOST_TEST(in_flight.size() == 2u);
-  box->written();  // released: room for two more
+  box->written(in_flight);  // released: room for two more
   BOOST_TEST(box->push(frame(3)));
   BOOST_TEST(box->push(frame(4)));
   in_flight.clear();
@@ -186,7 +197,7 @@ BOOST_AUTO_TEST_CASE(a_close_after_an_overflow_still_queues_the_farewell) {
   const auto got = take(*box);
   BOOST_TEST_REQUIRE(got.size() == 1u);
   BOOST_TEST(got[0].get() == farewell.get());
-  box->written();
+  box->written(last_taken);
   BOOST_TEST(take(*box).empty());
 }
 
@@ -202,7 +213,7 @@ BOOST_AUTO_TEST_CASE(answers_are_counted_against_their_own_allowance) {
   BOOST_TEST(box->push(frame(1)));  // answers did not use the queue bound
   BOOST_TEST(listener->overflows == 0);
   BOOST_TEST(take(*box).size() == 3u);
-  box->written();
+  box->written(last_taken);
 
   // Nor do frames use the allowance: a full queue leaves room for answers.
   BOOST_TEST(box->push(frame(2)));
@@ -220,10 +231,10 @@ BOOST_AUTO_TEST_CASE(frames_delivered_after_a_reservation_wait_behind_it_until_i
   auto ticket = box->reserve_answer();
   box->push(frame(2));
   box->push(frame(3));
-  std::vector<shared_frame> out;
+  std::vector<outbox::queued_frame> out;
   BOOST_TEST(box->take(out));
   BOOST_TEST((tokens(out) == tokens_t{1}));  // take stops at the reserved place
-  box->written();
+  box->written(out);
   out.clear();
   BOOST_TEST(!box->take(out));
   BOOST_TEST(out.empty());
@@ -315,14 +326,14 @@ BOOST_AUTO_TEST_CASE(the_listener_is_woken_only_when_the_writer_goes_from_idle_t
   box->reply(msg::server::pong{3});
   box->answer({msg::server::end{0x07, "", 0, 0}});
   BOOST_TEST(listener->ready == 1);  // already woken
-  std::vector<shared_frame> out;
+  std::vector<outbox::queued_frame> out;
   BOOST_TEST(box->take(out));
   box->push(frame(4));  // a write is in flight: the writer will come back for it
   BOOST_TEST(listener->ready == 1);
-  box->written();
+  box->written(out);
   out.clear();
   BOOST_TEST(box->take(out));
-  box->written();
+  box->written(out);
   out.clear();
   BOOST_TEST(!box->take(out));  // idle now
   BOOST_TEST(listener->ready == 1);

@@ -250,4 +250,37 @@ BOOST_AUTO_TEST_CASE(the_greeting_is_one_unit_even_when_built_while_other_frames
   BOOST_TEST(std::get<msg::server::message>(got[4]).text == "meanwhile");
 }
 
+BOOST_AUTO_TEST_CASE(a_greeting_vouches_for_no_message_past_its_snapshot_when_history_moves_on) {
+  // While the greeting is built, others post enough to evict what it was to replay: END must
+  // not claim ids that will still arrive live, or the newcomer would skip them as seen.
+  struct slow_store final : detail::history_store {
+    detail::memory_history inner{1};
+    std::function<void()> during_replay;
+    void open(const std::string& r, std::uint64_t f) override { inner.open(r, f); }
+    void append(const std::string& r, const msg::server::message& m) override { inner.append(r, m); }
+    detail::history_replay replay(const std::string& r, std::uint64_t a, std::uint64_t t,
+                                  std::size_t l) const override {
+      if (auto hook = std::exchange(const_cast<slow_store*>(this)->during_replay, nullptr)) hook();
+      return inner.replay(r, a, t, l);
+    }
+    void forget(const std::string& r) override { inner.forget(r); }
+    std::size_t bytes(const std::string& r) const override { return inner.bytes(r); }
+  } store;
+  room dev{"dev", bus, store};
+  dev.join(alice, "alice", 0);
+  dev.post("alice", 0, "one");
+  std::vector<std::uint64_t> later;
+  store.during_replay = [&] {
+    later.push_back(dev.post("alice", 0, "two"));
+    later.push_back(dev.post("alice", 0, "three"));
+  };
+  dev.join(bob, "bob", 0);
+  const auto end = bob->all<msg::server::end>().at(0);
+  BOOST_TEST(end.last_id < later.front());
+  const auto live = bob->all<msg::server::message>();
+  BOOST_REQUIRE_EQUAL(live.size(), 2u);  // both arrive after END, with ids beyond its last_id
+  BOOST_TEST(live[0].id == later[0]);
+  BOOST_TEST(live[1].id == later[1]);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -517,6 +517,31 @@ BOOST_FIXTURE_TEST_CASE(a_server_destroyed_before_its_shared_io_context_leaves_n
   runner.join();  // returns: nothing of the server is left to run
 }
 
+BOOST_AUTO_TEST_CASE(a_server_with_its_own_pool_stopped_asynchronously_is_then_destroyed_cleanly) {
+  auto own = std::make_unique<test_server>();
+  client_pool pool;
+  recording_client alice(pool);
+  alice.connect_and_hello(own->port(), "alice");
+  std::promise<void> stopped;
+  own->instance.async_stop([&] { stopped.set_value(); });
+  BOOST_REQUIRE(stopped.get_future().wait_for(default_deadline) == std::future_status::ready);
+  BOOST_TEST(alice.wait_closed() == make_error_code(errc::server_shutting_down));
+  own.reset();  // joins the pool's threads, which async_stop left running
+}
+
+BOOST_AUTO_TEST_CASE(async_stop_never_completes_inside_the_call) {
+  boost::asio::io_context program;
+  server_options options;
+  options.port = 0;
+  server idle(program, options);
+  BOOST_REQUIRE(!idle.start());
+  bool done = false;
+  idle.async_stop([&] { done = true; });  // no session to wait for
+  BOOST_TEST(!done);
+  program.run();  // the handler runs here, on the server's io_context
+  BOOST_TEST(done);
+}
+
 BOOST_AUTO_TEST_CASE(start_reports_address_in_use_and_bad_options) {
   test_server first;
   server_options same;

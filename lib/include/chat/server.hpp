@@ -62,9 +62,10 @@ public:
   void stop();
 
   /// The graceful stop of stop(), completing when every connection has closed, or when
-  /// close_timeout (and a short margin) has passed with some still open.
+  /// close_timeout (and a short margin) has passed with some still open. With its own pool,
+  /// the threads keep running until stop() or the destructor joins them.
   /// Completion signature: void(). The handler runs through its associated executor
-  /// (by default on the server's io_context); never inside this call. A second call, or a
+  /// (by default the server's io_context); never inside this call. A second call, or a
   /// call before start(), completes at once.
   template <class CompletionToken>
   auto async_stop(CompletionToken&& token) {

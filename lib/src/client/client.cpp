@@ -129,11 +129,18 @@ public:
 
   /// Queues a request's frame and notes that its answer is awaited; false once closing. Any
   /// thread: the lock keeps the tracker's order the order of the frames on the wire.
-  bool send_request(shared_frame frame, pending_request r) {
+  /// `r` is moved from only when it succeeds, so a caller can still complete r's handler.
+  bool send_request(shared_frame frame, pending_request& r) {
     std::lock_guard lock(requests_mutex_);
     if (!send(std::move(frame))) return false;
     requests_.sent(std::move(r));
     return true;
+  }
+
+  /// Whether a NICK awaits its answer. Any thread.
+  bool nick_pending() {
+    std::lock_guard lock(requests_mutex_);
+    return requests_.awaiting(client_message_type::nick);
   }
 
   /// Whether `name` is exactly the name the server knows us by. Any thread.
@@ -145,9 +152,7 @@ public:
   /// Completes an awaited request that could not be sent, through the strand.
   void refuse(answer_handler handler, error_code ec) {
     asio::post(executor(), [ec, handler = std::move(handler)]() mutable {
-      pending_request r{};
-      r.handler = std::move(handler);
-      finish({std::move(r), ec, {}});
+      finish({pending_request{{}, {}, {}, 0, std::move(handler), {}, {}, {}}, ec, {}});
     });
   }
 
@@ -180,10 +185,10 @@ public:
                         msg::server::welcome{});
       if (!self->connected())
         return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
-      pending_request tracked{client_message_type::hello, fold_case(room), 0, {}, {}, {}, {}};
+      pending_request tracked{client_message_type::hello, fold_case(room), {}, 0, {}, {}, {}, {}};
       if (!self->send_request(
               encode_shared(msg::client::hello{protocol_version, std::move(name), std::move(room)}),
-              std::move(tracked)))
+              tracked))
         return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
       self->join_pending_ = std::move(handler);
     });
@@ -214,8 +219,8 @@ private:
   void finish_connect(error_code ec) {
     if (!connect_pending_) return;  // closed meanwhile; on_closed completed it
     if (!ec) {
+      start();  // first: a request queued as soon as connected() holds must find its writer
       connected_.store(true, std::memory_order_release);
-      start();
     }
     complete_from_event(take(connect_pending_), ec);
   }
@@ -238,27 +243,28 @@ private:
       if (const auto* w = std::get_if<msg::server::welcome>(&m)) requests_.registered_as(w->name);
       answered = requests_.on_message(m);
     }
-    // The message handler sees the answer's frames first, then the request completes.
-    struct complete_after {
-      std::optional<finished_request>& done;
-      ~complete_after() {
-        if (done) finish(std::move(*done));
-      }
-    } completion{answered};
-    if (join_pending_) {
-      if (auto* w = std::get_if<msg::server::welcome>(&m)) {
-        registered_.store(true, std::memory_order_release);
-        return complete_from_event(take(join_pending_),
-                                   error_code{}, std::move(*w));
-      }
-      if (auto* e = std::get_if<msg::server::error>(&m); e && !is_fatal(static_cast<errc>(e->code))) {
-        return complete_from_event(take(join_pending_),
-                                   error_code(e->code, error_category()), msg::server::welcome{});
-      }
-    }
+    if (join_pending_ && answer_to_hello(m, answered)) return;
     if (auto* e = std::get_if<msg::server::error>(&m); e && is_fatal(static_cast<errc>(e->code)))
       server_reason_ = error_code(e->code, error_category());
     handlers_.message(m);
+    // The message handler has seen the answer's frames; now the request completes.
+    if (answered) finish(std::move(*answered));
+  }
+
+  // Completes async_hello with WELCOME, or with the ERROR that refuses the HELLO (the tracker
+  // says which ERROR that is). True if `m` was that answer: it is not shown to on_message.
+  bool answer_to_hello(server_message& m, std::optional<finished_request>& answered) {
+    if (auto* w = std::get_if<msg::server::welcome>(&m)) {
+      registered_.store(true, std::memory_order_release);
+      complete_from_event(take(join_pending_), error_code{}, std::move(*w));
+      return true;
+    }
+    const auto* e = std::get_if<msg::server::error>(&m);
+    if (!e || is_fatal(static_cast<errc>(e->code)) || !answered ||
+        answered->request.request != client_message_type::hello)
+      return false;
+    complete_from_event(take(join_pending_), answered->error, msg::server::welcome{});
+    return true;
   }
 
   void on_stream_error(error_code ec) override { begin_close(ec, nullptr); }
@@ -321,33 +327,16 @@ boost::system::error_code check_room(std::string_view room) {
   return is_valid_room(room) ? boost::system::error_code() : make_error_code(errc::invalid_room);
 }
 
-// What the answer to each request will look like, for the request tracker.
-detail::pending_request tracked(const msg::client::say& m) {
-  return {client_message_type::say, fold_case(m.room), 0, {}, {}, {}, {}};
-}
-detail::pending_request tracked(const msg::client::private_message&) {
-  return {client_message_type::private_message, {}, 0, {}, {}, {}, {}};
-}
-detail::pending_request tracked(const msg::client::join& m) {
-  return {client_message_type::join, fold_case(m.room), 0, {}, {}, {}, {}};
-}
-detail::pending_request tracked(const msg::client::part& m) {
-  return {client_message_type::part, fold_case(m.room), 0, {}, {}, {}, {}};
-}
-detail::pending_request tracked(const msg::client::list&) {
-  return {client_message_type::list, {}, 0, {}, {}, {}, {}};
-}
-detail::pending_request tracked(const msg::client::who& m) {
-  return {client_message_type::who, fold_case(m.room), 0, {}, {}, {}, {}};
-}
-detail::pending_request tracked(const msg::client::topic& m) {
-  return {client_message_type::topic, fold_case(m.room), 0, {}, {}, {}, {}};
-}
-detail::pending_request tracked(const msg::client::nick&) {
-  return {client_message_type::nick, {}, 0, {}, {}, {}, {}};
-}
-detail::pending_request tracked(const msg::client::history& m) {
-  return {client_message_type::history, fold_case(m.room), 0, {}, {}, {}, {}};
+// What the answer to a request will look like, for the request tracker.
+template <class Request>
+detail::pending_request tracked(const Request& m, detail::answer_handler h) {
+  detail::pending_request r{Request::type, {}, {}, 0, std::move(h), {}, {}, {}};
+  if constexpr (requires { m.room; }) r.room = fold_case(m.room);
+  // A TOPIC that sets is answered by the TOPIC it sets (PROTOCOL.md 7.8); one that asks, by
+  // any TOPIC of the room.
+  if constexpr (std::is_same_v<Request, msg::client::topic>)
+    if (m.set) r.topic = m.text;
+  return r;
 }
 
 }  // namespace
@@ -358,12 +347,13 @@ boost::system::error_code client::send_request(const Request& request, detail::a
   if (!connection_->registered())
     ec = connection_->connected() ? errc::not_registered : errc::not_connected;
   if (!ec) {
-    auto r = tracked(request);
-    r.handler = std::move(handler);
-    // The handler is moved only if sending succeeds.
-    if (connection_->send_request(encode_shared(request), std::move(r))) return {};
+    // Handlers are only ever move-constructed, never move-assigned: Boost 1.81's
+    // any_completion_handler::operator=(&&) copies from an lvalue and recurses.
+    auto r = tracked(request, std::move(handler));
+    if (connection_->send_request(encode_shared(request), r)) return {};
     ec = errc::not_connected;
-    handler = std::move(r.handler);
+    if (r.handler.index() != 0) connection_->refuse(std::move(r.handler), ec);  // not sent
+    return ec;
   }
   if (handler.index() != 0) connection_->refuse(std::move(handler), ec);
   return ec;
@@ -419,6 +409,8 @@ boost::system::error_code client::set_topic(std::string_view room, std::string_v
 
 boost::system::error_code client::nick(std::string_view name) {
   if (!is_valid_name(name)) return errc::invalid_name;
+  // Until the server answers one NICK, the name the next would be compared with is unknown.
+  if (connection_->nick_pending()) return errc::operation_in_progress;
   if (connection_->is_current_name(name)) {
     // No answer comes for a NICK to the current name (PROTOCOL.md 7.11): nothing to await.
     if (!connection_->send(encode_shared(msg::client::nick{std::string(name)})))

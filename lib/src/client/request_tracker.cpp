@@ -2,6 +2,8 @@
 
 #include <chat/error.hpp>
 
+#include <algorithm>
+
 namespace chat::detail {
 namespace {
 
@@ -40,22 +42,29 @@ bool request_tracker::answers(pending_request& r, const server_message& m) {
     }
     case client_message_type::topic: {
       const auto* topic = std::get_if<msg::server::topic>(&m);
-      return topic && topic->room == r.room;
+      if (!topic || topic->room != r.room) return false;
+      if (!r.topic) return true;  // asking: any TOPIC of the room carries the current topic
+      return topic->text == *r.topic && (r.topic->empty() || topic->set_by == own_name_);
     }
     case client_message_type::nick: {
       const auto* renamed = std::get_if<msg::server::renamed>(&m);
       return renamed && renamed->old_name == own_name_;
     }
     case client_message_type::list:
-      if (const auto* info = std::get_if<msg::server::room_info>(&m)) r.rooms.push_back(*info);
+      if (const auto* info = std::get_if<msg::server::room_info>(&m); info && r.rooms.size() < max_collected)
+        r.rooms.push_back(*info);
       return is_end_of(m, client_message_type::list, {}, ignored);
     case client_message_type::who:
-      if (const auto* members = std::get_if<msg::server::members>(&m); members && members->room == r.room)
-        r.names.insert(r.names.end(), members->names.begin(), members->names.end());
+      if (const auto* members = std::get_if<msg::server::members>(&m);
+          members && members->room == r.room && r.names.size() < max_collected)
+        r.names.insert(r.names.end(), members->names.begin(),
+                       members->names.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                    members->names.size(), max_collected - r.names.size())));
       return is_end_of(m, client_message_type::who, r.room, ignored);
     case client_message_type::history:
       if (const auto* replayed = std::get_if<msg::server::message>(&m);
-          replayed && replayed->target == r.room && (replayed->flags & msg::flag_history))
+          replayed && replayed->target == r.room && (replayed->flags & msg::flag_history) &&
+          r.messages.size() < max_collected)
         r.messages.push_back(*replayed);
       return is_end_of(m, client_message_type::history, r.room, ignored);
     case client_message_type::join:

@@ -27,12 +27,18 @@ namespace chat::detail {
 struct pending_request {
   client_message_type request;
   std::string room;             ///< Folded, for requests about a room (HELLO: the room joined).
+  std::optional<std::string> topic;  ///< The topic a TOPIC sets; empty for one that asks.
   std::uint64_t token = 0;      ///< PING's.
   answer_handler handler;       ///< Set for awaited forms.
+  // The parts of an answer, as they arrive; at most max_collected of each, so a server that
+  // never ends an answer cannot grow the client's memory.
   std::vector<msg::server::message> messages;  ///< HISTORY's answer, as it arrives.
   std::vector<msg::server::room_info> rooms;   ///< LIST's.
   std::vector<std::string> names;              ///< WHO's.
 };
+
+/// The most parts of one answer a client keeps: above any server's LIST, WHO or HISTORY.
+inline constexpr std::size_t max_collected = 65536;
 
 /// A request whose answer is complete: `end` is set for answers ending in END, `error` for a
 /// refused request.
@@ -55,6 +61,12 @@ public:
 
   /// Every request still waiting, oldest first (the connection ended).
   std::deque<pending_request> take_all() { return std::exchange(pending_, {}); }
+  /// Whether a request of this type awaits its answer.
+  bool awaiting(client_message_type request) const noexcept {
+    for (const auto& r : pending_)
+      if (r.request == request) return true;
+    return false;
+  }
   std::size_t waiting() const noexcept { return pending_.size(); }
 
 private:

@@ -57,6 +57,9 @@ history_replay memory_history::replay(const std::string& room, std::uint64_t aft
   if (count > 0) out.last_id = std::max(out.last_id, out.messages.back().id);
   if (count == available && last != ring.messages.begin())
     out.last_id = std::max(out.last_id, std::prev(last)->id);
+  // Never past through_id: messages after it reach the asker live, and so must stay after the
+  // point this replay vouches for (the ring may have moved on since through_id was read).
+  out.last_id = std::max(after_id, std::min(out.last_id, through_id));
   out.missed = after_id != 0 && after_id < ring.forgotten_through;
   out.truncated = count < available;
   return out;

@@ -11,7 +11,7 @@ room::room(std::string name, room_bus& bus, history_store& history)
       history_(history),
       last_id_(bus.last_id()),
       topic_{name_, {}, {}, 0} {
-  history_.open(name_, bus.last_id());
+  history_.open(name_, last_id_.load(std::memory_order_relaxed));
 }
 
 template <class Payload>
@@ -38,13 +38,14 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
     std::lock_guard sequence(sequence_mutex_);
     {
       std::lock_guard lock(members_mutex_);
+      members_.reserve(members_.size() + 1);  // so that nothing can fail once JOINED is out
       count = static_cast<std::uint32_t>(members_.size() + 1);
       topic = topic_;
     }
     joined = {member_name, name_, count};
-    publish_locked(joined);
     // The greeting's place in the newcomer's stream: nothing else it is sent can come inside.
     greeting = m->reserve_answer();
+    publish_locked(joined);
     through = last_id_.load(std::memory_order_relaxed);
     std::lock_guard lock(members_mutex_);
     members_.push_back({std::move(m), std::move(member_name)});
@@ -93,14 +94,16 @@ std::uint64_t room::post(std::string_view sender, std::uint8_t flags, std::strin
                          std::string(text)};
   const std::uint64_t id = m.id;
   history_.append(name_, m);
-  last_id_.store(id, std::memory_order_relaxed);
   publish_locked(std::move(m));
+  // After publishing: a HISTORY answer that includes this message is queued after it, as the
+  // message itself reached every member before the answer could.
+  last_id_.store(id, std::memory_order_release);
   return id;
 }
 
 void room::replay(member& to, std::uint64_t after_id, std::size_t limit,
                   client_message_type request) const {
-  to.answer(replay_batch(after_id, last_id_.load(std::memory_order_relaxed), limit, request));
+  to.answer(replay_batch(after_id, last_id_.load(std::memory_order_acquire), limit, request));
 }
 
 std::vector<server_message> room::replay_batch(std::uint64_t after_id, std::uint64_t through_id,

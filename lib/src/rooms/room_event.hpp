@@ -8,6 +8,7 @@
 #include <chat/codec.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,7 @@ public:
 
 private:
   struct encoding {
+    std::atomic<bool> ready{false};  // the fast path: set, with release, once `frame` is
     std::once_flag once;
     shared_frame frame;
   };

@@ -78,22 +78,25 @@ struct shared_state {
 };
 
 // Completes async_stop once: when the last session has closed or at the deadline.
+// The handler runs through its associated executor, by default the server's io_context, and
+// is posted: never inside async_stop(), nor on the strand of the session that closed last.
 class stop_completion {
 public:
-  explicit stop_completion(asio::any_completion_handler<void()> handler)
-      : handler_(std::move(handler)) {}
+  stop_completion(asio::any_completion_handler<void()> handler, asio::any_io_executor executor)
+      : handler_(std::move(handler)), executor_(std::move(executor)) {}
   void fire() {
     std::optional<asio::any_completion_handler<void()>> handler;
     {
       std::lock_guard lock(mutex_);
       handler.swap(handler_);
     }
-    if (handler) asio::dispatch(std::move(*handler));
+    if (handler) asio::post(executor_, std::move(*handler));
   }
 
 private:
   std::mutex mutex_;
   std::optional<asio::any_completion_handler<void()>> handler_;
+  const asio::any_io_executor executor_;
 };
 
 }  // namespace
@@ -240,10 +243,14 @@ tcp::endpoint server::local_endpoint() const { return impl_->endpoint; }
 
 void server::stop() {
   auto& i = *impl_;
-  if (!i.started || i.stopped) return;
-  i.stopped = true;
-  i.begin_stop(nullptr);
-  if (!i.own_threads) return;  // the sessions close as the caller's io_context runs
+  if (!i.started) return;
+  if (!i.stopped) {
+    i.stopped = true;
+    i.begin_stop(nullptr);
+  }
+  // With a shared io_context the sessions close as the caller runs it; with its own pool the
+  // threads are joined here, also after an async_stop() began the stop.
+  if (!i.own_threads || i.threads.empty()) return;
   i.state->sessions.wait_until_empty(std::chrono::steady_clock::now() + i.options.close_timeout +
                                      std::chrono::milliseconds(500));
   i.context.stop();
@@ -260,7 +267,7 @@ void server::stop() {
 
 void server::start_stop(asio::any_completion_handler<void()> handler) {
   auto& i = *impl_;
-  auto done = std::make_shared<stop_completion>(std::move(handler));
+  auto done = std::make_shared<stop_completion>(std::move(handler), i.context.get_executor());
   if (!i.started || i.stopped) {
     asio::post(i.accept_strand, [done] { done->fire(); });
     return;

@@ -5,7 +5,9 @@ namespace chat::detail {
 bool session_set::add(const std::shared_ptr<live_session>& s) {
   std::lock_guard lock(mutex_);
   if (stopping_) return false;
-  sessions_.emplace(s.get(), s);
+  // Replaces an entry whose session was destroyed without closing (its io_context went first)
+  // and whose address a new one now has.
+  sessions_.insert_or_assign(s.get(), s);
   return true;
 }
 

@@ -85,7 +85,12 @@ void server_session::heard_from(clock::time_point now) noexcept {
 void server_session::on_undecodable(error_code ec, clock::time_point now) {
   // Any frame shows the peer is alive, whether or not it decodes.
   heard_from(now);
-  if (state_ == state::awaiting_hello || state_ == state::registered) reply_error(ec);
+  if (state_ != state::awaiting_hello && state_ != state::registered) return;
+  try {
+    reply_error(ec);
+  } catch (...) {
+    request_close(errc::internal_error);  // not even an ERROR could be queued
+  }
 }
 
 void server_session::on_message(const client_message& m, clock::time_point now) {
@@ -172,12 +177,15 @@ void server_session::handle(const msg::client::hello& m) {
   if (!is_valid_name(m.name)) return reply_error(errc::invalid_name, invalid_name_text);
   if (!m.room.empty() && !is_valid_room(m.room))
     return reply_error(errc::invalid_room, invalid_room_text);
+  // WELCOME's place is taken before the name can be found: a private message sent to the new
+  // name at once still arrives after WELCOME.
+  auto welcome_place = self_->reserve_answer();
   if (!services_.users.claim(m.name, self_))
     return reply_error(errc::name_taken, "name " + m.name + " is taken");
 
   name_ = m.name;
   state_ = state::registered;
-  self_->reply(msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_});
+  welcome_place.fill({msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_}});
   services_.log("hello ", name_, " from ", peer_);
   if (!m.room.empty()) join(m.room, 0);
 }

@@ -114,31 +114,39 @@ bool outbox::wake_writer_locked() noexcept {
 void outbox::notify(bool wake, bool overflowed) {
   if (!wake && !overflowed) return;
   const auto listener = listener_.lock();
-  if (!listener) return;
+  if (!listener) {
+    // No writer to wake (not started, or gone): don't leave it marked busy.
+    std::lock_guard lock(mutex_);
+    writer_busy_ = false;
+    return;
+  }
   if (overflowed)
     listener->on_outbox_overflow();
   else
     listener->on_outbox_ready();
 }
 
-bool outbox::take(std::vector<shared_frame>& out) {
+bool outbox::take(std::vector<queued_frame>& out) {
   std::lock_guard lock(mutex_);
-  // Everything up to the first reserved place goes; what waits behind it moves to the front.
+  // Everything up to the first reserved place goes; what waits behind it stays.
   const auto ready_end = std::find_if(queued_.begin(), queued_.end(),
                                       [](const entry& e) { return e.reservation != 0; });
-  for (auto it = queued_.begin(); it != ready_end; ++it) {
-    out.push_back(std::move(it->frame));
-    in_flight_charges_.push_back({nullptr, it->cost, it->how, 0});
+  if (ready_end == queued_.end()) {
+    out.swap(queued_);
+  } else {
+    out.assign(std::make_move_iterator(queued_.begin()), std::make_move_iterator(ready_end));
+    queued_.erase(queued_.begin(), ready_end);
   }
-  queued_.erase(queued_.begin(), ready_end);
   if (out.empty()) writer_busy_ = false;
   return !out.empty();
 }
 
-void outbox::written() noexcept {
-  std::lock_guard lock(mutex_);
-  for (const auto& e : in_flight_charges_) uncharge(e);
-  in_flight_charges_.clear();
+void outbox::written(std::vector<queued_frame>& in_flight) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& e : in_flight) uncharge(e);
+  }
+  in_flight.clear();  // the frames are released outside the lock
 }
 
 void outbox::uncharge(const entry& e) noexcept {

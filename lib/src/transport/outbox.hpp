@@ -58,12 +58,19 @@ public:
 
   // The writer's side: on the connection's strand.
 
+  enum class charge : std::uint8_t { queue, answer, none };
+  struct queued_frame {
+    shared_frame frame;  ///< Null while reserved.
+    std::size_t cost = 0;
+    charge how = charge::queue;
+    std::uint64_t reservation = 0;  ///< Non-zero while reserved.
+  };
   /// Moves the frames ready to write (up to the first reserved place) into `out`, which must be
-  /// empty; they stay charged until written(). Returns false, and marks the writer idle, if
-  /// there are none.
-  bool take(std::vector<shared_frame>& out);
-  /// The frames last taken have been written: their charge is released.
-  void written() noexcept;
+  /// empty (usually by swapping vectors, so their storage is reused); they stay charged until
+  /// written(). Returns false, and marks the writer idle, if there are none.
+  bool take(std::vector<queued_frame>& out);
+  /// The frames taken into `in_flight` have been written: releases their charge, clears it.
+  void written(std::vector<queued_frame>& in_flight) noexcept;
   /// Refuses further frames; what is queued still goes out, then `last` (may be null), which
   /// is not bounded. Also after an overflow, so the peer learns why. Only the first non-null
   /// `last` is queued. Wakes the writer, so that it can finish the stream.
@@ -72,13 +79,7 @@ public:
   void discard() noexcept;
 
 private:
-  enum class charge : std::uint8_t { queue, answer, none };
-  struct entry {
-    shared_frame frame;  ///< Null while reserved.
-    std::size_t cost = 0;
-    charge how = charge::queue;
-    std::uint64_t reservation = 0;  ///< Non-zero while reserved.
-  };
+  using entry = queued_frame;
   void fill_reserved(std::uint64_t id, const std::vector<server_message>* batch) override;
   /// Queues `frame`; the lock is held. False on overflow (then `overflowed` is set).
   bool push_locked(shared_frame frame, charge how, bool& wake, bool& overflowed);
@@ -92,7 +93,6 @@ private:
   std::weak_ptr<outbox_listener> listener_;
   std::mutex mutex_;  // guards everything below
   std::vector<entry> queued_;  // a vector: an empty one allocates nothing
-  std::vector<entry> in_flight_charges_;
   std::size_t queue_bytes_ = 0;
   std::size_t answer_bytes_ = 0;
   std::uint64_t next_reservation_ = 1;

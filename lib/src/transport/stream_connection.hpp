@@ -165,7 +165,6 @@ private:
 
   void write() {
     if (state_ == state::closed) return;
-    in_flight_.clear();
     if (!out_->take(in_flight_)) {
       if (state_ == state::closing && !send_side_shut_) {
         send_side_shut_ = true;  // everything is flushed: FIN, then read until the peer's FIN
@@ -174,10 +173,10 @@ private:
       return;
     }
     buffers_.clear();
-    for (const auto& frame : in_flight_) buffers_.emplace_back(boost::asio::buffer(*frame));
+    for (const auto& queued : in_flight_) buffers_.emplace_back(boost::asio::buffer(*queued.frame));
     boost::asio::async_write(stream_, buffers_, [self = this->shared_from_this()](
                                                     boost::system::error_code ec, std::size_t) {
-      self->out_->written();
+      self->out_->written(self->in_flight_);
       if (ec) return self->fail(ec);
       self->write();
     });
@@ -207,7 +206,7 @@ private:
   const connection_limits limits_;
   const std::shared_ptr<outbox> out_;
   std::array<std::uint8_t, 4096> discard_{};  // reads land here once closing
-  std::vector<shared_frame> in_flight_;
+  std::vector<outbox::queued_frame> in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;  // reused across writes
   state state_ = state::open;
   bool receive_while_closing_ = false;
