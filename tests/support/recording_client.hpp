@@ -50,6 +50,18 @@ private:
   std::vector<std::thread> threads_;
 };
 
+/// Waits until `condition` holds, looking again every millisecond; false at the deadline. For
+/// state with no event to wait on (a server's session count).
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds deadline = default_deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
 /// Matches an ERROR frame carrying `code`.
 inline std::function<bool(const msg::server::error&)> error_with(errc code) {
   return [code](const msg::server::error& e) { return e.code == std::uint16_t(code); };

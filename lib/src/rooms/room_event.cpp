@@ -12,10 +12,8 @@ shared_frame encode_batch_for(wire_codec codec, const std::vector<server_message
   return std::make_shared<const frame_bytes>(std::move(out));
 }
 
-const shared_frame& room_event::encoded(wire_codec codec) const {
+const shared_frame& room_event::encode(wire_codec codec) const {
   auto& slot = encodings_[static_cast<std::size_t>(codec)];
-  // Every member after the first finds it encoded: one load, no call_once.
-  if (slot.ready.load(std::memory_order_acquire)) return slot.frame;
   std::call_once(slot.once, [&] {
     slot.frame = std::visit([&](const auto& m) { return encode_for(codec, m); }, payload_);
     slot.ready.store(true, std::memory_order_release);

@@ -48,7 +48,12 @@ public:
   const payload_type& payload() const noexcept { return payload_; }
 
   /// The event in `codec`, encoded on the first call for that codec. Thread-safe.
-  const shared_frame& encoded(wire_codec codec) const;
+  const shared_frame& encoded(wire_codec codec) const {
+    const auto& slot = encodings_[static_cast<std::size_t>(codec)];
+    // Every member after the first finds it encoded: one load, no call_once.
+    if (slot.ready.load(std::memory_order_acquire)) return slot.frame;
+    return encode(codec);
+  }
 
 private:
   struct encoding {
@@ -56,6 +61,8 @@ private:
     std::once_flag once;
     shared_frame frame;
   };
+  const shared_frame& encode(wire_codec codec) const;
+
   payload_type payload_;
   mutable std::array<encoding, wire_codec_count> encodings_;
 };

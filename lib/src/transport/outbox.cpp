@@ -1,6 +1,7 @@
 #include "transport/outbox.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace chat::detail {
 namespace {
@@ -12,7 +13,14 @@ constexpr std::size_t per_frame_overhead = 128;
 outbox::outbox(wire_codec codec, outbox_limits limits, std::weak_ptr<outbox_listener> listener)
     : codec_(codec), limits_(limits), listener_(std::move(listener)) {}
 
-void outbox::deliver(const shared_event& event) { push(event->encoded(codec_)); }
+void outbox::deliver(const shared_event& event) {
+  bool wake = false, overflowed = false;
+  {
+    std::lock_guard lock(mutex_);
+    push_locked(event->encoded(codec_), charge::queue, wake, overflowed);
+  }
+  if (wake || overflowed) notify(wake, overflowed);
+}
 
 void outbox::reply(const server_message& m) {
   push(std::visit([&](const auto& alternative) { return encode_for(codec_, alternative); }, m));
@@ -25,7 +33,7 @@ void outbox::answer(const std::vector<server_message>& batch) {
     std::lock_guard lock(mutex_);
     push_locked(std::move(frame), charge::answer, wake, overflowed);
   }
-  notify(wake, overflowed);
+  if (wake || overflowed) notify(wake, overflowed);
 }
 
 bool outbox::push(shared_frame frame) {
@@ -34,28 +42,35 @@ bool outbox::push(shared_frame frame) {
     std::lock_guard lock(mutex_);
     pushed = push_locked(std::move(frame), charge::queue, wake, overflowed);
   }
-  notify(wake, overflowed);
+  if (wake || overflowed) notify(wake, overflowed);
   return pushed;
+}
+
+bool outbox::would_overflow(charge how, std::size_t cost) noexcept {
+  const std::size_t bound = how == charge::answer ? limits_.max_answer_bytes : limits_.max_queue_bytes;
+  return queued_charges_.of(how) + in_flight_charges_.of(how) + cost > bound;
 }
 
 bool outbox::push_locked(shared_frame frame, charge how, bool& wake, bool& overflowed) {
   if (closed_) return false;
   const std::size_t cost = frame->size() + per_frame_overhead;
-  std::size_t& used = how == charge::answer ? answer_bytes_ : queue_bytes_;
-  const std::size_t bound =
-      how == charge::answer ? limits_.max_answer_bytes : limits_.max_queue_bytes;
-  if (used + cost > bound) {
+  if (would_overflow(how, cost)) {
     // The peer cannot take what it is sent: drop the queue rather than grow it.
-    closed_ = true;
-    for (const auto& e : queued_) uncharge(e);
-    queued_.clear();
+    drop_locked();
     overflowed = true;
     return false;
   }
-  used += cost;
+  queued_charges_.of(how) += cost;
   queued_.push_back({std::move(frame), cost, how, 0});
   wake = wake_writer_locked();
   return true;
+}
+
+void outbox::drop_locked() noexcept {
+  closed_ = true;
+  queued_.clear();
+  queued_charges_ = {};
+  reservations_ = 0;
 }
 
 member::ticket outbox::reserve_answer() {
@@ -63,6 +78,7 @@ member::ticket outbox::reserve_answer() {
   if (closed_) return {};
   const auto id = next_reservation_++;
   queued_.push_back({nullptr, 0, charge::none, id});
+  ++reservations_;
   return ticket(shared_from_this(), id);
 }
 
@@ -83,22 +99,22 @@ void outbox::fill_reserved(std::uint64_t id, const std::vector<server_message>* 
     const auto it = std::find_if(queued_.begin(), queued_.end(),
                                  [&](const entry& e) { return e.reservation == id; });
     if (it == queued_.end()) return;  // dropped by an overflow or by closing
-    std::size_t cost = frame ? frame->size() + per_frame_overhead : 0;
-    if (frame && answer_bytes_ + cost > limits_.max_answer_bytes) {
-      closed_ = true;
-      for (const auto& e : queued_) uncharge(e);
-      queued_.clear();
+    const std::size_t cost = frame ? frame->size() + per_frame_overhead : 0;
+    if (frame && would_overflow(charge::answer, cost)) {
+      drop_locked();
       overflowed = true;
-    } else if (!frame) {
-      queued_.erase(it);
-      wake = wake_writer_locked();
     } else {
-      answer_bytes_ += cost;
-      *it = {std::move(frame), cost, charge::answer, 0};
+      --reservations_;
+      if (frame) {
+        queued_charges_.answer += cost;
+        *it = {std::move(frame), cost, charge::answer, 0};
+      } else {
+        queued_.erase(it);
+      }
       wake = wake_writer_locked();
     }
   }
-  notify(wake, overflowed);
+  if (wake || overflowed) notify(wake, overflowed);
 }
 
 bool outbox::wake_writer_locked() noexcept {
@@ -112,7 +128,6 @@ bool outbox::wake_writer_locked() noexcept {
 }
 
 void outbox::notify(bool wake, bool overflowed) {
-  if (!wake && !overflowed) return;
   const auto listener = listener_.lock();
   if (!listener) {
     // No writer to wake (not started, or gone): don't leave it marked busy.
@@ -122,20 +137,28 @@ void outbox::notify(bool wake, bool overflowed) {
   }
   if (overflowed)
     listener->on_outbox_overflow();
-  else
+  else if (wake)
     listener->on_outbox_ready();
 }
 
 bool outbox::take(std::vector<queued_frame>& out) {
   std::lock_guard lock(mutex_);
-  // Everything up to the first reserved place goes; what waits behind it stays.
-  const auto ready_end = std::find_if(queued_.begin(), queued_.end(),
-                                      [](const entry& e) { return e.reservation != 0; });
-  if (ready_end == queued_.end()) {
+  if (reservations_ == 0) {
+    // The usual case: the whole queue goes, and `out`'s storage becomes the new queue's.
     out.swap(queued_);
+    in_flight_charges_ = std::exchange(queued_charges_, {});
   } else {
+    // Everything up to the first reserved place goes; what waits behind it stays.
+    const auto ready_end = std::find_if(queued_.begin(), queued_.end(),
+                                        [](const entry& e) { return e.reservation != 0; });
     out.assign(std::make_move_iterator(queued_.begin()), std::make_move_iterator(ready_end));
     queued_.erase(queued_.begin(), ready_end);
+    in_flight_charges_ = {};
+    for (const auto& e : out) {
+      if (e.how == charge::none) continue;
+      in_flight_charges_.of(e.how) += e.cost;
+      queued_charges_.of(e.how) -= e.cost;
+    }
   }
   if (out.empty()) writer_busy_ = false;
   return !out.empty();
@@ -144,14 +167,9 @@ bool outbox::take(std::vector<queued_frame>& out) {
 void outbox::written(std::vector<queued_frame>& in_flight) noexcept {
   {
     std::lock_guard lock(mutex_);
-    for (const auto& e : in_flight) uncharge(e);
+    in_flight_charges_ = {};
   }
   in_flight.clear();  // the frames are released outside the lock
-}
-
-void outbox::uncharge(const entry& e) noexcept {
-  if (e.how == charge::queue) queue_bytes_ -= e.cost;
-  if (e.how == charge::answer) answer_bytes_ -= e.cost;
 }
 
 void outbox::close(shared_frame last) {
@@ -161,20 +179,19 @@ void outbox::close(shared_frame last) {
     closed_ = true;
     // A reserved place would never be filled now and would hold back the flush.
     std::erase_if(queued_, [](const entry& e) { return e.reservation != 0; });
+    reservations_ = 0;
     if (last && !farewell_queued_) {
       farewell_queued_ = true;
       queued_.push_back({std::move(last), 0, charge::none, 0});  // beyond the bound: the last one
     }
     wake = wake_writer_locked();
   }
-  notify(wake, false);
+  if (wake) notify(wake, false);
 }
 
 void outbox::discard() noexcept {
   std::lock_guard lock(mutex_);
-  closed_ = true;
-  for (const auto& e : queued_) uncharge(e);
-  queued_.clear();
+  drop_locked();
 }
 
 }  // namespace chat::detail

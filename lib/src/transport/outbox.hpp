@@ -80,10 +80,18 @@ public:
 
 private:
   using entry = queued_frame;
+  struct charges {
+    std::size_t queue = 0;
+    std::size_t answer = 0;
+    std::size_t& of(charge how) noexcept { return how == charge::answer ? answer : queue; }
+  };
   void fill_reserved(std::uint64_t id, const std::vector<server_message>* batch) override;
   /// Queues `frame`; the lock is held. False on overflow (then `overflowed` is set).
   bool push_locked(shared_frame frame, charge how, bool& wake, bool& overflowed);
-  void uncharge(const entry& e) noexcept;
+  /// Whether `cost` more of `how` would overflow its bound; the lock is held.
+  bool would_overflow(charge how, std::size_t cost) noexcept;
+  /// Drops everything queued and refuses more; the lock is held.
+  void drop_locked() noexcept;
   /// Whether the writer must be woken now (it is idle and has work); marks it busy if so.
   bool wake_writer_locked() noexcept;
   void notify(bool wake, bool overflowed);
@@ -93,8 +101,10 @@ private:
   std::weak_ptr<outbox_listener> listener_;
   std::mutex mutex_;  // guards everything below
   std::vector<entry> queued_;  // a vector: an empty one allocates nothing
-  std::size_t queue_bytes_ = 0;
-  std::size_t answer_bytes_ = 0;
+  // Kept as sums, so that taking and releasing a whole write costs the same for any size.
+  charges queued_charges_;     ///< Of the frames in queued_.
+  charges in_flight_charges_;  ///< Of the frames taken and not yet written.
+  std::size_t reservations_ = 0;  ///< Reserved places in queued_.
   std::uint64_t next_reservation_ = 1;
   bool writer_busy_ = false;  ///< A write is in flight or the writer has been woken.
   bool closed_ = false;
