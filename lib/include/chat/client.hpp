@@ -77,7 +77,10 @@ public:
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
+  /// Sets the handler of every server message after WELCOME. Call before async_connect():
+  /// handlers are not synchronised with the connection once it runs.
   void on_message(message_handler handler);
+  /// Sets the handler of the end of the connection; call before async_connect().
   void on_close(close_handler handler);
 
   /// Resolves `host` and connects.

@@ -11,7 +11,6 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -25,60 +24,49 @@ using boost::system::error_code;
 
 using tcp = asio::ip::tcp;
 
-// The user's handlers, called without any library lock held. forget() waits for a handler
-// running on another thread; a handler may destroy the client (forget() from inside it returns
-// at once).
+// The user's handlers, called without any library lock held. They are set before the
+// connection starts (client.hpp) and only read after. forget() waits for a handler running on
+// another thread; a handler may destroy the client (forget() from inside it returns at once).
+// No lock is taken per message: two atomics, which forget() and a running handler check in
+// opposite order, so at least one sees the other.
 class user_handlers {
 public:
-  void set_message(client::message_handler h) {
-    std::lock_guard lock(mutex_);
-    on_message_ = std::make_shared<const client::message_handler>(std::move(h));
+  void set_message(client::message_handler h) { on_message_ = std::move(h); }
+  void set_close(client::close_handler h) { on_close_ = std::move(h); }
+  void message(const server_message& m) { invoke(on_message_, m); }
+  void close(error_code reason) {
+    if (!close_called_.exchange(true)) invoke(on_close_, reason);
   }
-  void set_close(client::close_handler h) {
-    std::lock_guard lock(mutex_);
-    on_close_ = std::make_shared<const client::close_handler>(std::move(h));
-  }
-  void message(const server_message& m) { invoke(on_message_, false, m); }
-  void close(error_code reason) { invoke(on_close_, true, reason); }
   /// After this returns no handler runs.
   void forget() {
-    std::unique_lock lock(mutex_);
-    forgotten_ = true;
-    on_message_ = nullptr;
-    on_close_ = nullptr;
-    idle_.wait(lock, [&] { return !running_ || running_on_ == std::this_thread::get_id(); });
+    forgotten_.store(true);
+    if (running_.load() && running_on_.load() == std::this_thread::get_id()) return;
+    while (running_.load()) running_.wait(true);
   }
 
 private:
   template <class Handler, class Arg>
-  void invoke(std::shared_ptr<const Handler>& slot, bool last, const Arg& arg) {
-    std::shared_ptr<const Handler> handler;
-    {
-      std::lock_guard lock(mutex_);
-      if (forgotten_ || !slot || !*slot) return;
-      handler = last ? std::exchange(slot, nullptr) : slot;
-      if (last) on_message_ = nullptr;
-      running_ = true;
-      running_on_ = std::this_thread::get_id();
-    }
+  void invoke(const Handler& handler, const Arg& arg) {
+    if (!handler || forgotten_.load()) return;
+    running_on_.store(std::this_thread::get_id());
+    running_.store(true);
     struct done {
-      user_handlers& self;
+      std::atomic<bool>& running;
       ~done() {
-        std::lock_guard lock(self.mutex_);
-        self.running_ = false;
-        self.idle_.notify_all();
+        running.store(false);
+        running.notify_all();
       }
-    } guard{*this};
-    (*handler)(arg);
+    } guard{running_};
+    if (forgotten_.load()) return;
+    handler(arg);
   }
 
-  std::mutex mutex_;
-  std::condition_variable idle_;
-  bool forgotten_ = false;
-  bool running_ = false;  // handlers run on one strand: at most one at a time
-  std::thread::id running_on_;
-  std::shared_ptr<const client::message_handler> on_message_;
-  std::shared_ptr<const client::close_handler> on_close_;
+  client::message_handler on_message_;
+  client::close_handler on_close_;
+  std::atomic<bool> forgotten_ = false;
+  std::atomic<bool> running_ = false;  // handlers run on one strand: at most one at a time
+  std::atomic<std::thread::id> running_on_{};
+  std::atomic<bool> close_called_ = false;
 };
 
 // Completes an awaited request's handler (if any) with its answer, honouring the handler's

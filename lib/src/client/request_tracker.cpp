@@ -91,17 +91,16 @@ std::optional<finished_request> request_tracker::on_message(const server_message
   }
   if (pending_.empty()) return std::nullopt;
   auto& oldest = pending_.front();
-  finished_request done{{}, {}, {}};
-  if (const auto* e = std::get_if<msg::server::error>(&m)) {
-    // ERROR names no request: it refuses the oldest one not yet answered.
-    done.error = boost::system::error_code(e->code, error_category());
-  } else if (!answers(oldest, m)) {
-    return std::nullopt;
-  } else if (const auto* end = std::get_if<msg::server::end>(&m)) {
-    done.end = *end;
-  }
-  done.request = std::move(oldest);
+  const auto* e = std::get_if<msg::server::error>(&m);
+  // ERROR names no request: it refuses the oldest one not yet answered.
+  if (!e && !answers(oldest, m)) return std::nullopt;
+  std::optional<finished_request> done(std::in_place, std::move(oldest),
+                                       boost::system::error_code{}, msg::server::end{});
   pending_.pop_front();
+  if (e)
+    done->error = boost::system::error_code(e->code, error_category());
+  else if (const auto* end = std::get_if<msg::server::end>(&m))
+    done->end = *end;
   return done;
 }
 
