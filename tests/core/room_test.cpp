@@ -31,6 +31,23 @@ struct room_fixture {
   std::shared_ptr<recorder> bob = std::make_shared<recorder>();
 };
 
+// An in-memory store whose next replay first runs a hook: replays run outside the room's locks
+// (as a disk store's would), so the hook can make things happen meanwhile.
+struct hooked_store final : detail::history_store {
+  explicit hooked_store(std::size_t per_room) : inner(per_room) {}
+  detail::memory_history inner;
+  mutable std::function<void()> before_next_replay;
+  void open(const std::string& r, std::uint64_t f) override { inner.open(r, f); }
+  void append(const std::string& r, const msg::server::message& m) override { inner.append(r, m); }
+  detail::history_replay replay(const std::string& r, std::uint64_t a, std::uint64_t t,
+                                std::size_t l) const override {
+    if (auto hook = std::exchange(before_next_replay, nullptr)) hook();
+    return inner.replay(r, a, t, l);
+  }
+  void forget(const std::string& r) override { inner.forget(r); }
+  std::size_t bytes(const std::string& r) const override { return inner.bytes(r); }
+};
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(room_behaviour, room_fixture)
@@ -217,28 +234,15 @@ BOOST_AUTO_TEST_CASE(zero_history_keeps_nothing_and_every_gap_is_missed) {
 }
 
 BOOST_AUTO_TEST_CASE(the_greeting_is_one_unit_even_when_built_while_other_frames_arrive) {
-  // A store whose replay (run outside the room's locks, as a disk store's would be) lets
-  // another room's message reach the newcomer meanwhile.
-  struct slow_store final : detail::history_store {
-    detail::memory_history inner{3};
-    std::function<void()> during_replay;
-    void open(const std::string& r, std::uint64_t f) override { inner.open(r, f); }
-    void append(const std::string& r, const msg::server::message& m) override { inner.append(r, m); }
-    detail::history_replay replay(const std::string& r, std::uint64_t a, std::uint64_t t,
-                                  std::size_t l) const override {
-      if (during_replay) during_replay();
-      return inner.replay(r, a, t, l);
-    }
-    void forget(const std::string& r) override { inner.forget(r); }
-    std::size_t bytes(const std::string& r) const override { return inner.bytes(r); }
-  } store;
+  // Another room's message reaches the newcomer while its greeting is being built.
+  hooked_store store{3};
   room dev{"dev", bus, store};
   room elsewhere{"elsewhere", bus, history};
   elsewhere.join(bob, "bob", 0);
   dev.join(alice, "alice", 0);
   dev.post("alice", 0, "before");
   bob->clear();
-  store.during_replay = [&] { elsewhere.post("carol", 0, "meanwhile"); };
+  store.before_next_replay = [&] { elsewhere.post("carol", 0, "meanwhile"); };
 
   dev.join(bob, "bob", 0);
   const auto got = bob->messages();
@@ -253,24 +257,12 @@ BOOST_AUTO_TEST_CASE(the_greeting_is_one_unit_even_when_built_while_other_frames
 BOOST_AUTO_TEST_CASE(a_greeting_vouches_for_no_message_past_its_snapshot_when_history_moves_on) {
   // While the greeting is built, others post enough to evict what it was to replay: END must
   // not claim ids that will still arrive live, or the newcomer would skip them as seen.
-  struct slow_store final : detail::history_store {
-    detail::memory_history inner{1};
-    std::function<void()> during_replay;
-    void open(const std::string& r, std::uint64_t f) override { inner.open(r, f); }
-    void append(const std::string& r, const msg::server::message& m) override { inner.append(r, m); }
-    detail::history_replay replay(const std::string& r, std::uint64_t a, std::uint64_t t,
-                                  std::size_t l) const override {
-      if (auto hook = std::exchange(const_cast<slow_store*>(this)->during_replay, nullptr)) hook();
-      return inner.replay(r, a, t, l);
-    }
-    void forget(const std::string& r) override { inner.forget(r); }
-    std::size_t bytes(const std::string& r) const override { return inner.bytes(r); }
-  } store;
+  hooked_store store{1};
   room dev{"dev", bus, store};
   dev.join(alice, "alice", 0);
   dev.post("alice", 0, "one");
   std::vector<std::uint64_t> later;
-  store.during_replay = [&] {
+  store.before_next_replay = [&] {
     later.push_back(dev.post("alice", 0, "two"));
     later.push_back(dev.post("alice", 0, "three"));
   };
