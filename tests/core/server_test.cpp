@@ -545,6 +545,24 @@ BOOST_AUTO_TEST_CASE(async_stop_never_completes_inside_the_call) {
   BOOST_TEST(done);
 }
 
+BOOST_AUTO_TEST_CASE(async_stop_completes_while_the_shared_io_context_runs_however_fast_it_empties) {
+  // With nothing to close, the io_context's other work ends at once; the stop's own pending
+  // work must keep run() going until the handler has run.
+  for (int round = 0; round < 20; ++round) {
+    boost::asio::io_context program;
+    server_options options;
+    options.port = 0;
+    server idle(program, options);
+    BOOST_REQUIRE(!idle.start());
+    std::thread runner([&] { program.run(); });
+    std::promise<void> stopped;
+    idle.async_stop([&] { stopped.set_value(); });
+    const bool completed = stopped.get_future().wait_for(default_deadline) == std::future_status::ready;
+    runner.join();
+    BOOST_REQUIRE_MESSAGE(completed, "async_stop did not complete in round " << round);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(start_reports_address_in_use_and_bad_options) {
   test_server first;
   server_options same;

@@ -153,6 +153,13 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   /// Stops accepting and tells every session to shut down; `done`, if set, completes when
   /// they have all closed or at the deadline.
   void begin_stop(std::shared_ptr<stop_completion> done) {
+    if (done) {
+      // Armed first: the pending wait is work that keeps a shared io_context's run() going
+      // until `done` has fired, however fast the sessions close. Sessions close themselves
+      // within close_timeout; the margin lets their handlers finish.
+      stop_timer.expires_after(options.close_timeout + std::chrono::milliseconds(500));
+      stop_timer.async_wait([done](error_code) { done->fire(); });
+    }
     asio::post(accept_strand, [self = shared_from_this()] {
       error_code ignored;
       self->acceptor.close(ignored);
@@ -160,10 +167,11 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     });
     for (const auto& s : state->sessions.begin_stop()) s->shut_down();
     if (!done) return;
-    // Sessions close themselves within close_timeout; the margin lets their handlers finish.
-    stop_timer.expires_after(options.close_timeout + std::chrono::milliseconds(500));
-    stop_timer.async_wait([done](error_code) { done->fire(); });
-    state->sessions.when_empty([done] { done->fire(); });
+    state->sessions.when_empty([done, self = shared_from_this()] {
+      done->fire();
+      // Nothing left to wait for: the timer need not hold the io_context any longer.
+      asio::post(self->accept_strand, [self] { self->stop_timer.cancel(); });
+    });
   }
 
   void run_thread() {
