@@ -125,16 +125,12 @@ public:
     return true;
   }
 
-  /// Whether a NICK awaits its answer. Any thread.
-  bool nick_pending() {
+  /// What a NICK to `name` would be now. Any thread.
+  enum class nick_status { awaited, current_name, new_name };
+  nick_status nick_to(std::string_view name) {
     std::lock_guard lock(requests_mutex_);
-    return requests_.awaiting(client_message_type::nick);
-  }
-
-  /// Whether `name` is exactly the name the server knows us by. Any thread.
-  bool is_current_name(std::string_view name) {
-    std::lock_guard lock(requests_mutex_);
-    return requests_.own_name() == name;
+    if (requests_.awaiting(client_message_type::nick)) return nick_status::awaited;
+    return requests_.own_name() == name ? nick_status::current_name : nick_status::new_name;
   }
 
   /// Completes an awaited request that could not be sent, through the strand.
@@ -397,9 +393,10 @@ boost::system::error_code client::set_topic(std::string_view room, std::string_v
 
 boost::system::error_code client::nick(std::string_view name) {
   if (!is_valid_name(name)) return errc::invalid_name;
+  const auto status = connection_->nick_to(name);
   // Until the server answers one NICK, the name the next would be compared with is unknown.
-  if (connection_->nick_pending()) return errc::operation_in_progress;
-  if (connection_->is_current_name(name)) {
+  if (status == detail::client_connection::nick_status::awaited) return errc::operation_in_progress;
+  if (status == detail::client_connection::nick_status::current_name) {
     // No answer comes for a NICK to the current name (PROTOCOL.md 7.11): nothing to await.
     if (!connection_->send(encode_shared(msg::client::nick{std::string(name)})))
       return errc::not_connected;

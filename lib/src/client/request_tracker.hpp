@@ -67,7 +67,6 @@ public:
       if (r.request == request) return true;
     return false;
   }
-  std::size_t waiting() const noexcept { return pending_.size(); }
 
 private:
   /// Whether `m` is (the last frame of) the answer to `r`; collects parts of it into `r`.

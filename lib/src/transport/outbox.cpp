@@ -13,34 +13,23 @@ constexpr std::size_t per_frame_overhead = 128;
 outbox::outbox(wire_codec codec, outbox_limits limits, std::weak_ptr<outbox_listener> listener)
     : codec_(codec), limits_(limits), listener_(std::move(listener)) {}
 
-void outbox::deliver(const shared_event& event) {
-  bool wake = false, overflowed = false;
-  {
-    std::lock_guard lock(mutex_);
-    push_locked(event->encoded(codec_), charge::queue, wake, overflowed);
-  }
-  if (wake || overflowed) notify(wake, overflowed);
-}
+void outbox::deliver(const shared_event& event) { push(event->encoded(codec_)); }
 
 void outbox::reply(const server_message& m) {
   push(std::visit([&](const auto& alternative) { return encode_for(codec_, alternative); }, m));
 }
 
 void outbox::answer(const std::vector<server_message>& batch) {
-  auto frame = encode_batch_for(codec_, batch);
-  bool wake = false, overflowed = false;
-  {
-    std::lock_guard lock(mutex_);
-    push_locked(std::move(frame), charge::answer, wake, overflowed);
-  }
-  if (wake || overflowed) notify(wake, overflowed);
+  push_as(encode_batch_for(codec_, batch), charge::answer);
 }
 
-bool outbox::push(shared_frame frame) {
+bool outbox::push(shared_frame frame) { return push_as(std::move(frame), charge::queue); }
+
+bool outbox::push_as(shared_frame frame, charge how) {
   bool wake = false, overflowed = false, pushed = false;
   {
     std::lock_guard lock(mutex_);
-    pushed = push_locked(std::move(frame), charge::queue, wake, overflowed);
+    pushed = push_locked(std::move(frame), how, wake, overflowed);
   }
   if (wake || overflowed) notify(wake, overflowed);
   return pushed;

@@ -86,6 +86,8 @@ private:
     std::size_t& of(charge how) noexcept { return how == charge::answer ? answer : queue; }
   };
   void fill_reserved(std::uint64_t id, const std::vector<server_message>* batch) override;
+  /// Queues `frame` against the bound of `how`; false if refused.
+  bool push_as(shared_frame frame, charge how);
   /// Queues `frame`; the lock is held. False on overflow (then `overflowed` is set).
   bool push_locked(shared_frame frame, charge how, bool& wake, bool& overflowed);
   /// Whether `cost` more of `how` would overflow its bound; the lock is held.

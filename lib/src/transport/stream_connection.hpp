@@ -83,7 +83,6 @@ public:
 protected:
   Stream& stream() noexcept { return stream_; }
   auto executor() noexcept { return stream_.get_executor(); }
-  bool is_open() const noexcept { return state_ == state::open; }
 
   // Hooks, each called on the strand.
 
