@@ -361,4 +361,122 @@ BOOST_AUTO_TEST_CASE(error_after_good_frames) {
   BOOST_TEST(result.error() == ec(errc::frame_too_large));
 }
 
+// next(input): frames straight from the caller's buffer, only cut frames copied in.
+
+namespace {
+
+// Takes every complete frame out of `input` (and what `decoder` buffered before it); fails
+// the test on a decoding error. Counts the frames returned as views into `input`.
+std::size_t drain_input(chat::frame_decoder& decoder, std::span<const std::uint8_t> input,
+                        std::vector<frame_copy>& out) {
+  const auto* first = input.data();
+  const auto* last = input.data() + input.size();
+  std::size_t in_place = 0;
+  for (;;) {
+    auto frame = decoder.next(input);
+    BOOST_TEST_REQUIRE(frame.has_value(), frame.error());
+    if (!*frame) {
+      BOOST_TEST(input.empty());
+      return in_place;
+    }
+    const auto* body = (*frame)->body.data();
+    if ((*frame)->body.empty() || (body >= first && body < last)) ++in_place;
+    out.emplace_back((*frame)->type,
+                     std::vector<std::uint8_t>((*frame)->body.begin(), (*frame)->body.end()));
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(input_split_at_every_offset) {
+  const frame_bytes stream = sample_stream();
+  for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+    chat::frame_decoder decoder;
+    std::vector<frame_copy> got;
+    drain_input(decoder, slice(stream, 0, cut), got);
+    drain_input(decoder, slice(stream, cut, stream.size()), got);
+    BOOST_TEST_REQUIRE((got == expected_frames()), "cut at " << cut);
+    BOOST_TEST(decoder.buffered() == 0u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(input_one_byte_at_a_time) {
+  const frame_bytes stream = sample_stream();
+  chat::frame_decoder decoder;
+  std::vector<frame_copy> got;
+  for (std::size_t i = 0; i < stream.size(); ++i) drain_input(decoder, slice(stream, i, i + 1), got);
+  BOOST_TEST((got == expected_frames()));
+}
+
+BOOST_AUTO_TEST_CASE(whole_frames_in_input_are_neither_copied_nor_allocated) {
+  const frame_bytes stream = sample_stream();
+  chat::frame_decoder decoder;
+  std::vector<frame_copy> got;
+  got.reserve(64);
+  std::size_t in_place = 0;
+  {
+    watch_allocations watch;
+    std::span<const std::uint8_t> input(stream);
+    for (;;) {
+      auto frame = decoder.next(input);
+      BOOST_TEST_REQUIRE(frame.has_value());
+      if (!*frame) break;
+      ++in_place;
+    }
+    BOOST_TEST(largest_allocation == 0u);
+  }
+  BOOST_TEST(in_place == sample_frames().size());
+  BOOST_TEST(decoder.buffered() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(only_the_frame_cut_by_the_end_of_input_is_copied) {
+  const frame_bytes stream = sample_stream();
+  const auto frames = sample_frames();
+  // Cut inside the fourth frame (300-byte MESSAGE): three come in place, the fourth is kept.
+  std::size_t fourth = 0;
+  for (int i = 0; i < 3; ++i) fourth += frames[i].size();
+  const std::size_t cut = fourth + 10;
+  chat::frame_decoder decoder;
+  std::vector<frame_copy> got;
+  BOOST_TEST(drain_input(decoder, slice(stream, 0, cut), got) == 3u);
+  BOOST_TEST(decoder.buffered() == 10u);
+  // The rest: the fourth completes from the decoder's copy, the others come in place.
+  BOOST_TEST(drain_input(decoder, slice(stream, cut, stream.size()), got) == frames.size() - 4);
+  BOOST_TEST((got == expected_frames()));
+}
+
+BOOST_AUTO_TEST_CASE(frames_fed_before_come_before_input) {
+  const frame_bytes stream = sample_stream();
+  const std::size_t cut = stream.size() / 2;
+  chat::frame_decoder decoder;
+  decoder.feed(slice(stream, 0, cut));  // e.g. kept while reading was paused
+  std::vector<frame_copy> got;
+  drain_input(decoder, slice(stream, cut, stream.size()), got);
+  BOOST_TEST((got == expected_frames()));
+}
+
+BOOST_AUTO_TEST_CASE(input_errors_are_checked_from_the_header_alone) {
+  for (const std::uint32_t length : {0u, std::uint32_t(chat::default_max_frame + 1), 0xFFFFFFF0u}) {
+    frame_bytes stream = chat::encode(msg::client::ping{1});
+    const frame_bytes bad = header(length);
+    stream.insert(stream.end(), bad.begin(), bad.end());
+    stream.push_back(0x02);
+    for (const std::size_t cut : {stream.size(), stream.size() - 3}) {  // header whole or cut
+      chat::frame_decoder decoder;
+      watch_allocations watch;
+      std::span<const std::uint8_t> first(stream.data(), cut), rest(stream.data() + cut, stream.size() - cut);
+      auto ping = decoder.next(first);
+      BOOST_TEST_REQUIRE(ping.has_value());
+      BOOST_TEST_REQUIRE(ping->has_value());
+      auto result = decoder.next(first);
+      if (result && !*result) result = decoder.next(rest);
+      BOOST_TEST_REQUIRE(result.has_error());
+      BOOST_TEST(result.error() == ec(length == 0 ? errc::malformed_frame : errc::frame_too_large));
+      BOOST_TEST(largest_allocation < 64u);
+      std::span<const std::uint8_t> none;
+      BOOST_TEST(decoder.next(none).has_error());  // sticky
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -45,8 +45,8 @@ public:
   server& operator=(const server&) = delete;
 
   /// Binds, listens and (with its own pool) starts the threads. Errors: those of bind/listen
-  /// (e.g. address in use); invalid_argument if max_frame or max_queue_bytes is below
-  /// largest_valid_frame, max_rooms_per_user is 0, or server_info is not UTF-8 of at most
+  /// (e.g. address in use); invalid_argument if max_frame is below largest_valid_frame,
+  /// max_queue_bytes below twice (largest_valid_frame + 132), max_rooms_per_user is 0, or server_info is not UTF-8 of at most
   /// max_info_bytes; operation_in_progress if already started or stopped.
   boost::system::error_code start();
   /// The bound address (with the actual port when options.port was 0).

@@ -33,18 +33,72 @@ void frame_decoder::feed(std::span<const std::uint8_t> bytes) {
   commit(bytes.size());
 }
 
+namespace {
+std::size_t read_length(const std::uint8_t* p) noexcept {
+  return (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) |
+         std::size_t{p[3]};
+}
+}  // namespace
+
+boost::system::error_code frame_decoder::check_length(std::size_t length) {
+  if (length == 0) return failed_ = make_error_code(errc::malformed_frame);
+  if (length > max_frame_) return failed_ = make_error_code(errc::frame_too_large);
+  return {};
+}
+
+std::size_t frame_decoder::buffered_frame_length() const noexcept {
+  return buffered() < frame_header_size ? 0 : read_length(buffer_.data() + begin_);
+}
+
 boost::system::result<std::optional<frame_view>> frame_decoder::next() {
   if (failed_) return failed_;
   const std::size_t available = end_ - begin_;
   if (available < frame_header_size) return std::nullopt;
   const std::uint8_t* p = buffer_.data() + begin_;
-  const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) |
-                             (std::size_t{p[2]} << 8) | std::size_t{p[3]};
-  if (length == 0) return failed_ = make_error_code(errc::malformed_frame);
-  if (length > max_frame_) return failed_ = make_error_code(errc::frame_too_large);
+  const std::size_t length = read_length(p);
+  if (auto ec = check_length(length)) return ec;
   if (available - frame_header_size < length) return std::nullopt;
   begin_ += frame_header_size + length;
   return frame_view{p[4], {p + frame_header_size + 1, length - 1}};
+}
+
+boost::system::result<std::optional<frame_view>> frame_decoder::next(
+    std::span<const std::uint8_t>& input) {
+  if (failed_) return failed_;
+  if (begin_ != end_) {
+    // A frame (or more) is buffered: finish the first from `input`, copying only its missing
+    // bytes, so that the frames after it can still be taken from `input` without a copy.
+    for (;;) {
+      auto buffered_frame = next();
+      if (!buffered_frame || *buffered_frame) return buffered_frame;
+      const std::size_t length = buffered_frame_length();
+      const std::size_t wanted = length == 0 ? frame_header_size - buffered()
+                                             : frame_header_size + length - buffered();
+      if (input.empty()) return std::nullopt;
+      if (length != 0) buffer_.reserve(end_ + wanted);  // one allocation for the whole frame
+      const std::size_t n = std::min(wanted, input.size());
+      feed(input.first(n));
+      input = input.subspan(n);
+    }
+  }
+  // Nothing buffered: the previous frame has been consumed, so its storage can go.
+  if (buffer_.capacity() != 0) {
+    std::vector<std::uint8_t>().swap(buffer_);
+    begin_ = end_ = 0;
+  }
+  if (input.size() >= frame_header_size) {
+    const std::size_t length = read_length(input.data());
+    if (auto ec = check_length(length)) return ec;
+    if (input.size() - frame_header_size >= length) {
+      const std::uint8_t* p = input.data();
+      input = input.subspan(frame_header_size + length);
+      return frame_view{p[4], {p + frame_header_size + 1, length - 1}};
+    }
+    buffer_.reserve(frame_header_size + length);
+  }
+  feed(input);  // a cut frame: keep its bytes until the rest arrives
+  input = {};
+  return std::nullopt;
 }
 
 }  // namespace chat

@@ -34,20 +34,31 @@ bool is_resource_exhaustion(const error_code& ec) {
          ec == generic::no_buffer_space || ec == generic::not_enough_memory;
 }
 
+// Twice the largest frame a client can cause with one request (its echo), with the queue's
+// per-frame overhead: flow control keeps a reading client's queue under half of it.
+constexpr std::size_t min_queue_bytes = 2 * (frame_header_size + largest_valid_frame + 128);
+
 // Options that would make the server break the protocol it promises.
 error_code validate(const server_options& o) {
-  const bool valid = o.max_frame >= largest_valid_frame && o.max_queue_bytes >= largest_valid_frame &&
+  const bool valid = o.max_frame >= largest_valid_frame && o.max_queue_bytes >= min_queue_bytes &&
                      o.max_rooms_per_user >= 1 && o.server_info.size() <= max_info_bytes &&
                      is_valid_utf8(o.server_info);
   return valid ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
 }
 
 detail::connection_limits limits_of(const server_options& o) {
-  // An answer holds at most one full history (plus TOPIC and END); a LIST or WHO answer is
-  // bounded by the session's listing limits.
+  // One answer holds at most one full history (a greeting: plus JOINED, TOPIC and END), or a
+  // LIST or WHO answer, which the session's listing limits keep under 1 MiB.
   const std::size_t one_history = o.history * (frame_header_size + largest_valid_frame) + 4096;
-  return {o.max_frame, {o.max_queue_bytes, std::max<std::size_t>(one_history, 2 * 1024 * 1024)},
-          o.close_timeout};
+  const std::size_t one_answer = std::max<std::size_t>(one_history, 1024 * 1024);
+  detail::outbox_limits queue;
+  queue.max_queue_bytes = o.max_queue_bytes;
+  // Flow control stops reading a client above half its queue bound, or above one answer of
+  // answers, so the echo or the answer of the request in hand always fits under the bound.
+  queue.queue_high_water = o.max_queue_bytes / 2;
+  queue.max_answer_bytes = 2 * one_answer;
+  queue.answer_high_water = one_answer;
+  return {o.max_frame, queue, o.close_timeout};
 }
 
 constexpr std::chrono::milliseconds min_accept_backoff{50};

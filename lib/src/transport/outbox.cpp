@@ -149,7 +149,12 @@ bool outbox::take(std::vector<queued_frame>& out) {
       queued_charges_.of(e.how) -= e.cost;
     }
   }
-  if (out.empty()) writer_busy_ = false;
+  if (out.empty()) {
+    writer_busy_ = false;
+    // Drained: an idle connection keeps no queue storage (frames may wait behind a reserved
+    // place, though).
+    if (queued_.empty()) std::vector<entry>().swap(queued_);
+  }
   return !out.empty();
 }
 
@@ -159,6 +164,28 @@ void outbox::written(std::vector<queued_frame>& in_flight) noexcept {
     in_flight_charges_ = {};
   }
   in_flight.clear();  // the frames are released outside the lock
+}
+
+outbox::charges outbox::pending_locked() const noexcept {
+  return {queued_charges_.queue + in_flight_charges_.queue,
+          queued_charges_.answer + in_flight_charges_.answer};
+}
+
+bool outbox::above_high_water() noexcept {
+  const auto queue_mark = limits_.queue_high_water, answer_mark = limits_.answer_high_water;
+  if (queue_mark == 0 && answer_mark == 0) return false;
+  std::lock_guard lock(mutex_);
+  const auto pending = pending_locked();
+  return (queue_mark != 0 && pending.queue > queue_mark) ||
+         (answer_mark != 0 && pending.answer > answer_mark);
+}
+
+bool outbox::below_low_water() noexcept {
+  const auto queue_mark = limits_.queue_high_water, answer_mark = limits_.answer_high_water;
+  std::lock_guard lock(mutex_);
+  const auto pending = pending_locked();
+  return (queue_mark == 0 || pending.queue <= queue_mark / 2) &&
+         (answer_mark == 0 || pending.answer <= answer_mark / 2);
 }
 
 void outbox::close(shared_frame last) {

@@ -26,6 +26,12 @@ struct outbox_limits {
   /// member over max_queue_bytes, but a peer that never reads must not grow memory by asking
   /// again and again either.
   std::size_t max_answer_bytes = 2 * 1024 * 1024;
+  /// Flow control (0: none): above either high-water mark the connection stops reading its
+  /// peer's requests until both charges are back below half their mark. The marks leave room
+  /// under the bounds for the answer of the one request in hand, so that a peer that reads
+  /// what it is sent is never cut off for the answers and echoes of its own requests.
+  std::size_t queue_high_water = 0;
+  std::size_t answer_high_water = 0;
 };
 
 /// Told, from any thread, when an outbox needs its writer. Must not block.
@@ -71,6 +77,10 @@ public:
   bool take(std::vector<queued_frame>& out);
   /// The frames taken into `in_flight` have been written: releases their charge, clears it.
   void written(std::vector<queued_frame>& in_flight) noexcept;
+  /// Flow control: whether queued and in-flight frames are above a high-water mark (the
+  /// connection should stop reading), or back below half of both (it may read again).
+  bool above_high_water() noexcept;
+  bool below_low_water() noexcept;
   /// Refuses further frames; what is queued still goes out, then `last` (may be null), which
   /// is not bounded. Also after an overflow, so the peer learns why. Only the first non-null
   /// `last` is queued. Wakes the writer, so that it can finish the stream.
@@ -90,6 +100,8 @@ private:
   bool push_as(shared_frame frame, charge how);
   /// Queues `frame`; the lock is held. False on overflow (then `overflowed` is set).
   bool push_locked(shared_frame frame, charge how, bool& wake, bool& overflowed);
+  /// Queued and in-flight charges together; the lock is held.
+  charges pending_locked() const noexcept;
   /// Whether `cost` more of `how` would overflow its bound; the lock is held.
   bool would_overflow(charge how, std::size_t cost) noexcept;
   /// Drops everything queued and refuses more; the lock is held.

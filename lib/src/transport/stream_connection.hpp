@@ -2,7 +2,14 @@
 //
 // - All stream work runs on the stream's executor, which must be a strand; every member below
 //   but the thread-safe outbox is touched only there.
-// - Reads go straight into the frame decoder; each complete frame goes to on_frame().
+// - Reads: wait until the stream is readable, read what is there into the thread's buffer
+//   (transport/read_buffer.hpp), and hand each complete frame to on_frame() straight from it;
+//   the decoder keeps only the bytes of a frame cut by the end of a read. An idle connection
+//   holds no read buffer and no queue storage.
+// - Flow control (when the limits set high-water marks): while the connection's own outgoing
+//   queue is above a mark, its peer's frames are not handled and the stream is not read, so TCP
+//   pushes back on a peer that sends faster than it reads; reading resumes below half the mark.
+//   A peer that does not read at all still overflows the queue's bound and is cut off.
 // - Writes: frames are queued in the outbox from any thread. At most one write is in flight;
 //   when it completes, everything queued meanwhile goes out as one gathered write.
 // - Closing is graceful: flush what is queued (plus an optional last frame), shut down the send
@@ -12,13 +19,10 @@
 // Stream is any Asio stream with stream_ops specialised for it: tcp::socket now; a TLS stream
 // plugs in the same way. A message transport (WebSocket) would hand whole frames to the same
 // hooks instead of feeding the decoder.
-//
-// Reading is one function, read(): it may become "wait until readable, then read into a
-// per-thread buffer and feed the decoder" (so an idle connection holds no read buffer) without
-// anything above it changing, because the decoder keeps only a partial frame's bytes.
 #pragma once
 
 #include "transport/outbox.hpp"
+#include "transport/read_buffer.hpp"
 #include "transport/stream_ops.hpp"
 
 #include <chat/error.hpp>
@@ -29,9 +33,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
-#include <array>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace chat::detail {
@@ -61,7 +65,10 @@ public:
   /// Starts reading. Call once, when the stream is connected. Any thread.
   void start() {
     out_->listen(this->weak_from_this());
-    boost::asio::post(executor(), [self = this->shared_from_this()] { self->read(); });
+    boost::asio::post(executor(), [self = this->shared_from_this()] {
+      stream_ops<Stream>::prepare(self->stream_);
+      self->read();
+    });
   }
 
   /// Whether frames that arrive after close_gracefully() still reach on_frame().
@@ -106,6 +113,10 @@ protected:
     state_ = state::closing;
     close_reason_ = reason;
     receive_while_closing_ = incoming == after_close::receive;
+    if (std::exchange(paused_, false)) {
+      // Read on: to discard until the peer's FIN, or to receive what follows.
+      boost::asio::post(executor(), [self = this->shared_from_this()] { self->read(); });
+    }
     out_->close(std::move(last));  // wakes the writer, which sends FIN once the queue is empty
     on_closing(reason);
     close_timer_.expires_after(limits_.close_timeout);
@@ -124,47 +135,79 @@ private:
     boost::asio::post(executor(), [self = this->shared_from_this()] { self->on_overflow(); });
   }
 
-  void read() {
-    if (state_ == state::closed) return;
-    const bool discarding = state_ == state::closing && !receive_while_closing_;
-    boost::asio::mutable_buffer buffer = boost::asio::buffer(discard_);
-    if (!discarding) {
-      const auto space = decoder_.prepare(read_chunk);
-      buffer = boost::asio::buffer(space.data(), space.size());
-    }
-    stream_.async_read_some(buffer, [self = this->shared_from_this(), discarding](
-                                        boost::system::error_code ec, std::size_t n) {
-      if (!discarding && !ec) self->decoder_.commit(n);
-      self->on_read(ec);
-    });
+  bool receiving() const noexcept {
+    return state_ == state::open || (state_ == state::closing && receive_while_closing_);
   }
 
-  void on_read(boost::system::error_code ec) {
-    if (ec) {
-      // End of stream or a reset is the peer going away, expected once we are closing.
-      const bool peer_closed =
-          ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
-      fail(peer_closed ? make_error_code(errc::connection_closed) : ec);
-      return;
+  // Reads until the stream has nothing more, then waits for readability. Never called while
+  // a wait is pending or reading is paused.
+  void read() {
+    for (int turn = 0; turn < max_reads_per_turn; ++turn) {
+      if (state_ == state::closed || paused_) return;
+      const auto buffer = thread_read_buffer();
+      boost::system::error_code ec;
+      const std::size_t n = stream_ops<Stream>::read_now(
+          stream_, boost::asio::buffer(buffer.data(), buffer.size()), ec);
+      if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
+        return wait_readable();
+      if (ec) return on_read_error(ec);
+      std::span<const std::uint8_t> input(buffer.data(), n);
+      if (receiving()) handle(input);  // otherwise closing: discarded
     }
-    while (state_ == state::open || (state_ == state::closing && receive_while_closing_)) {
-      auto next = decoder_.next();
+    // A peer that keeps the stream full must not keep this thread to itself.
+    boost::asio::post(executor(), [self = this->shared_from_this()] { self->read(); });
+  }
+
+  void wait_readable() {
+    stream_ops<Stream>::async_wait_readable(
+        stream_, [self = this->shared_from_this()](boost::system::error_code ec) {
+          if (ec) return self->on_read_error(ec);
+          self->read();
+        });
+  }
+
+  void on_read_error(boost::system::error_code ec) {
+    // End of stream or a reset is the peer going away, expected once we are closing.
+    const bool peer_closed =
+        ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+    fail(peer_closed ? make_error_code(errc::connection_closed) : ec);
+  }
+
+  // Hands the frames in `input` (and any buffered before it) to on_frame(), one at a time,
+  // until flow control pauses reading.
+  void handle(std::span<const std::uint8_t> input) {
+    while (receiving()) {
+      if (out_->above_high_water()) {
+        // Keep the rest: it is handled when the peer has read enough of what it was sent.
+        decoder_.feed(input);
+        paused_ = true;
+        return;
+      }
+      auto next = decoder_.next(input);
       if (!next) {
         // The stream has no boundaries left: stop feeding the decoder, even after a BYE.
         receive_while_closing_ = false;
         on_stream_error(next.error());
         begin_close(next.error(), nullptr);  // in case the hook did not
-        break;
+        return;
       }
-      if (!*next) break;
+      if (!*next) return;
       on_frame(**next);
     }
+  }
+
+  void resume_reading() {
+    paused_ = false;
+    handle({});  // the frames kept when reading paused
     read();
   }
 
   void write() {
     if (state_ == state::closed) return;
     if (!out_->take(in_flight_)) {
+      // Drained: an idle connection keeps no write storage either.
+      std::vector<outbox::queued_frame>().swap(in_flight_);
+      std::vector<boost::asio::const_buffer>().swap(buffers_);
       if (state_ == state::closing && !send_side_shut_) {
         send_side_shut_ = true;  // everything is flushed: FIN, then read until the peer's FIN
         stream_ops<Stream>::shut_down_send(stream_);
@@ -177,6 +220,7 @@ private:
                                                     boost::system::error_code ec, std::size_t) {
       self->out_->written(self->in_flight_);
       if (ec) return self->fail(ec);
+      if (self->paused_ && self->out_->below_low_water()) self->resume_reading();
       self->write();
     });
   }
@@ -197,18 +241,18 @@ private:
     on_closed(close_reason_);
   }
 
-  static constexpr std::size_t read_chunk = 16 * 1024;
+  static constexpr int max_reads_per_turn = 4;
 
   Stream stream_;
   boost::asio::steady_timer close_timer_;
   frame_decoder decoder_;
   const connection_limits limits_;
   const std::shared_ptr<outbox> out_;
-  std::array<std::uint8_t, 4096> discard_{};  // reads land here once closing
   std::vector<outbox::queued_frame> in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;  // reused across writes
   state state_ = state::open;
   bool receive_while_closing_ = false;
+  bool paused_ = false;  ///< Flow control: the peer's frames wait until its queue drains.
   bool send_side_shut_ = false;
   boost::system::error_code close_reason_;
 };

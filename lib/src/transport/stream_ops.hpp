@@ -1,13 +1,21 @@
-// What a connection needs to know about its stream beyond reading and writing: how to end it.
-// Each stream type a connection runs over specialises stream_ops; plain TCP is here. Close
-// semantics belong to the transport: TCP half-closes with FIN and then drains; TLS will send
-// close_notify; a WebSocket stream its close frame.
+// What a connection needs to know about its stream beyond writing: how to set it up, how to
+// read it without holding a buffer while idle, and how to end it. Each stream type a
+// connection runs over specialises stream_ops; plain TCP is here.
+//
+// Reading is readiness-based: wait until the stream is readable (no buffer is tied up while
+// waiting), then read what is there into the calling thread's buffer without blocking. A TLS
+// stream, whose records must be decrypted into a buffer of its own, can implement the same two
+// functions over a small per-connection buffer. Close semantics belong to the transport too:
+// TCP half-closes with FIN and then drains; TLS will send close_notify; a WebSocket stream its
+// close frame.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <cstddef>
 #include <sstream>
 #include <string>
+#include <utility>
 
 namespace chat::detail {
 
@@ -17,6 +25,26 @@ struct stream_ops;
 template <>
 struct stream_ops<boost::asio::ip::tcp::socket> {
   using socket = boost::asio::ip::tcp::socket;
+
+  /// Once, when the connection starts, on its strand. Frames are small and the writer already
+  /// gathers everything queued into one write, so Nagle's algorithm would only add latency
+  /// (up to a delayed ACK, ~40 ms) to a quiet room's first message.
+  static void prepare(socket& s) noexcept {
+    boost::system::error_code ignored;
+    s.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    s.non_blocking(true, ignored);  // read_now() must never block the thread
+  }
+  /// Reads what is available into `buffer` without blocking: would_block when nothing is;
+  /// eof when the peer has closed.
+  static std::size_t read_now(socket& s, boost::asio::mutable_buffer buffer,
+                              boost::system::error_code& ec) {
+    return s.read_some(buffer, ec);
+  }
+  /// Calls `handler(error_code)` once the socket may be readable (or has failed).
+  template <class Handler>
+  static void async_wait_readable(socket& s, Handler&& handler) {
+    s.async_wait(socket::wait_read, std::forward<Handler>(handler));
+  }
 
   /// Everything queued has been written: tell the peer no more follows.
   static void shut_down_send(socket& s) noexcept {
