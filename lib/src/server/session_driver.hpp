@@ -25,8 +25,7 @@ public:
       : base(std::move(stream), limits, wire_codec::v2),
         owner_(std::move(owner)),
         sessions_(sessions),
-        session_(services, this->out(), stream_ops<Stream>::describe_peer(this->stream())),
-        timer_(this->executor()) {}
+        session_(services, this->out(), stream_ops<Stream>::describe_peer(this->stream())) {}
 
   /// Starts reading and the session's deadlines. Call once.
   void begin() {
@@ -65,13 +64,10 @@ private:
     session_.on_too_slow();
     act();
   }
-  void on_closing(boost::system::error_code reason) override {
-    session_.on_closing(reason);
-    timer_.cancel();
-  }
+  // Closing takes the timer over for its close deadline; the session has no deadline after.
+  void on_closing(boost::system::error_code reason) override { session_.on_closing(reason); }
   void on_closed(boost::system::error_code reason) override {
     session_.on_closed(reason);
-    timer_.cancel();
     sessions_.remove(this);
   }
 
@@ -90,9 +86,9 @@ private:
   void arm(clock::time_point due) {
     armed_ = due;
     if (due == clock::time_point::max()) return;
-    timer_.expires_at(due);
-    timer_.async_wait([self = self()](boost::system::error_code ec) {
-      if (ec) return;  // re-armed or cancelled by closing
+    this->timer().expires_at(due);
+    this->timer().async_wait([self = self()](boost::system::error_code ec) {
+      if (ec) return;  // re-armed, or taken over by closing
       self->armed_ = clock::time_point::max();
       self->session_.on_deadline(clock::now());
       self->act();
@@ -102,7 +98,6 @@ private:
   const std::shared_ptr<const void> owner_;  // declared first: destroyed after the session
   session_set& sessions_;
   server_session session_;
-  boost::asio::steady_timer timer_;
   clock::time_point armed_ = clock::time_point::max();  // when the timer fires; max: not armed
 };
 

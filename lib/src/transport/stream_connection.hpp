@@ -52,9 +52,9 @@ class stream_connection : public outbox_listener,
 public:
   stream_connection(Stream stream, const connection_limits& limits, wire_codec codec)
       : stream_(std::move(stream)),
-        close_timer_(stream_.get_executor()),
+        timer_(stream_.get_executor()),
         decoder_(limits.max_frame),
-        limits_(limits),
+        close_timeout_(limits.close_timeout),
         out_(std::make_shared<outbox>(codec, limits.queue, std::weak_ptr<outbox_listener>{})) {}
   stream_connection(const stream_connection&) = delete;
   stream_connection& operator=(const stream_connection&) = delete;
@@ -90,6 +90,10 @@ public:
 protected:
   Stream& stream() noexcept { return stream_; }
   auto executor() noexcept { return stream_.get_executor(); }
+  /// The connection's one timer (each costs memory and, armed, a pending wait): the derived
+  /// class's for its own deadlines while the connection is open. Closing takes it over for the
+  /// close deadline, cancelling the derived class's wait, which must then not re-arm it.
+  boost::asio::steady_timer& timer() noexcept { return timer_; }
 
   // Hooks, each called on the strand.
 
@@ -119,8 +123,8 @@ protected:
     }
     out_->close(std::move(last));  // wakes the writer, which sends FIN once the queue is empty
     on_closing(reason);
-    close_timer_.expires_after(limits_.close_timeout);
-    close_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+    timer_.expires_after(close_timeout_);  // cancels a wait of the derived class
+    timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->finish_close();
     });
   }
@@ -237,16 +241,16 @@ private:
     state_ = state::closed;
     out_->discard();
     stream_ops<Stream>::close(stream_);
-    close_timer_.cancel();
+    timer_.cancel();
     on_closed(close_reason_);
   }
 
   static constexpr int max_reads_per_turn = 4;
 
   Stream stream_;
-  boost::asio::steady_timer close_timer_;
+  boost::asio::steady_timer timer_;
   frame_decoder decoder_;
-  const connection_limits limits_;
+  const std::chrono::milliseconds close_timeout_;
   const std::shared_ptr<outbox> out_;
   std::vector<outbox::queued_frame> in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;  // reused across writes
