@@ -48,7 +48,15 @@ struct outbox_fixture {
   }
   static std::vector<shared_frame> frames_of(const std::vector<outbox::queued_frame>& taken) {
     std::vector<shared_frame> frames;
-    for (const auto& q : taken) frames.push_back(q.frame);
+    for (const auto& q : taken) {
+      // Every buffer an outbox queues is a frame_bytes: a frame of its own (returned as the
+      // very object pushed) or a segment of a room's frame log (its slice copied out).
+      auto whole = std::static_pointer_cast<const frame_bytes>(q.frame.owner);
+      if (whole->data() == q.frame.data && whole->size() == q.frame.size)
+        frames.push_back(std::move(whole));
+      else
+        frames.push_back(std::make_shared<const frame_bytes>(q.frame.data, q.frame.data + q.frame.size));
+    }
     return frames;
   }
 };
@@ -372,15 +380,58 @@ BOOST_AUTO_TEST_CASE(a_room_event_is_encoded_once_and_shared_by_every_outbox) {
   const auto event = detail::make_event(msg::server::joined{"carol", "lobby", 3});
   alice->deliver(event);
   bob->deliver(event);
-  const auto to_alice = take(*alice);
   const auto to_bob = take(*bob);
-  BOOST_TEST_REQUIRE(to_alice.size() == 1u);
   BOOST_TEST_REQUIRE(to_bob.size() == 1u);
-  BOOST_TEST(to_alice[0].get() == to_bob[0].get());  // the same shared_frame object
-  BOOST_TEST(to_alice[0].get() == event->encoded(detail::wire_codec::v2).get());
+  const auto* bobs_bytes = last_taken.at(0).frame.data;
+  const auto to_alice = take(*alice);
+  BOOST_TEST_REQUIRE(to_alice.size() == 1u);
+  BOOST_TEST(last_taken.at(0).frame.data == bobs_bytes);  // the same bytes, not a copy
+  BOOST_TEST(bobs_bytes == event->encoded(detail::wire_codec::v2).data);
   const auto messages = decoded(to_alice);
   BOOST_TEST_REQUIRE(messages.size() == 1u);
   BOOST_TEST((messages[0] == server_message{msg::server::joined{"carol", "lobby", 3}}));
+}
+
+BOOST_AUTO_TEST_CASE(consecutive_frames_of_a_room_log_are_queued_as_one_buffer) {
+  auto box = make();
+  auto log = std::make_shared<detail::frame_log>();
+  auto other_log = std::make_shared<detail::frame_log>();
+  const auto event = [&](std::uint32_t count, const std::shared_ptr<detail::frame_log>& in) {
+    return detail::make_event(msg::server::joined{"carol", "lobby", count}, in);
+  };
+  box->deliver(event(1, log));
+  box->deliver(event(2, log));
+  box->deliver(event(3, log));
+  box->deliver(event(4, other_log));  // another buffer: a new entry
+  box->deliver(event(5, log));       // back to the first log, but not adjacent to the last entry
+  box->push(frame(6));
+  const auto taken = take(*box);
+  BOOST_TEST_REQUIRE(taken.size() == 4u);
+  BOOST_TEST(last_taken[0].cost == 3 * (taken[0]->size() / 3 + per_frame_overhead));  // still charged per frame
+  std::vector<std::uint32_t> counts;
+  for (const auto& m : decoded(taken))
+    if (const auto* j = std::get_if<msg::server::joined>(&m)) counts.push_back(j->member_count);
+  BOOST_TEST((counts == std::vector<std::uint32_t>{1, 2, 3, 4, 5}));
+  BOOST_TEST((tokens(std::vector<shared_frame>{taken[3]}) == tokens_t{6}));
+}
+
+BOOST_AUTO_TEST_CASE(a_run_never_continues_across_a_reserved_place) {
+  auto box = make();
+  auto log = std::make_shared<detail::frame_log>();
+  box->deliver(detail::make_event(msg::server::joined{"a", "lobby", 1}, log));
+  auto place = box->reserve_answer();
+  box->deliver(detail::make_event(msg::server::joined{"b", "lobby", 2}, log));
+  place.fill({msg::server::pong{7}});
+  std::vector<server_message> got;
+  for (int i = 0; i < 3 && got.size() < 3; ++i) {
+    const auto more = decoded(take(*box));
+    got.insert(got.end(), more.begin(), more.end());
+    box->written(last_taken);
+  }
+  BOOST_TEST_REQUIRE(got.size() == 3u);
+  BOOST_TEST(std::get<msg::server::joined>(got[0]).name == "a");
+  BOOST_TEST(std::get<msg::server::pong>(got[1]).token == 7u);
+  BOOST_TEST(std::get<msg::server::joined>(got[2]).name == "b");
 }
 
 BOOST_AUTO_TEST_CASE(discard_drops_everything_and_accepts_nothing_more) {

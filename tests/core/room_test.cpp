@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(post_shares_one_encoded_buffer_among_all_members) {
   BOOST_TEST(posted.flags == msg::flag_action);
 
   // The last frame each member got is the same object: encoded once, shared.
-  BOOST_TEST(alice->entries().back().frame.get() == bob->entries().back().frame.get());
+  BOOST_TEST(alice->entries().back().shared_bytes == bob->entries().back().shared_bytes);
   const auto got = bob->all<msg::server::message>();
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST((got[0] == posted));

@@ -19,10 +19,15 @@ public:
     kind how;
     shared_frame frame;  ///< Null while reserved and not filled.
     std::uint64_t reservation = 0;
+    /// Where the bytes of a delivered event were (a room's are copied out of its frame log):
+    /// equal for two members when the event was encoded once and shared.
+    const std::uint8_t* shared_bytes = nullptr;
   };
 
   void deliver(const detail::shared_event& e) override {
-    add({kind::event, e->encoded(detail::wire_codec::v2)});
+    const auto& slice = e->encoded(detail::wire_codec::v2);
+    add({kind::event, std::make_shared<const frame_bytes>(slice.data, slice.data + slice.size), 0,
+         slice.data});
   }
   void reply(const server_message& m) override {
     add({kind::reply, std::visit([](const auto& a) { return encode_shared(a); }, m)});

@@ -16,7 +16,7 @@ room::room(std::string name, room_bus& bus, history_store& history)
 
 template <class Payload>
 void room::publish_locked(Payload payload) {
-  bus_.publish(*this, make_event(std::move(payload)));
+  bus_.publish(*this, make_event(std::move(payload), log_));
 }
 
 void room::fan_out(const shared_event& event) {
@@ -82,9 +82,11 @@ bool room::remove(const member& m, std::string_view reason, bool tell_leaver) {
     count = static_cast<std::uint32_t>(members_.size());
     if (members_.empty()) topic_ = {name_, {}, {}, 0};  // the room ends; its history is kept
   }
-  const auto left = make_event(msg::server::left{leaver.name, name_, count, std::string(reason)});
+  const auto left =
+      make_event(msg::server::left{leaver.name, name_, count, std::string(reason)}, log_);
   bus_.publish(*this, left);
   if (tell_leaver) leaver.who->deliver(left);  // the answer to a PART; not in fan_out any more
+  if (count == 0) log_->release();  // an ended room keeps no segment
   return true;
 }
 

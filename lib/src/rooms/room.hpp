@@ -94,6 +94,8 @@ private:
   mutable std::mutex members_mutex_;
   std::vector<member_entry> members_;
   msg::server::topic topic_;
+  /// Where this room's events are encoded, back to back (rooms/frame_log.hpp).
+  const std::shared_ptr<frame_log> log_ = std::make_shared<frame_log>();
 };
 
 }  // namespace chat::detail

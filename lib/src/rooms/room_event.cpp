@@ -12,10 +12,15 @@ shared_frame encode_batch_for(wire_codec codec, const std::vector<server_message
   return std::make_shared<const frame_bytes>(std::move(out));
 }
 
-const shared_frame& room_event::encode(wire_codec codec) const {
+const frame_slice& room_event::encode(wire_codec codec) const {
   auto& slot = encodings_[static_cast<std::size_t>(codec)];
   std::call_once(slot.once, [&] {
-    slot.frame = std::visit([&](const auto& m) { return encode_for(codec, m); }, payload_);
+    slot.frame = std::visit(
+        [&](const auto& m) {
+          if (log_ && codec == wire_codec::v2) return log_->append(m);
+          return frame_slice::of(encode_for(codec, m));
+        },
+        payload_);
     slot.ready.store(true, std::memory_order_release);
   });
   return slot.frame;

@@ -1,9 +1,14 @@
 // What a room tells its members: a typed event, encoded lazily, at most once per wire codec.
 //
 // A broadcast to N members creates one room_event; each member asks it for the encoding its
-// connection speaks, and the first to ask for a codec encodes it for all the others. An IRC or
+// connection speaks, and the first to ask for a codec encodes it for all the others. A room's
+// events are encoded into the room's frame log (v2), so that consecutive broadcasts lie back to
+// back in memory and a member's queue can take many of them as one buffer; other events
+// (private messages, RENAMED) get a buffer of their own. An IRC or
 // WebSocket-JSON codec becomes one more wire_codec value and one more case in encode_for().
 #pragma once
+
+#include "rooms/frame_log.hpp"
 
 #include <chat/codec.hpp>
 
@@ -41,14 +46,16 @@ public:
   using payload_type = std::variant<msg::server::message, msg::server::joined, msg::server::left,
                                     msg::server::topic, msg::server::renamed>;
 
-  explicit room_event(payload_type payload) : payload_(std::move(payload)) {}
+  /// `log`, if set, is where the v2 encoding goes.
+  explicit room_event(payload_type payload, std::shared_ptr<frame_log> log = nullptr)
+      : payload_(std::move(payload)), log_(std::move(log)) {}
   room_event(const room_event&) = delete;
   room_event& operator=(const room_event&) = delete;
 
   const payload_type& payload() const noexcept { return payload_; }
 
   /// The event in `codec`, encoded on the first call for that codec. Thread-safe.
-  const shared_frame& encoded(wire_codec codec) const {
+  const frame_slice& encoded(wire_codec codec) const {
     const auto& slot = encodings_[static_cast<std::size_t>(codec)];
     // Every member after the first finds it encoded: one load, no call_once.
     if (slot.ready.load(std::memory_order_acquire)) return slot.frame;
@@ -59,19 +66,21 @@ private:
   struct encoding {
     std::atomic<bool> ready{false};  // the fast path: set, with release, once `frame` is
     std::once_flag once;
-    shared_frame frame;
+    frame_slice frame;
   };
-  const shared_frame& encode(wire_codec codec) const;
+  const frame_slice& encode(wire_codec codec) const;
 
   payload_type payload_;
+  const std::shared_ptr<frame_log> log_;
   mutable std::array<encoding, wire_codec_count> encodings_;
 };
 
 using shared_event = std::shared_ptr<const room_event>;
 
 template <class Payload>
-shared_event make_event(Payload payload) {
-  return std::make_shared<const room_event>(room_event::payload_type(std::move(payload)));
+shared_event make_event(Payload payload, std::shared_ptr<frame_log> log = nullptr) {
+  return std::make_shared<const room_event>(room_event::payload_type(std::move(payload)),
+                                            std::move(log));
 }
 
 }  // namespace chat::detail

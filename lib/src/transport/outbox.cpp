@@ -13,23 +13,23 @@ constexpr std::size_t per_frame_overhead = 128;
 outbox::outbox(wire_codec codec, outbox_limits limits, std::weak_ptr<outbox_listener> listener)
     : codec_(codec), limits_(limits), listener_(std::move(listener)) {}
 
-void outbox::deliver(const shared_event& event) { push(event->encoded(codec_)); }
+void outbox::deliver(const shared_event& event) { push_as(event->encoded(codec_), charge::queue); }
 
 void outbox::reply(const server_message& m) {
   push(std::visit([&](const auto& alternative) { return encode_for(codec_, alternative); }, m));
 }
 
 void outbox::answer(const std::vector<server_message>& batch) {
-  push_as(encode_batch_for(codec_, batch), charge::answer);
+  push_as(frame_slice::of(encode_batch_for(codec_, batch)), charge::answer);
 }
 
-bool outbox::push(shared_frame frame) { return push_as(std::move(frame), charge::queue); }
+bool outbox::push(shared_frame frame) { return push_as(frame_slice::of(std::move(frame)), charge::queue); }
 
-bool outbox::push_as(shared_frame frame, charge how) {
+bool outbox::push_as(const frame_slice& frame, charge how) {
   bool wake = false, overflowed = false, pushed = false;
   {
     std::lock_guard lock(mutex_);
-    pushed = push_locked(std::move(frame), how, wake, overflowed);
+    pushed = push_locked(frame, how, wake, overflowed);
   }
   if (wake || overflowed) notify(wake, overflowed);
   return pushed;
@@ -40,9 +40,9 @@ bool outbox::would_overflow(charge how, std::size_t cost) noexcept {
   return queued_charges_.of(how) + in_flight_charges_.of(how) + cost > bound;
 }
 
-bool outbox::push_locked(shared_frame frame, charge how, bool& wake, bool& overflowed) {
+bool outbox::push_locked(const frame_slice& frame, charge how, bool& wake, bool& overflowed) {
   if (closed_) return false;
-  const std::size_t cost = frame->size() + per_frame_overhead;
+  const std::size_t cost = frame.size + per_frame_overhead;
   if (would_overflow(how, cost)) {
     // The peer cannot take what it is sent: drop the queue rather than grow it.
     drop_locked();
@@ -50,7 +50,14 @@ bool outbox::push_locked(shared_frame frame, charge how, bool& wake, bool& overf
     return false;
   }
   queued_charges_.of(how) += cost;
-  queued_.push_back({std::move(frame), cost, how, 0});
+  if (!queued_.empty() && queued_.back().how == how && queued_.back().reservation == 0 &&
+      queued_.back().frame.continued_by(frame)) {
+    // The next frame of a room's run: no new entry, no reference count, one buffer.
+    queued_.back().frame.size += frame.size;
+    queued_.back().cost += cost;
+  } else {
+    queued_.push_back({frame, cost, how, 0});
+  }
   wake = wake_writer_locked();
   return true;
 }
@@ -66,7 +73,7 @@ member::ticket outbox::reserve_answer() {
   std::lock_guard lock(mutex_);
   if (closed_) return {};
   const auto id = next_reservation_++;
-  queued_.push_back({nullptr, 0, charge::none, id});
+  queued_.push_back({frame_slice{}, 0, charge::none, id});
   ++reservations_;
   return ticket(shared_from_this(), id);
 }
@@ -96,7 +103,7 @@ void outbox::fill_reserved(std::uint64_t id, const std::vector<server_message>* 
       --reservations_;
       if (frame) {
         queued_charges_.answer += cost;
-        *it = {std::move(frame), cost, charge::answer, 0};
+        *it = {frame_slice::of(std::move(frame)), cost, charge::answer, 0};
       } else {
         queued_.erase(it);
       }
@@ -198,7 +205,7 @@ void outbox::close(shared_frame last) {
     reservations_ = 0;
     if (last && !farewell_queued_) {
       farewell_queued_ = true;
-      queued_.push_back({std::move(last), 0, charge::none, 0});  // beyond the bound: the last one
+      queued_.push_back({frame_slice::of(std::move(last)), 0, charge::none, 0});  // beyond the bound: the last one
     }
     wake = wake_writer_locked();
   }

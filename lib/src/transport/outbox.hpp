@@ -65,8 +65,10 @@ public:
   // The writer's side: on the connection's strand.
 
   enum class charge : std::uint8_t { queue, answer, none };
+  /// One or more consecutive frames in one buffer: a run of a room's frames is queued as one
+  /// entry (see rooms/frame_log.hpp).
   struct queued_frame {
-    shared_frame frame;  ///< Null while reserved.
+    frame_slice frame;  ///< Empty while reserved.
     std::size_t cost = 0;
     charge how = charge::queue;
     std::uint64_t reservation = 0;  ///< Non-zero while reserved.
@@ -97,9 +99,10 @@ private:
   };
   void fill_reserved(std::uint64_t id, const std::vector<server_message>* batch) override;
   /// Queues `frame` against the bound of `how`; false if refused.
-  bool push_as(shared_frame frame, charge how);
-  /// Queues `frame`; the lock is held. False on overflow (then `overflowed` is set).
-  bool push_locked(shared_frame frame, charge how, bool& wake, bool& overflowed);
+  bool push_as(const frame_slice& frame, charge how);
+  /// Queues `frame`, continuing the last entry if `frame` follows it in the same buffer; the
+  /// lock is held. False on overflow (then `overflowed` is set).
+  bool push_locked(const frame_slice& frame, charge how, bool& wake, bool& overflowed);
   /// Queued and in-flight charges together; the lock is held.
   charges pending_locked() const noexcept;
   /// Whether `cost` more of `how` would overflow its bound; the lock is held.

@@ -219,7 +219,8 @@ private:
       return;
     }
     buffers_.clear();
-    for (const auto& queued : in_flight_) buffers_.emplace_back(boost::asio::buffer(*queued.frame));
+    for (const auto& queued : in_flight_)
+      buffers_.emplace_back(queued.frame.data, queued.frame.size);
     boost::asio::async_write(stream_, buffers_, [self = this->shared_from_this()](
                                                     boost::system::error_code ec, std::size_t) {
       self->out_->written(self->in_flight_);
