@@ -221,6 +221,67 @@ BOOST_AUTO_TEST_CASE(rename_notifies_each_member_once_across_rooms) {
   BOOST_TEST((lobby.member_names() == std::vector<std::string>{"alicia", "bob"}));
 }
 
+BOOST_AUTO_TEST_CASE(who_lists_in_join_order_after_leaves_from_the_middle) {
+  // The member list is kept unordered (a leaver's slot takes the last entry); WHO still lists
+  // the members in the order they joined.
+  std::vector<std::shared_ptr<recorder>> people;
+  for (const auto* name : {"ann", "ben", "cat", "dan", "eve"}) {
+    people.push_back(std::make_shared<recorder>());
+    lobby.join(people.back(), name, 0);
+  }
+  BOOST_TEST(lobby.leave(*people[1], ""));  // ben, from the middle
+  BOOST_TEST(lobby.leave(*people[0], ""));  // ann, the first
+  BOOST_TEST((lobby.member_names() == std::vector<std::string>{"cat", "dan", "eve"}));
+  lobby.join(alice, "alice", 0);
+  BOOST_TEST(lobby.leave(*people[3], ""));  // dan
+  BOOST_TEST((lobby.member_names() == std::vector<std::string>{"cat", "eve", "alice"}));
+  BOOST_TEST((lobby.member_names(2) == std::vector<std::string>{"cat", "eve"}));
+  BOOST_TEST(lobby.member_names(0).empty());
+
+  // Whoever took a leaver's slot can still be found: renamed, asked about, removed.
+  const auto notice = detail::make_event(msg::server::renamed{"alice", "alicia"});
+  std::unordered_set<const detail::member*> notified;
+  BOOST_TEST(lobby.rename(*alice, "alicia", notice, notified));
+  BOOST_TEST(lobby.has_member(*alice));
+  BOOST_TEST(!lobby.has_member(*people[0]));
+  BOOST_TEST((lobby.member_names() == std::vector<std::string>{"cat", "eve", "alicia"}));
+  BOOST_TEST(lobby.leave(*people[2], ""));
+  BOOST_TEST(lobby.leave(*alice, ""));
+  BOOST_TEST(!lobby.has_member(*alice));
+  BOOST_TEST((lobby.member_names() == std::vector<std::string>{"eve"}));
+  BOOST_TEST(lobby.member_count() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(who_answers_the_first_names_by_join_order_and_says_when_there_are_more) {
+  std::vector<std::shared_ptr<recorder>> people;
+  for (std::size_t i = 0; i < max_names_per_frame + 5; ++i) {
+    people.push_back(std::make_shared<recorder>());
+    lobby.join(people.back(), "user" + std::to_string(i), 0);
+  }
+  lobby.leave(*people[2], "");
+  constexpr auto who_request = static_cast<std::uint8_t>(client_message_type::who);
+
+  lobby.answer_who(*bob, max_names_per_frame + 1);  // all but three of the remaining
+  const auto answer = bob->entries();
+  BOOST_REQUIRE_EQUAL(answer.size(), 1u);  // one unit
+  BOOST_TEST((answer[0].how == recorder::kind::answer));
+  const auto parts = bob->all<msg::server::members>();
+  BOOST_REQUIRE_EQUAL(parts.size(), 2u);
+  BOOST_TEST(parts[0].names.size() == max_names_per_frame);
+  BOOST_TEST((parts[1].names == std::vector<std::string>{"user" + std::to_string(max_names_per_frame + 1)}));
+  BOOST_TEST(parts[0].names[0] == "user0");
+  BOOST_TEST(parts[0].names[2] == "user3");  // user2 left
+  BOOST_TEST((bob->all<msg::server::end>().at(0) ==
+              msg::server::end{who_request, "lobby", msg::end_truncated, 0}));
+
+  bob->clear();
+  lobby.answer_who(*bob, 10000);
+  BOOST_TEST((bob->all<msg::server::end>().at(0) == msg::server::end{who_request, "lobby", 0, 0}));
+  std::size_t named = 0;
+  for (const auto& part : bob->all<msg::server::members>()) named += part.names.size();
+  BOOST_TEST(named == max_names_per_frame + 4);
+}
+
 BOOST_AUTO_TEST_CASE(zero_history_keeps_nothing_and_every_gap_is_missed) {
   detail::memory_history none{0};
   room quiet{"quiet", bus, none};

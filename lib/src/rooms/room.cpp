@@ -1,9 +1,24 @@
 #include "rooms/room.hpp"
 
+#include <chat/limits.hpp>
+
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 namespace chat::detail {
+
+namespace {
+
+// A node for `index`, allocated now: inserting it later allocates nothing (given buckets).
+template <class Index>
+typename Index::node_type index_node(const member* m) {
+  Index one;
+  one.emplace(m, 0);
+  return one.extract(one.begin());
+}
+
+}  // namespace
 
 room::room(std::string name, room_bus& bus, history_store& history)
     : name_(std::move(name)),
@@ -32,13 +47,22 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
   std::uint64_t through = 0;
   msg::server::joined joined;
   msg::server::topic topic;
+  // The newcomer's index entry, allocated before any lock is taken.
+  auto slot = index_node<index_type>(&newcomer);
   {
     // Under the sequence lock no other event of this room can come between the others' JOINED
     // and the newcomer's entry: it gets everything after its greeting, and nothing before.
     std::lock_guard sequence(sequence_mutex_);
     {
       std::lock_guard lock(members_mutex_);
-      members_.reserve(members_.size() + 1);  // so that nothing can fail once JOINED is out
+      // Room for one more in both containers, so that nothing can fail once JOINED is out.
+      // Grown geometrically: reserving exactly one more each time would copy the whole list
+      // on every join.
+      if (members_.size() == members_.capacity())
+        members_.reserve(std::max<std::size_t>(16, 2 * members_.size()));
+      if (static_cast<double>(index_.size() + 1) >
+          static_cast<double>(index_.max_load_factor()) * static_cast<double>(index_.bucket_count()))
+        index_.reserve(2 * (index_.size() + 1));
       count = static_cast<std::uint32_t>(members_.size() + 1);
       topic = topic_;
     }
@@ -48,7 +72,9 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
     publish_locked(joined);
     through = last_id_.load(std::memory_order_relaxed);
     std::lock_guard lock(members_mutex_);
-    members_.push_back({std::move(m), std::move(member_name)});
+    slot.mapped() = members_.size();
+    members_.push_back({std::move(m), std::move(member_name), joins_++});
+    index_.insert(std::move(slot));  // neither allocates: the room was made above
   }
   try {
     auto batch = replay_batch(after_id, through, std::numeric_limits<std::size_t>::max(),
@@ -74,11 +100,16 @@ bool room::remove(const member& m, std::string_view reason, bool tell_leaver) {
   std::uint32_t count = 0;
   {
     std::lock_guard lock(members_mutex_);
-    const auto it = std::find_if(members_.begin(), members_.end(),
-                                 [&](const auto& e) { return e.who.get() == &m; });
-    if (it == members_.end()) return false;
-    leaver = std::move(*it);
-    members_.erase(it);
+    const auto it = index_.find(&m);
+    if (it == index_.end()) return false;
+    const std::size_t at = it->second;
+    index_.erase(it);
+    leaver = std::move(members_[at]);
+    if (at + 1 != members_.size()) {  // the last entry takes the leaver's slot
+      members_[at] = std::move(members_.back());
+      index_.find(members_[at].who.get())->second = at;
+    }
+    members_.pop_back();
     count = static_cast<std::uint32_t>(members_.size());
     if (members_.empty()) topic_ = {name_, {}, {}, 0};  // the room ends; its history is kept
   }
@@ -148,10 +179,9 @@ bool room::rename(const member& m, std::string new_name, const shared_event& not
                   std::unordered_set<const member*>& notified) {
   std::lock_guard sequence(sequence_mutex_);
   std::lock_guard lock(members_mutex_);
-  const auto it = std::find_if(members_.begin(), members_.end(),
-                               [&](const auto& e) { return e.who.get() == &m; });
-  if (it == members_.end()) return false;
-  it->name = std::move(new_name);
+  const auto it = index_.find(&m);
+  if (it == index_.end()) return false;
+  members_[it->second].name = std::move(new_name);
   for (const auto& e : members_)
     if (notified.insert(e.who.get()).second) e.who->deliver(notice);
   return true;
@@ -164,16 +194,52 @@ std::size_t room::member_count() const {
 
 bool room::has_member(const member& m) const {
   std::lock_guard lock(members_mutex_);
-  return std::any_of(members_.begin(), members_.end(),
-                     [&](const auto& e) { return e.who.get() == &m; });
+  return index_.contains(&m);
 }
 
-std::vector<std::string> room::member_names() const {
+std::vector<std::string> room::member_names(std::size_t limit) const {
   std::lock_guard lock(members_mutex_);
+  return names_in_join_order(limit);
+}
+
+std::vector<std::string> room::names_in_join_order(std::size_t limit) const {
+  // WHO is rare and bounded: order only the first `limit` (O(n + limit log limit)).
+  std::vector<const member_entry*> order;
+  order.reserve(members_.size());
+  for (const auto& e : members_) order.push_back(&e);
+  const auto by_join = [](const member_entry* a, const member_entry* b) { return a->joined < b->joined; };
+  const auto first = order.begin() + static_cast<std::ptrdiff_t>(std::min(limit, order.size()));
+  if (first != order.end()) std::nth_element(order.begin(), first, order.end(), by_join);
+  std::sort(order.begin(), first, by_join);
   std::vector<std::string> names;
-  names.reserve(members_.size());
-  for (const auto& e : members_) names.push_back(e.name);
+  names.reserve(static_cast<std::size_t>(first - order.begin()));
+  for (auto it = order.begin(); it != first; ++it) names.push_back((*it)->name);
   return names;
+}
+
+void room::answer_who(member& to, std::size_t limit) const {
+  std::vector<std::string> names;
+  bool truncated = false;
+  member::ticket place;
+  {
+    // Every JOINED and LEFT of this room is published under the sequence lock: the names and
+    // the answer's place are taken between two of them.
+    std::lock_guard sequence(sequence_mutex_);
+    names = names_in_join_order(limit);
+    truncated = members_.size() > names.size();
+    place = to.reserve_answer();
+  }
+  std::vector<server_message> answer;
+  answer.reserve(names.size() / max_names_per_frame + 2);
+  for (std::size_t first = 0; first < names.size(); first += max_names_per_frame) {
+    const auto last = std::min(names.size(), first + max_names_per_frame);
+    answer.emplace_back(msg::server::members{
+        name_, {std::make_move_iterator(names.begin() + static_cast<std::ptrdiff_t>(first)),
+                std::make_move_iterator(names.begin() + static_cast<std::ptrdiff_t>(last))}});
+  }
+  answer.emplace_back(msg::server::end{static_cast<std::uint8_t>(client_message_type::who), name_,
+                                       truncated ? msg::end_truncated : std::uint8_t{0}, 0});
+  place.fill(answer);
 }
 
 }  // namespace chat::detail

@@ -7,6 +7,12 @@
 // each member's queue. Neither is held while a history store replays (which may do I/O): a
 // newcomer's place in its stream is reserved under the locks and its greeting filled after.
 // Members are never called back into the room and never block (see member.hpp).
+//
+// The members are kept in a vector, so that handing an event to each (fan_out, the hot path) is
+// a loop over contiguous memory, and in no particular order: a leaver's slot is taken by the
+// last entry. An index from member to slot makes joining, leaving, renaming and has_member
+// O(1) (amortised) whatever the room's size; each entry's join number gives WHO its order.
+// The member list changes only under both locks, so it may be read under either.
 #pragma once
 
 #include "bus/room_bus.hpp"
@@ -18,10 +24,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -66,8 +74,15 @@ public:
 
   std::size_t member_count() const;
   bool has_member(const member& m) const;
-  /// Member names in the order they joined.
-  std::vector<std::string> member_names() const;
+  /// The names of the first `limit` members in the order they joined.
+  std::vector<std::string> member_names(
+      std::size_t limit = std::numeric_limits<std::size_t>::max()) const;
+
+  /// Answers WHO: to `to`, the names of the first `limit` members in join order as MEMBERS
+  /// frames, then END, truncated if the room has more. The names and the answer's place in
+  /// `to`'s stream are taken together under the sequence lock, so a member asking gets every
+  /// arrival and departure it was told of before the answer in it, and none told after it.
+  void answer_who(member& to, std::size_t limit) const;
 
   /// Hands a published event of this room to each local member (the bus calls it).
   void fan_out(const shared_event& event);
@@ -76,12 +91,16 @@ private:
   struct member_entry {
     std::shared_ptr<member> who;
     std::string name;
+    std::uint64_t joined;  ///< Join number: WHO lists members in this order.
   };
+  using index_type = std::unordered_map<const member*, std::size_t>;  ///< Member -> slot.
   /// Removes `m` and publishes LEFT with `reason`, also to `m` if `tell_leaver`.
   bool remove(const member& m, std::string_view reason, bool tell_leaver);
   /// Publishes `payload` as an event of this room; the caller holds the sequence lock.
   template <class Payload>
   void publish_locked(Payload payload);
+  /// The first `limit` names by join order; the caller holds either lock.
+  std::vector<std::string> names_in_join_order(std::size_t limit) const;
   /// The history replay after `after_id` as messages and END, for a greeting or HISTORY.
   std::vector<server_message> replay_batch(std::uint64_t after_id, std::uint64_t through_id,
                                            std::size_t limit, client_message_type request) const;
@@ -92,7 +111,9 @@ private:
   mutable std::mutex sequence_mutex_;
   std::atomic<std::uint64_t> last_id_;  ///< Of the last message posted here (or before creation).
   mutable std::mutex members_mutex_;
-  std::vector<member_entry> members_;
+  std::vector<member_entry> members_;  ///< In no order (see above).
+  index_type index_;                   ///< Where each member is in members_.
+  std::uint64_t joins_ = 0;            ///< Join numbers handed out.
   msg::server::topic topic_;
   /// Where this room's events are encoded, back to back (rooms/frame_log.hpp).
   const std::shared_ptr<frame_log> log_ = std::make_shared<frame_log>();

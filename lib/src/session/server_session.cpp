@@ -267,22 +267,7 @@ void server_session::handle(const msg::client::list&) {
 }
 
 void server_session::handle(const msg::client::who& m) {
-  const auto r = existing_room(m.room);
-  if (!r) return;
-  auto names = r->member_names();
-  const bool truncated = names.size() > max_listed_names;
-  if (truncated) names.resize(max_listed_names);
-  std::vector<server_message> answer;
-  for (std::size_t first = 0; first < names.size(); first += max_names_per_frame) {
-    const auto last = std::min(names.size(), first + max_names_per_frame);
-    answer.emplace_back(
-        msg::server::members{r->name(), {names.begin() + static_cast<std::ptrdiff_t>(first),
-                                         names.begin() + static_cast<std::ptrdiff_t>(last)}});
-  }
-  answer.emplace_back(msg::server::end{static_cast<std::uint8_t>(client_message_type::who),
-                                       r->name(), truncated ? msg::end_truncated : std::uint8_t{0},
-                                       0});
-  self_->answer(answer);
+  if (const auto r = existing_room(m.room)) r->answer_who(*self_, max_listed_names);
 }
 
 void server_session::handle(const msg::client::topic& m) {
