@@ -13,6 +13,7 @@
 #include <csignal>
 #include <ctime>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -55,6 +56,7 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   unsigned idle_seconds = 90;
   unsigned ping_timeout_seconds = 60;
   std::size_t max_rooms = 64;
+  std::size_t quiet_joins_above = chat::server_options{}.quiet_joins_above;
 
   po::options_description desc("Usage: chatd [options]\nOptions");
   desc.add_options()
@@ -72,7 +74,10 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
       ("ping-timeout", po::value(&ping_timeout_seconds)->default_value(ping_timeout_seconds),
        "seconds a PINGed client has to answer before it is dropped")
       ("max-rooms", po::value(&max_rooms)->default_value(max_rooms),
-       "rooms one connection may be in at a time");
+       "rooms one connection may be in at a time")
+      ("quiet-joins-above", po::value(&quiet_joins_above)->default_value(quiet_joins_above),
+       "a room with more members than this stops announcing joins and leaves to the others, "
+       "until it has fewer again (WHO and LIST still tell); 0 never");
 
   po::variables_map vm;
   try {
@@ -109,6 +114,11 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   options.ping_timeout = std::chrono::seconds(ping_timeout_seconds);
   if (max_rooms == 0) throw usage_error{"--max-rooms must be at least 1"};
   options.max_rooms_per_user = max_rooms;
+  // Counts are 32-bit on the wire; this also catches "-1", which the parser wraps around.
+  if (quiet_joins_above > std::numeric_limits<std::uint32_t>::max())
+    throw usage_error{"--quiet-joins-above must be between 0 and " +
+                      std::to_string(std::numeric_limits<std::uint32_t>::max())};
+  options.quiet_joins_above = quiet_joins_above;
   options.log = log_line;
   return options;
 }

@@ -19,11 +19,12 @@ constexpr auto join_request = static_cast<std::uint8_t>(client_message_type::joi
 constexpr auto history_request = static_cast<std::uint8_t>(client_message_type::history);
 
 constexpr auto all = std::numeric_limits<std::uint64_t>::max();
+constexpr std::size_t never_quiet = 0;  // a room's threshold that keeps it announcing everything
 
 struct room_fixture {
   detail::local_bus bus;
   detail::memory_history history{3};
-  room lobby{"lobby", bus, history};
+  room lobby{"lobby", bus, history, never_quiet};
   std::vector<msg::server::message> recent(const std::string& name = "lobby") const {
     return history.replay(name, 0, all, all).messages;
   }
@@ -102,7 +103,7 @@ BOOST_AUTO_TEST_CASE(post_shares_one_encoded_buffer_among_all_members) {
 }
 
 BOOST_AUTO_TEST_CASE(ids_grow_across_rooms_sharing_a_sequence) {
-  room other{"other", bus, history};
+  room other{"other", bus, history, never_quiet};
   const auto a = lobby.post("x", 0, "1");
   const auto b = other.post("x", 0, "2");
   const auto c = lobby.post("x", 0, "3");
@@ -184,7 +185,7 @@ BOOST_AUTO_TEST_CASE(replay_stops_at_the_limit_and_says_so) {
 BOOST_AUTO_TEST_CASE(a_room_created_after_the_last_seen_id_cannot_vouch_for_the_gap) {
   const auto before = bus.next_id();  // a message elsewhere, seen by the client
   bus.next_id();                      // another, possibly in an earlier life of this room
-  room fresh{"fresh", bus, history};
+  room fresh{"fresh", bus, history, never_quiet};
   fresh.replay(*bob, before, 100, client_message_type::history);
   BOOST_TEST(bob->all<msg::server::end>().at(0).flags == msg::end_missed);
 }
@@ -205,7 +206,7 @@ BOOST_AUTO_TEST_CASE(topic_is_broadcast_and_ends_with_the_room) {
 }
 
 BOOST_AUTO_TEST_CASE(rename_notifies_each_member_once_across_rooms) {
-  room other{"other", bus, history};
+  room other{"other", bus, history, never_quiet};
   const auto carol = std::make_shared<recorder>();
   lobby.join(alice, "alice", 0);
   lobby.join(bob, "bob", 0);
@@ -282,14 +283,105 @@ BOOST_AUTO_TEST_CASE(who_answers_the_first_names_by_join_order_and_says_when_the
   BOOST_TEST(named == max_names_per_frame + 4);
 }
 
+BOOST_AUTO_TEST_CASE(a_room_above_its_threshold_is_quiet_until_it_is_below_it_again) {
+  using joined = msg::server::joined;
+  using left = msg::server::left;
+  room big{"big", bus, history, 3};
+  std::vector<std::shared_ptr<recorder>> m;
+  for (int i = 0; i < 7; ++i) m.push_back(std::make_shared<recorder>());
+  const auto name = [](int i) { return "m" + std::to_string(i); };
+
+  // The first three joins are announced.
+  for (int i = 0; i < 3; ++i) BOOST_TEST(big.join(m[i], name(i), 0) == std::uint32_t(i + 1));
+  BOOST_TEST((m[0]->all<joined>() == std::vector<joined>{{"m0", "big", 1}, {"m1", "big", 2}, {"m2", "big", 3}}));
+  BOOST_TEST((m[1]->all<joined>() == std::vector<joined>{{"m1", "big", 2}, {"m2", "big", 3}}));
+
+  // The fourth makes the room quiet: the others are not told, the newcomer's greeting has
+  // the true count. So for the fifth.
+  for (const auto& r : m) r->clear();
+  BOOST_TEST(big.join(m[3], "m3", 0) == 4u);
+  BOOST_TEST(big.join(m[4], "m4", 0) == 5u);
+  for (int i = 0; i < 3; ++i) BOOST_TEST(m[i]->all<joined>().empty());
+  BOOST_TEST((m[3]->all<joined>() == std::vector<joined>{{"m3", "big", 4}}));
+  BOOST_TEST((m[4]->all<joined>() == std::vector<joined>{{"m4", "big", 5}}));
+  BOOST_TEST((m[4]->messages().front() == server_message(joined{"m4", "big", 5})));
+  BOOST_TEST(big.member_count() == 5u);
+
+  // Quiet is only about arrivals and departures: messages and renames reach everyone.
+  for (const auto& r : m) r->clear();
+  big.post("m0", 0, "hello, all");
+  const auto notice = detail::make_event(msg::server::renamed{"m1", "em1"});
+  std::unordered_set<const detail::member*> notified;
+  BOOST_TEST(big.rename(*m[1], "em1", notice, notified));
+  for (int i = 0; i < 5; ++i) {
+    BOOST_TEST(m[i]->all<msg::server::message>().size() == 1u);
+    BOOST_TEST(m[i]->all<msg::server::renamed>().size() == 1u);
+  }
+
+  // Departures while above the threshold, and the one down to it, are not announced; a PART
+  // still gets its own LEFT (its answer).
+  for (const auto& r : m) r->clear();
+  BOOST_TEST(big.leave(*m[1], "bye"));  // 5 -> 4
+  BOOST_TEST((m[1]->all<left>() == std::vector<left>{{"em1", "big", 4, "bye"}}));
+  BOOST_TEST(big.join(m[5], "m5", 0) == 5u);  // still quiet: not announced
+  BOOST_TEST(big.leave(*m[4], ""));  // 5 -> 4
+  BOOST_TEST(big.leave(*m[3], ""));  // 4 -> 3, at the threshold: still quiet
+  BOOST_TEST((m[3]->all<left>() == std::vector<left>{{"m3", "big", 3, ""}}));
+  // 3 -> 2, below the threshold: this departure ends the quiet period, unannounced too.
+  BOOST_TEST(big.leave(*m[2], ""));
+  BOOST_TEST(m[0]->all<joined>().empty());
+  BOOST_TEST((m[5]->all<joined>() == std::vector<joined>{{"m5", "big", 5}}));  // its own only
+  for (const int i : {0, 5}) BOOST_TEST(m[i]->all<left>().empty());
+
+  // Below the threshold everything is announced again.
+  BOOST_TEST(big.join(m[6], "m6", 0) == 3u);
+  BOOST_TEST(big.leave(*m[5], "later"));
+  for (const int i : {0, 6}) BOOST_TEST((m[i]->all<left>() == std::vector<left>{{"m5", "big", 2, "later"}}));
+  BOOST_TEST((m[0]->all<joined>() == std::vector<joined>{{"m6", "big", 3}}));
+
+  // m0's list from before the quiet period ({m0, em1, m2}) does not fit the first JOINED after
+  // it: applied, it has 4 names where the JOINED says 3. So m0 knows to ask WHO again.
+  BOOST_TEST(3u + 1u != m[0]->all<joined>().front().member_count);
+  BOOST_TEST((big.member_names() == std::vector<std::string>{"m0", "m6"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_quiet_room_that_ends_starts_again_announcing) {
+  room big{"big", bus, history, 1};
+  BOOST_TEST(big.join(alice, "alice", 0) == 1u);
+  BOOST_TEST(big.join(bob, "bob", 0) == 2u);  // quiet from here
+  BOOST_TEST(alice->all<msg::server::joined>().size() == 1u);
+  big.leave(*bob, "");
+  big.leave(*alice, "");  // the room is empty: no longer quiet
+  BOOST_TEST(alice->all<msg::server::left>().size() == 1u);  // only her own
+  alice->clear();
+  bob->clear();
+  big.join(alice, "alice", 0);
+  BOOST_TEST(big.join(bob, "bob", 0) == 2u);  // quiet again, from the second
+  BOOST_TEST(alice->all<msg::server::joined>().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(threshold_zero_is_never_quiet) {
+  room big{"big", bus, history, 0};
+  std::vector<std::shared_ptr<recorder>> m;
+  for (int i = 0; i < 300; ++i) {
+    m.push_back(std::make_shared<recorder>());
+    big.join(m.back(), "m" + std::to_string(i), 0);
+  }
+  BOOST_TEST(m[0]->all<msg::server::joined>().size() == 300u);  // its own and 299 others
+  BOOST_TEST(m[0]->all<msg::server::joined>().back().member_count == 300u);
+  big.leave(*m[299], "");
+  BOOST_TEST((m[0]->all<msg::server::left>() ==
+              std::vector<msg::server::left>{{"m299", "big", 299, ""}}));
+}
+
 BOOST_AUTO_TEST_CASE(zero_history_keeps_nothing_and_every_gap_is_missed) {
   detail::memory_history none{0};
-  room quiet{"quiet", bus, none};
-  quiet.join(alice, "alice", 0);
-  const auto seen = quiet.post("alice", 0, "seen");
-  quiet.post("alice", 0, "gone");
-  BOOST_TEST(none.replay("quiet", 0, all, all).messages.empty());
-  quiet.join(bob, "bob", seen);
+  room forgetful{"forgetful", bus, none, never_quiet};
+  forgetful.join(alice, "alice", 0);
+  const auto seen = forgetful.post("alice", 0, "seen");
+  forgetful.post("alice", 0, "gone");
+  BOOST_TEST(none.replay("forgetful", 0, all, all).messages.empty());
+  forgetful.join(bob, "bob", seen);
   BOOST_TEST(bob->all<msg::server::message>().empty());
   BOOST_TEST(bob->all<msg::server::end>().at(0).flags == msg::end_missed);
 }
@@ -297,8 +389,8 @@ BOOST_AUTO_TEST_CASE(zero_history_keeps_nothing_and_every_gap_is_missed) {
 BOOST_AUTO_TEST_CASE(the_greeting_is_one_unit_even_when_built_while_other_frames_arrive) {
   // Another room's message reaches the newcomer while its greeting is being built.
   hooked_store store{3};
-  room dev{"dev", bus, store};
-  room elsewhere{"elsewhere", bus, history};
+  room dev{"dev", bus, store, never_quiet};
+  room elsewhere{"elsewhere", bus, history, never_quiet};
   elsewhere.join(bob, "bob", 0);
   dev.join(alice, "alice", 0);
   dev.post("alice", 0, "before");
@@ -319,7 +411,7 @@ BOOST_AUTO_TEST_CASE(a_greeting_vouches_for_no_message_past_its_snapshot_when_hi
   // While the greeting is built, others post enough to evict what it was to replay: END must
   // not claim ids that will still arrive live, or the newcomer would skip them as seen.
   hooked_store store{1};
-  room dev{"dev", bus, store};
+  room dev{"dev", bus, store, never_quiet};
   dev.join(alice, "alice", 0);
   dev.post("alice", 0, "one");
   std::vector<std::uint64_t> later;

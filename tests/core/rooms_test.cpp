@@ -142,6 +142,47 @@ BOOST_AUTO_TEST_CASE(who_of_a_crowded_room_comes_in_several_frames) {
   BOOST_TEST(parts[1].names.size() == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(a_v2_client_is_not_told_of_arrivals_and_departures_in_a_quiet_room) {
+  server_options options;
+  options.quiet_joins_above = 2;
+  test_server server(options);
+  client_pool pool;
+  recording_client alice(pool), bob(pool), carol(pool);
+  alice.connect_and_hello(server.port(), "alice", "big");
+  bob.connect_and_hello(server.port(), "bob", "big");
+  BOOST_REQUIRE(alice.wait_for<msg::server::joined>([](const msg::server::joined& j) {
+    return j.name == "bob" && j.member_count == 2;
+  }));
+
+  // The third member makes the room quiet: its greeting has the true count, and nobody else
+  // hears of it. Had its JOINED been sent, it would reach the others before what it says.
+  carol.connect_and_hello(server.port(), "carol", "big");
+  BOOST_TEST((carol.all<msg::server::joined>().at(0) == msg::server::joined{"carol", "big", 3}));
+  BOOST_REQUIRE(!carol.api().say("big", "hello"));
+  for (auto* other : {&alice, &bob}) {
+    BOOST_REQUIRE(other->wait_for<msg::server::message>(said("carol", "hello")));
+    for (const auto& j : other->all<msg::server::joined>()) BOOST_TEST(j.name != "carol");
+  }
+
+  // WHO and LIST tell who is there.
+  BOOST_REQUIRE(!alice.api().who("big"));
+  BOOST_REQUIRE(alice.wait_for_end(client_message_type::who, "big"));
+  BOOST_TEST((alice.all<msg::server::members>().at(0).names ==
+              std::vector<std::string>{"alice", "bob", "carol"}));
+  BOOST_REQUIRE(!alice.api().list_rooms());
+  BOOST_REQUIRE(alice.wait_for_end(client_message_type::list, ""));
+  BOOST_TEST(alice.all<msg::server::room_info>().at(0).member_count == 3u);
+
+  // A PART gets its own LEFT; the others are not told (the room had more than 2 members).
+  BOOST_REQUIRE(!carol.api().part("big", "off"));
+  BOOST_REQUIRE(carol.wait_for<msg::server::left>([](const msg::server::left& l) {
+    return l.name == "carol" && l.member_count == 2 && l.reason == "off";
+  }));
+  BOOST_REQUIRE(!bob.api().say("big", "after"));
+  BOOST_REQUIRE(alice.wait_for<msg::server::message>(said("bob", "after")));
+  BOOST_TEST(alice.all<msg::server::left>().empty());
+}
+
 BOOST_AUTO_TEST_CASE(topic_is_set_by_members_shown_on_join_and_asked_by_anyone) {
   test_server server;
   client_pool pool;

@@ -144,7 +144,7 @@ struct session_fixture {
   detail::local_directory users;
   failing_history history{options.history};
   detail::room_registry rooms{bus, history, options.retained_empty_rooms,
-                              options.retained_history_bytes};
+                              options.retained_history_bytes, options.quiet_joins_above};
   detail::session_services services{options, bus, users, rooms, log};
   /// The fake clock: tests pass later times explicitly.
   const clock_type::time_point t0 = clock_type::time_point{} + 1000h;

@@ -632,6 +632,38 @@ BOOST_AUTO_TEST_CASE(chatd_max_rooms_zero_exits_2) {
   BOOST_TEST(contains(chatd.stderr_so_far(), "--max-rooms"), "stderr: " << chatd.stderr_so_far());
 }
 
+BOOST_AUTO_TEST_CASE(chatd_quiet_joins_above_out_of_range_exits_2) {
+  for (const char* value : {"--quiet-joins-above=-1", "--quiet-joins-above=4294967296"}) {
+    child_process chatd({CHATD_PATH, "--port", "0", value});
+    BOOST_TEST(expect_exit(chatd, "chatd") == 2);
+    const std::string err = chatd.stderr_so_far();
+    BOOST_TEST(contains(err, "--quiet-joins-above must be between 0 and 4294967295"), "stderr: " << err);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(chatd_quiet_joins_above_keeps_arrivals_and_departures_from_the_others) {
+  chatd_server chatd({"--quiet-joins-above", "1"});
+  child_process alice = start_chatcli(chatd.port, "alice");
+  BOOST_TEST(contains(expect_welcome(alice, "alice"), "(1 online)"));
+  child_process bob = start_chatcli(chatd.port, "bob");
+  BOOST_TEST(contains(expect_welcome(bob, "bob"), "in lobby (2 online)"));  // the true count
+
+  // Had bob's arrival been announced, alice would have seen it before what he says.
+  BOOST_REQUIRE(bob.write_stdin("hello from bob\n"));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] bob: hello from bob)");
+  BOOST_TEST(!contains(alice.stdout_so_far(), "joined"), output_of(alice));
+
+  // Nor is his leaving; /who shows who is there.
+  BOOST_REQUIRE(bob.write_stdin("/quit\n"));
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  BOOST_REQUIRE(alice.write_stdin("/who\n"));
+  expect_line(alice, "alice", hh_mm + R"( \* in lobby: alice)");
+  BOOST_TEST(!contains(alice.stdout_so_far(), "left"), output_of(alice));
+
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(chatd_unknown_option_exits_2) {
   child_process chatd({CHATD_PATH, "--no-such-option"});
   BOOST_TEST(expect_exit(chatd, "chatd") == 2);

@@ -35,6 +35,12 @@ struct server_options {
   /// hold together; beyond either, the longest-empty rooms are forgotten first.
   std::size_t retained_empty_rooms = 1024;
   std::size_t retained_history_bytes = 64 * 1024 * 1024;
+  /// A room with more members than this is *quiet* (docs/PROTOCOL.md 7.16): arrivals and
+  /// departures are not announced to the other members (JOINED, LEFT) until it has fewer
+  /// members than this again, so filling a room costs frames linear in its size, not
+  /// quadratic. Newcomers still get their own JOINED, a PART its LEFT; WHO and LIST tell the
+  /// members and the count. 0: no room is ever quiet.
+  std::size_t quiet_joins_above = 200;
   std::string server_info = std::string("libchat ") + version_string;  ///< Sent in WELCOME (at most max_info_bytes).
   /// Receives one line per event (connect, join, leave, error), without a timestamp. Called
   /// from the pool's threads, possibly concurrently: the function must be thread-safe.

@@ -20,10 +20,11 @@ typename Index::node_type index_node(const member* m) {
 
 }  // namespace
 
-room::room(std::string name, room_bus& bus, history_store& history)
+room::room(std::string name, room_bus& bus, history_store& history, std::size_t quiet_above)
     : name_(std::move(name)),
       bus_(bus),
       history_(history),
+      quiet_above_(quiet_above),
       last_id_(bus.last_id()),
       topic_{name_, {}, {}, 0} {
   history_.open(name_, last_id_.load(std::memory_order_relaxed));
@@ -53,6 +54,7 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
     // Under the sequence lock no other event of this room can come between the others' JOINED
     // and the newcomer's entry: it gets everything after its greeting, and nothing before.
     std::lock_guard sequence(sequence_mutex_);
+    bool quiet = false;  // once the newcomer is in; quiet_ changes only under the sequence lock
     {
       std::lock_guard lock(members_mutex_);
       // Room for one more in both containers, so that nothing can fail once JOINED is out.
@@ -64,17 +66,19 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
           static_cast<double>(index_.max_load_factor()) * static_cast<double>(index_.bucket_count()))
         index_.reserve(2 * (index_.size() + 1));
       count = static_cast<std::uint32_t>(members_.size() + 1);
+      quiet = quiet_ || (quiet_above_ != 0 && count > quiet_above_);
       topic = topic_;
     }
     joined = {member_name, name_, count};
     // The greeting's place in the newcomer's stream: nothing else it is sent can come inside.
     greeting = m->reserve_answer();
-    publish_locked(joined);
+    if (!quiet) publish_locked(joined);
     through = last_id_.load(std::memory_order_relaxed);
     std::lock_guard lock(members_mutex_);
     slot.mapped() = members_.size();
     members_.push_back({std::move(m), std::move(member_name), joins_++});
     index_.insert(std::move(slot));  // neither allocates: the room was made above
+    quiet_ = quiet;
   }
   try {
     auto batch = replay_batch(after_id, through, std::numeric_limits<std::size_t>::max(),
@@ -98,6 +102,7 @@ bool room::remove(const member& m, std::string_view reason, bool tell_leaver) {
   std::lock_guard sequence(sequence_mutex_);
   member_entry leaver;
   std::uint32_t count = 0;
+  bool announce = false;
   {
     std::lock_guard lock(members_mutex_);
     const auto it = index_.find(&m);
@@ -111,12 +116,18 @@ bool room::remove(const member& m, std::string_view reason, bool tell_leaver) {
     }
     members_.pop_back();
     count = static_cast<std::uint32_t>(members_.size());
+    // The departure that ends a quiet period is not announced either: the first JOINED or LEFT
+    // after it then shows every member's list from before to be stale (PROTOCOL.md 7.16).
+    announce = !quiet_;
+    if (quiet_ && count < quiet_above_) quiet_ = false;
     if (members_.empty()) topic_ = {name_, {}, {}, 0};  // the room ends; its history is kept
   }
-  const auto left =
-      make_event(msg::server::left{leaver.name, name_, count, std::string(reason)}, log_);
-  bus_.publish(*this, left);
-  if (tell_leaver) leaver.who->deliver(left);  // the answer to a PART; not in fan_out any more
+  if (announce || tell_leaver) {
+    const auto left =
+        make_event(msg::server::left{leaver.name, name_, count, std::string(reason)}, log_);
+    if (announce) bus_.publish(*this, left);
+    if (tell_leaver) leaver.who->deliver(left);  // the answer to a PART; not in fan_out any more
+  }
   if (count == 0) log_->release();  // an ended room keeps no segment
   return true;
 }

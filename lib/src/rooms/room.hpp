@@ -13,6 +13,11 @@
 // last entry. An index from member to slot makes joining, leaving, renaming and has_member
 // O(1) (amortised) whatever the room's size; each entry's join number gives WHO its order.
 // The member list changes only under both locks, so it may be read under either.
+//
+// A large room is quiet (docs/PROTOCOL.md 7.16): from the join that takes it above its
+// threshold until the departure that takes it below, arrivals and departures are not
+// announced to the other members, so that filling a room of N members costs O(N) frames, not
+// O(N²). The newcomer's greeting and a PART's own LEFT are unchanged.
 #pragma once
 
 #include "bus/room_bus.hpp"
@@ -37,21 +42,23 @@ namespace chat::detail {
 
 class room {
 public:
-  /// `bus` and `history` must outlive the room. Opens the room in `history`.
-  room(std::string name, room_bus& bus, history_store& history);
+  /// `bus` and `history` must outlive the room. Opens the room in `history`. The room is quiet
+  /// while it has more than `quiet_above` members (and until it has fewer); 0: never quiet.
+  room(std::string name, room_bus& bus, history_store& history, std::size_t quiet_above);
 
   const std::string& name() const noexcept { return name_; }
 
-  /// Adds `m`, known as `member_name`, and publishes JOINED to the other members. The newcomer
+  /// Adds `m`, known as `member_name`, and publishes JOINED to the other members unless the
+  /// room is quiet or this join makes it so. The newcomer
   /// gets its greeting as one answer: its JOINED, the topic, the history after `after_id`
   /// (flagged, oldest first; 0: all of it) and END; later events follow it. Returns the member
   /// count. If the greeting cannot be built (the history store throws), `m` is removed again
-  /// (the others get LEFT with reason "join failed"; `m` gets nothing) and the exception
-  /// propagates.
+  /// (the others get LEFT with reason "join failed" unless the room is quiet; `m` gets
+  /// nothing) and the exception propagates.
   std::uint32_t join(std::shared_ptr<member> m, std::string member_name, std::uint64_t after_id);
 
-  /// Removes `m` and publishes LEFT with `reason`; the leaver gets it too. False if `m` was not a
-  /// member.
+  /// Removes `m` and publishes LEFT with `reason` unless the room is quiet (this departure may
+  /// end that); the leaver gets it either way. False if `m` was not a member.
   bool leave(const member& m, std::string_view reason);
 
   /// Stamps `text` with the next id and the current time, appends it to the history and
@@ -94,7 +101,8 @@ private:
     std::uint64_t joined;  ///< Join number: WHO lists members in this order.
   };
   using index_type = std::unordered_map<const member*, std::size_t>;  ///< Member -> slot.
-  /// Removes `m` and publishes LEFT with `reason`, also to `m` if `tell_leaver`.
+  /// Removes `m` and publishes LEFT with `reason` unless quiet, and gives it to `m` if
+  /// `tell_leaver`.
   bool remove(const member& m, std::string_view reason, bool tell_leaver);
   /// Publishes `payload` as an event of this room; the caller holds the sequence lock.
   template <class Payload>
@@ -108,12 +116,14 @@ private:
   const std::string name_;
   room_bus& bus_;
   history_store& history_;
+  const std::size_t quiet_above_;  ///< 0: never quiet.
   mutable std::mutex sequence_mutex_;
   std::atomic<std::uint64_t> last_id_;  ///< Of the last message posted here (or before creation).
   mutable std::mutex members_mutex_;
   std::vector<member_entry> members_;  ///< In no order (see above).
   index_type index_;                   ///< Where each member is in members_.
   std::uint64_t joins_ = 0;            ///< Join numbers handed out.
+  bool quiet_ = false;                 ///< Arrivals and departures are not being announced.
   msg::server::topic topic_;
   /// Where this room's events are encoded, back to back (rooms/frame_log.hpp).
   const std::shared_ptr<frame_log> log_ = std::make_shared<frame_log>();

@@ -11,7 +11,7 @@ std::shared_ptr<room> room_registry::join(const std::string& folded_name,
   {
     std::lock_guard lock(mutex_);
     auto& slot = rooms_[folded_name];
-    if (!slot.r) slot.r = std::make_shared<room>(folded_name, bus_, history_);
+    if (!slot.r) slot.r = std::make_shared<room>(folded_name, bus_, history_, quiet_joins_above_);
     if (slot.emptied) {
       emptied_.erase(*std::exchange(slot.emptied, std::nullopt));
       retained_bytes_ -= std::exchange(slot.retained_bytes, 0);

@@ -6,6 +6,8 @@
 // `retained_bytes` of history are kept, the longest-empty forgotten first, so a flood of made-up
 // rooms cannot grow memory.
 //
+// Every room it creates is quiet above `quiet_joins_above` members (see room.hpp; 0: never).
+//
 // Thread-safety: every function may be called from any thread. The registry's lock covers only
 // its map; joins, leaves and greetings run outside it (a room is kept from ending while someone
 // is joining it by a count of pending joins).
@@ -27,11 +29,12 @@ namespace chat::detail {
 class room_registry {
 public:
   room_registry(room_bus& bus, history_store& history, std::size_t retained_empty_rooms,
-                std::size_t retained_bytes)
+                std::size_t retained_bytes, std::size_t quiet_joins_above)
       : bus_(bus),
         history_(history),
         retained_empty_rooms_(retained_empty_rooms),
-        retained_bytes_limit_(retained_bytes) {}
+        retained_bytes_limit_(retained_bytes),
+        quiet_joins_above_(quiet_joins_above) {}
 
   /// Joins `m` to the room `folded_name`, creating it if needed (see room::join). If the join
   /// throws, `m` is not left in the room, and a room created for it has ended.
@@ -61,6 +64,7 @@ private:
   history_store& history_;
   const std::size_t retained_empty_rooms_;
   const std::size_t retained_bytes_limit_;
+  const std::size_t quiet_joins_above_;
   mutable std::mutex mutex_;  // guards everything below
   std::size_t retained_bytes_ = 0;  // sum over the empty rooms
   std::unordered_map<std::string, entry> rooms_;

@@ -73,7 +73,8 @@ struct shared_state {
       : options(std::move(o)),
         log(options.log),
         history(options.history),
-        rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes),
+        rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes,
+              options.quiet_joins_above),
         services{options, bus, users, rooms, log},
         limits(limits_of(options)) {}
 
