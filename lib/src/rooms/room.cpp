@@ -57,7 +57,7 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
     bool quiet = false;  // once the newcomer is in; quiet_ changes only under the sequence lock
     {
       std::lock_guard lock(members_mutex_);
-      // Room for one more in both containers, so that nothing can fail once JOINED is out.
+      // Space for one more in both containers, so that nothing can fail once JOINED is out.
       // Grown geometrically: reserving exactly one more each time would copy the whole list
       // on every join.
       if (members_.size() == members_.capacity())
@@ -77,7 +77,7 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
     std::lock_guard lock(members_mutex_);
     slot.mapped() = members_.size();
     members_.push_back({std::move(m), std::move(member_name), joins_++});
-    index_.insert(std::move(slot));  // neither allocates: the room was made above
+    index_.insert(std::move(slot));  // neither allocates: the space was made above
     quiet_ = quiet;
   }
   try {
