@@ -64,7 +64,11 @@ detail::connection_limits limits_of(const server_options& o) {
 constexpr std::chrono::milliseconds min_accept_backoff{50};
 constexpr std::chrono::milliseconds max_accept_backoff{2000};
 
-using tcp_session = detail::session_driver<tcp::socket>;
+// Each connection's socket (and timer) runs on its own strand; naming the strand's type rather
+// than any_io_executor makes every connection and each of its pending operations smaller.
+using connection_executor = asio::strand<asio::io_context::executor_type>;
+using tcp_socket = asio::basic_stream_socket<tcp, connection_executor>;
+using tcp_session = detail::session_driver<tcp_socket>;
 
 // What the sessions share. It holds no Asio object, so it may outlive the server and its
 // io_context: each session keeps it alive.
@@ -134,13 +138,13 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   // pending leaves them to finish (the acceptor's with operation_aborted once it is closed).
   void accept() {
     acceptor.async_accept(asio::make_strand(context),
-                          [self = shared_from_this()](error_code ec, tcp::socket socket) {
+                          [self = shared_from_this()](error_code ec, tcp_socket socket) {
                             if (ec == asio::error::operation_aborted) return;
                             self->on_accept(ec, std::move(socket));
                           });
   }
 
-  void on_accept(error_code ec, tcp::socket socket) {
+  void on_accept(error_code ec, tcp_socket socket) {
     if (!acceptor.is_open()) return;
     if (ec) {
       log("accept error: ", ec.message());

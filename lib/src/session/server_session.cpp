@@ -125,7 +125,8 @@ void server_session::on_too_slow() { request_close(errc::too_slow); }
 void server_session::request_close(error_code reason) {
   if (state_ != state::awaiting_hello && state_ != state::registered) return;
   state_ = state::closing;
-  close_ = close_request{reason, farewell_for(reason)};
+  close_reason_ = reason;
+  close_due_ = true;
 }
 
 std::optional<msg::server::error> server_session::farewell_for(error_code reason) const {

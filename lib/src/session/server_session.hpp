@@ -71,7 +71,11 @@ public:
   /// When on_deadline() is next due; clock::time_point::max() for never.
   clock::time_point deadline() const noexcept;
   /// The close the driver must carry out, once; empty if none is due.
-  std::optional<close_request> take_close() { return std::exchange(close_, std::nullopt); }
+  std::optional<close_request> take_close() {
+    if (!close_due_) return std::nullopt;
+    close_due_ = false;
+    return close_request{close_reason_, farewell_for(close_reason_)};
+  }
   /// The registered name; empty before HELLO and after closing.
   const std::string& name() const noexcept { return name_; }
   /// The ERROR to send before closing for `reason` (a fatal error code), if any.
@@ -108,13 +112,15 @@ private:
   const std::shared_ptr<member> self_;
   const std::string peer_;  // "address:port", for the log
   state state_ = state::awaiting_hello;
+  bool close_due_ = false;  // close_reason_ (below) is to be carried out
   std::string name_;
   std::string bye_reason_;
   std::map<std::string, std::shared_ptr<room>> rooms_;  // by folded name
   clock::time_point handshake_deadline_ = clock::time_point::max();
   clock::time_point last_input_{};
   std::optional<clock::time_point> ping_deadline_;  // set while a PING awaits an answer
-  std::optional<close_request> close_;
+  // The close the driver must carry out (kept small: every connection has one).
+  boost::system::error_code close_reason_;
 };
 
 }  // namespace chat::detail

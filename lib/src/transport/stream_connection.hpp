@@ -93,7 +93,10 @@ protected:
   /// The connection's one timer (each costs memory and, armed, a pending wait): the derived
   /// class's for its own deadlines while the connection is open. Closing takes it over for the
   /// close deadline, cancelling the derived class's wait, which must then not re-arm it.
-  boost::asio::steady_timer& timer() noexcept { return timer_; }
+  using timer_type = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                       boost::asio::wait_traits<std::chrono::steady_clock>,
+                                                       typename Stream::executor_type>;
+  timer_type& timer() noexcept { return timer_; }
 
   // Hooks, each called on the strand.
 
@@ -249,7 +252,7 @@ private:
   static constexpr int max_reads_per_turn = 4;
 
   Stream stream_;
-  boost::asio::steady_timer timer_;
+  timer_type timer_;
   frame_decoder decoder_;
   const std::chrono::milliseconds close_timeout_;
   const std::shared_ptr<outbox> out_;

@@ -22,9 +22,11 @@ namespace chat::detail {
 template <class Stream>
 struct stream_ops;
 
-template <>
-struct stream_ops<boost::asio::ip::tcp::socket> {
-  using socket = boost::asio::ip::tcp::socket;
+/// TCP, whatever the socket's executor type (the server's sockets name their strand's type,
+/// which is smaller and cheaper to dispatch through than any_io_executor).
+template <class Executor>
+struct stream_ops<boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>> {
+  using socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
 
   /// Once, when the connection starts, on its strand. Frames are small and the writer already
   /// gathers everything queued into one write, so Nagle's algorithm would only add latency
