@@ -1,5 +1,7 @@
 #include "load/fleet.hpp"
 
+#include "load/proc.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <iomanip>
@@ -91,6 +93,10 @@ void summarise_connections(const fleet& f, const problem_log& problems, summary&
   const auto first = problems.first();
   if (!first.empty()) out.line("  first problems:");
   for (const auto& p : first) out.line("    " + p);
+  if (const auto own_peak = process_status_kib(getpid(), "VmHWM")) {
+    out.line("chat_load RSS  peak " + fixed(static_cast<double>(*own_peak) / 1024, 1) + " MiB");
+    out.add("load_hwm_kib", static_cast<std::uint64_t>(*own_peak));
+  }
   out.add("failed", failed);
   out.add("dropped", dropped);
   out.add("cut_off", cut_off);

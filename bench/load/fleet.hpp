@@ -88,7 +88,8 @@ private:
   std::ostringstream values_;
 };
 
-/// The part of the summary every mode has: connection failures and the first problems seen.
+/// The part of the summary every mode has: connection failures, the first problems seen, and
+/// chat_load's own peak memory.
 void summarise_connections(const fleet& f, const problem_log& problems, summary& out);
 
 /// "12.3 k", "4.56 M": a count for people.
