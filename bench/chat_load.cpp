@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
       ("port", po::value(&s.port)->default_value(s.port), "chatd's port")
       ("pid", po::value(&s.pid), "chatd's process id: report its CPU time (room, join-storm) and memory (idle, join-storm)")
       ("threads", po::value(&s.threads)->default_value(s.threads), "threads of chat_load, one io_context each")
-      ("concurrency", po::value(&s.concurrency)->default_value(s.concurrency), "TCP connects in flight at most")
+      ("concurrency", po::value(&s.concurrency)->default_value(s.concurrency), "connections being set up (connect to END) at once, at most")
       ("name-prefix", po::value(&s.name_prefix)->default_value(s.name_prefix), "user names are PREFIX<index>")
       ("room", po::value(&s.room)->default_value(s.room), "room to join (idle with --rooms K: ROOM-0 .. ROOM-<K-1>)")
       ("timeout", po::value(&s.timeout)->default_value(s.timeout),

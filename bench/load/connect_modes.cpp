@@ -94,7 +94,7 @@ int run_join_storm(const settings& s, const boost::asio::ip::tcp::endpoint& serv
 
   summary out;
   out.line("join-storm     " + std::to_string(s.members) + " members into \"" + s.room + "\", " +
-           std::to_string(s.concurrency) + " connects in flight, " +
+           std::to_string(s.concurrency) + " joins in flight, " +
            std::to_string(f.workers().size()) + " thread(s)");
   const auto rss_before = status_kib(s, "VmRSS");
   const auto cpu_before = s.pid ? process_cpu_seconds(s.pid) : std::nullopt;

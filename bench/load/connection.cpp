@@ -52,10 +52,7 @@ connection::connection(worker& owner, std::uint32_t index, std::uint32_t slot, s
 
 void connection::start(const boost::asio::ip::tcp::endpoint& server) {
   state_ = state::connecting;
-  socket_.async_connect(server, [this](const boost::system::error_code& ec) {
-    worker_.connect_done();
-    on_connected(ec);
-  });
+  socket_.async_connect(server, [this](const boost::system::error_code& ec) { on_connected(ec); });
 }
 
 void connection::on_connected(const boost::system::error_code& ec) {

@@ -23,7 +23,7 @@ struct settings {
   std::string host = "127.0.0.1";
   unsigned port = 7777;
   unsigned threads = 1;
-  unsigned concurrency = 500;  // TCP connects in flight
+  unsigned concurrency = 500;  // connections being set up (connect to END) at once
   std::string name_prefix = "load";
   std::string room = "load";
   double timeout = 60;  // seconds
@@ -51,7 +51,8 @@ public:
 
   /// Adds connection number size(), named <prefix><index>, that will JOIN `room`.
   connection& add(const std::string& room);
-  /// Starts the workers and connects everything, `concurrency` TCP connects in flight in all.
+  /// Starts the workers and connects everything, at most `concurrency` connections being set
+  /// up (connect to END) at a time in all.
   void connect(unsigned concurrency);
   /// Waits until every connection is ready or has failed, or `timeout`; true if the former.
   bool wait_settled(std::chrono::duration<double> timeout);

@@ -66,7 +66,7 @@ void worker::launch_connects() {
   }
 }
 
-void worker::connect_done() {
+void worker::set_up_done() {
   --in_flight_;
   launch_connects();
 }
@@ -74,14 +74,17 @@ void worker::connect_done() {
 void worker::became_ready(std::uint64_t now) {
   stats.ready.add();
   stats.last_ready_ns.set(now);
+  set_up_done();
 }
 
 void worker::closed(connection::state was, bool failure) {
   using state = connection::state;
-  if (was == state::connecting || was == state::hello_sent || was == state::joining)
+  if (was == state::connecting || was == state::hello_sent || was == state::joining) {
     stats.failed.add();
-  else if (was == state::ready && failure)
+    set_up_done();
+  } else if (was == state::ready && failure) {
     stats.dropped.add();
+  }
   if (--open_ == 0 && finishing_) {
     drain_timer_.cancel();
     work_.reset();

@@ -76,7 +76,10 @@ public:
 
   /// Starts the thread. The io_context is kept running until finish().
   void run();
-  /// Connects every connection, at most `max_in_flight` TCP connects at a time. Thread-safe.
+  /// Connects every connection, at most `max_in_flight` of them being set up (from connect to
+  /// the JOIN's END) at a time. Counting until END, not until the TCP connect, is what bounds
+  /// the server's accept queue: the kernel completes a connect long before a busy server
+  /// accepts it, and an overflowing accept queue resets connections. Thread-safe.
   void connect_all(unsigned max_in_flight);
   /// Ends the run: BYE on every ready connection, the others closed; whatever has not closed
   /// after `drain` is closed then. The thread ends when all have. Thread-safe.
@@ -88,7 +91,6 @@ public:
   std::span<std::uint8_t> read_buffer() noexcept { return read_buffer_; }
 
   // Reported by the worker's connections.
-  void connect_done();
   void became_ready(std::uint64_t now);
   void closed(connection::state was, bool failure);
 
@@ -108,6 +110,7 @@ public:
 
 private:
   void launch_connects();
+  void set_up_done();  // a connection is ready or has failed: the next may start
   void close_all_open();
 
   boost::asio::io_context io_{1};  // one thread: Asio may skip its locking
