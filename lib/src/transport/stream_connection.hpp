@@ -11,7 +11,8 @@
 //   pushes back on a peer that sends faster than it reads; reading resumes below half the mark.
 //   A peer that does not read at all still overflows the queue's bound and is cut off.
 // - Writes: frames are queued in the outbox from any thread. At most one write is in flight;
-//   when it completes, everything queued meanwhile goes out as one gathered write.
+//   when it completes, everything queued meanwhile goes out as one gathered write. Each write
+//   is first tried at once (non-blocking); only the part the socket does not take waits.
 // - Closing is graceful: flush what is queued (plus an optional last frame), shut down the send
 //   side (stream_ops), read and discard until the peer closes or a deadline passes, then close.
 //   Reading on avoids a reset that could destroy the last frame before the peer reads it.
@@ -209,28 +210,62 @@ private:
     read();
   }
 
+  // Writes what is queued until the queue is empty. A peer that keeps up takes each write at
+  // once, so it is tried without an asynchronous operation first; only what the socket does
+  // not take waits for it.
   void write() {
-    if (state_ == state::closed) return;
-    if (!out_->take(in_flight_)) {
-      // Drained: an idle connection keeps no write storage either.
-      std::vector<outbox::queued_frame>().swap(in_flight_);
-      std::vector<boost::asio::const_buffer>().swap(buffers_);
-      if (state_ == state::closing && !send_side_shut_) {
-        send_side_shut_ = true;  // everything is flushed: FIN, then read until the peer's FIN
-        stream_ops<Stream>::shut_down_send(stream_);
+    for (int turn = 0; turn < max_writes_per_turn; ++turn) {
+      if (state_ == state::closed) return;
+      if (!out_->take(in_flight_)) {
+        // Drained: an idle connection keeps no write storage either.
+        std::vector<outbox::queued_frame>().swap(in_flight_);
+        std::vector<boost::asio::const_buffer>().swap(buffers_);
+        if (state_ == state::closing && !send_side_shut_) {
+          send_side_shut_ = true;  // everything is flushed: FIN, then read until the peer's FIN
+          stream_ops<Stream>::shut_down_send(stream_);
+        }
+        return;
       }
-      return;
+      buffers_.clear();
+      for (const auto& queued : in_flight_)
+        buffers_.emplace_back(queued.frame.data, queued.frame.size);
+      boost::system::error_code ec;
+      const std::size_t n = stream_ops<Stream>::write_now(stream_, buffers_, ec);
+      if (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) {
+        out_->written(in_flight_);
+        return fail(ec);
+      }
+      if (!consume(n)) {
+        boost::asio::async_write(stream_, buffers_, [self = this->shared_from_this()](
+                                                        boost::system::error_code write_ec, std::size_t) {
+          if (write_ec) {
+            self->out_->written(self->in_flight_);
+            return self->fail(write_ec);
+          }
+          self->on_written();
+          self->write();
+        });
+        return;
+      }
+      on_written();
     }
-    buffers_.clear();
-    for (const auto& queued : in_flight_)
-      buffers_.emplace_back(queued.frame.data, queued.frame.size);
-    boost::asio::async_write(stream_, buffers_, [self = this->shared_from_this()](
-                                                    boost::system::error_code ec, std::size_t) {
-      self->out_->written(self->in_flight_);
-      if (ec) return self->fail(ec);
-      if (self->paused_ && self->out_->below_low_water()) self->resume_reading();
-      self->write();
-    });
+    // A peer that keeps the queue full must not keep this thread to itself.
+    boost::asio::post(executor(), [self = this->shared_from_this()] { self->write(); });
+  }
+
+  /// Drops the first `n` written bytes from buffers_; true if that was all of them.
+  bool consume(std::size_t n) {
+    std::size_t done = 0;
+    while (done < buffers_.size() && n >= buffers_[done].size()) n -= buffers_[done++].size();
+    if (done == buffers_.size()) return true;
+    buffers_[done] += n;
+    buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(done));
+    return false;
+  }
+
+  void on_written() {
+    out_->written(in_flight_);
+    if (paused_ && out_->below_low_water()) resume_reading();
   }
 
   // An I/O error or the peer's FIN ends the connection.
@@ -250,6 +285,7 @@ private:
   }
 
   static constexpr int max_reads_per_turn = 4;
+  static constexpr int max_writes_per_turn = 16;
 
   Stream stream_;
   timer_type timer_;

@@ -34,13 +34,19 @@ struct stream_ops<boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executo
   static void prepare(socket& s) noexcept {
     boost::system::error_code ignored;
     s.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-    s.non_blocking(true, ignored);  // read_now() must never block the thread
+    s.non_blocking(true, ignored);  // read_now() and write_now() must never block the thread
   }
   /// Reads what is available into `buffer` without blocking: would_block when nothing is;
   /// eof when the peer has closed.
   static std::size_t read_now(socket& s, boost::asio::mutable_buffer buffer,
                               boost::system::error_code& ec) {
     return s.read_some(buffer, ec);
+  }
+  /// Writes what the socket takes now from `buffers` without blocking (would_block when it
+  /// takes nothing); returns the bytes written.
+  template <class Buffers>
+  static std::size_t write_now(socket& s, const Buffers& buffers, boost::system::error_code& ec) {
+    return s.write_some(buffers, ec);
   }
   /// Calls `handler(error_code)` once the socket may be readable (or has failed).
   template <class Handler>
