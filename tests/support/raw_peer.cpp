@@ -6,6 +6,8 @@
 
 #include <poll.h>
 
+#include <algorithm>
+
 namespace chat::test {
 
 namespace asio = boost::asio;
@@ -57,6 +59,22 @@ boost::system::result<server_message> raw_peer::receive(std::chrono::millisecond
     if (!frame) return frame.error();
     if (*frame) return decode_server_message(**frame);
     if (auto ec = read_some(until)) return ec;
+  }
+}
+
+boost::system::result<std::optional<server_message>> raw_peer::last_before_close(
+    std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  std::optional<server_message> last;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    auto next = receive(std::max(left, std::chrono::milliseconds(0)));
+    if (!next) {
+      if (next.error() == errc::connection_closed) return last;
+      return next.error();
+    }
+    last = std::move(*next);
   }
 }
 

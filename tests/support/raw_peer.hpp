@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -33,6 +34,10 @@ public:
 
   /// The next message from the server; errc::connection_closed at EOF, timed_out at the deadline.
   boost::system::result<server_message> receive(
+      std::chrono::milliseconds deadline = std::chrono::seconds(10));
+  /// Reads everything until the server closes: the last message before the end (empty if
+  /// none came), or the error if the stream did not end by the server closing it in time.
+  boost::system::result<std::optional<server_message>> last_before_close(
       std::chrono::milliseconds deadline = std::chrono::seconds(10));
   /// Reads and drops everything until the server closes. True if it closed before the deadline.
   bool wait_closed_by_server(std::chrono::milliseconds deadline = std::chrono::seconds(10));

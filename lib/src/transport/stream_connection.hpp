@@ -162,8 +162,10 @@ private:
       std::span<const std::uint8_t> input(buffer.data(), n);
       if (receiving()) handle(input);  // otherwise closing: discarded
     }
-    // A peer that keeps the stream full must not keep this thread to itself.
-    boost::asio::post(executor(), [self = this->shared_from_this()] { self->read(); });
+    // A peer that keeps the stream full must not keep this thread to itself. (Not when the
+    // last turn paused reading: resuming starts the next read, and there must be only one.)
+    if (state_ != state::closed && !paused_)
+      boost::asio::post(executor(), [self = this->shared_from_this()] { self->read(); });
   }
 
   void wait_readable() {
