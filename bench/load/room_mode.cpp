@@ -36,8 +36,10 @@ public:
     senders_.push_back(std::make_unique<sender>(c, worker_.io()));
   }
 
-  /// Posted by the main thread once every member is ready: start sending at t0.
-  void start(std::uint64_t t0, std::uint64_t expected_per_member) {
+  /// Posted by the main thread once every member is ready: counts this worker's members in.
+  /// Every worker does this before any sends (start()), so that no member can be sent a
+  /// message before it counts it.
+  void prepare(std::uint64_t t0, std::uint64_t expected_per_member) {
     t0_ = t0;
     expected_per_member_ = expected_per_member;
     const auto& conns = worker_.connections();
@@ -48,6 +50,11 @@ public:
         members_[c->slot()].from.resize(settings_.senders);
         ++counted_members_;
       }
+    prepared.add();
+  }
+
+  /// Posted by the main thread once every worker is prepared: start sending at t0.
+  void start() {
     for (auto& s : senders_) {
       sender_of_slot_[s->conn.slot()] = s.get();
       if (s->conn.current() != connection::state::ready)
@@ -97,6 +104,7 @@ public:
 
   // Watched by the main thread during the run.
   counter ready_senders;
+  counter prepared;          // 1 once prepare() has run
   counter delivered;         // deliveries of our stamped messages, duplicates included
   counter complete;          // members that have received every expected message
   counter senders_done;      // senders that have queued all their messages (or closed)
@@ -284,8 +292,12 @@ int run_room(const settings& s, const boost::asio::ip::tcp::endpoint& server) {
   const std::uint64_t t0 = now_ns();
   for (std::size_t i = 0; i < events.size(); ++i)
     boost::asio::post(f.workers()[i]->io(), [e = events[i].get(), t0, expected_per_member] {
-      e->start(t0, expected_per_member);
+      e->prepare(t0, expected_per_member);
     });
+  wait_until([&] { return sum(&room_events::prepared) == events.size(); },
+             std::chrono::duration<double>(s.timeout));
+  for (std::size_t i = 0; i < events.size(); ++i)
+    boost::asio::post(f.workers()[i]->io(), [e = events[i].get()] { e->start(); });
 
   // Until every member still there has everything, or --timeout after the last send.
   bool timed_out = false;
