@@ -25,8 +25,9 @@ namespace {
 constexpr int exit_runtime_error = 1;
 constexpr int exit_usage_error = 2;
 
-// One line per event on stderr, each with a UTC timestamp; lines from different threads never mix.
-void log_line(std::string_view text) {
+// One line per event on stderr, each with a UTC timestamp and its level; lines from different
+// threads never mix.
+void log_line(chat::log_level level, std::string_view text) {
   static std::mutex mutex;
   using namespace std::chrono;
   const auto now = system_clock::now();
@@ -38,7 +39,7 @@ void log_line(std::string_view text) {
   const auto n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(millis));
   std::lock_guard lock(mutex);
-  std::cerr << stamp << ' ' << text << '\n' << std::flush;
+  std::cerr << stamp << ' ' << chat::to_string(level) << ' ' << text << '\n' << std::flush;
 }
 
 struct usage_error {
@@ -56,6 +57,7 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   unsigned idle_seconds = 90;
   unsigned ping_timeout_seconds = 60;
   std::size_t max_rooms = 64;
+  std::string log_level = "info";
   std::size_t quiet_joins_above = chat::server_options{}.quiet_joins_above;
 
   po::options_description desc("Usage: chatd [options]\nOptions");
@@ -75,6 +77,8 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
        "seconds a PINGed client has to answer before it is dropped")
       ("max-rooms", po::value(&max_rooms)->default_value(max_rooms),
        "rooms one connection may be in at a time")
+      ("log-level", po::value(&log_level)->default_value(log_level),
+       "error, warn, info (connections, clients' mistakes at a bounded rate) or debug (also joins, parts, renames)")
       ("quiet-joins-above", po::value(&quiet_joins_above)->default_value(quiet_joins_above),
        "a room with more members than this stops announcing joins and leaves to the others, "
        "until it has fewer again (WHO and LIST still tell); 0 never");
@@ -119,6 +123,9 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
     throw usage_error{"--quiet-joins-above must be between 0 and " +
                       std::to_string(std::numeric_limits<std::uint32_t>::max())};
   options.quiet_joins_above = quiet_joins_above;
+  const auto level = chat::parse_log_level(log_level);
+  if (!level) throw usage_error{"--log-level must be error, warn, info or debug"};
+  options.log_level = *level;
   options.log = log_line;
   return options;
 }
@@ -153,8 +160,8 @@ int main(int argc, char** argv) {
   std::cout << "chatd listening on " << server.local_endpoint() << std::endl;
 
   signals_context.run();
-  log_line(std::string("stopping on ") + (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+  log_line(chat::log_level::info, std::string("stopping on ") + (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT"));
   server.stop();
-  log_line("stopped");
+  log_line(chat::log_level::info, "stopped");
   return 0;
 }

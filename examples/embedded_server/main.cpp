@@ -34,7 +34,9 @@ int main(int argc, char** argv) {
   chat::server_options options;
   options.port = port;
   // Called from the threads that run `io`: here only main's, so no lock is needed.
-  options.log = [](std::string_view line) { std::clog << "embedded_server: " << line << '\n'; };
+  options.log = [](chat::log_level level, std::string_view line) {
+    std::clog << "embedded_server: " << chat::to_string(level) << ' ' << line << '\n';
+  };
   chat::server server(io, options);
   if (const auto ec = server.start()) {
     std::cerr << "embedded_server: cannot listen on port " << port << ": " << ec.message() << '\n';

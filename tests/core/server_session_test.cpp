@@ -1269,4 +1269,53 @@ BOOST_AUTO_TEST_CASE(a_session_destroyed_while_registered_leaves_its_rooms) {
   BOOST_TEST(!users.find("alice").user);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The log: levels, and a client's mistakes at a bounded rate
+
+BOOST_AUTO_TEST_CASE(a_clients_mistakes_are_logged_at_a_bounded_rate_and_the_rest_counted) {
+  std::vector<std::pair<log_level, std::string>> lines;
+  log = detail::logger([&](log_level level, std::string_view text) { lines.emplace_back(level, text); },
+                       log_level::info);
+  const auto mistakes = [&] {
+    std::size_t n = 0;
+    for (const auto& [level, text] : lines) n += text.rfind("error ", 0) == 0;
+    return n;
+  };
+  auto c = connect();
+  for (int i = 0; i < 100; ++i) c->on_undecodable(errc::unknown_type, t0 + std::chrono::milliseconds(i));
+  BOOST_TEST(mistakes() == std::size_t(detail::log_budget::burst));
+  // Every one is still answered.
+  std::size_t errors = 0;
+  for (const auto& m : c.take()) errors += std::holds_alternative<server_msg::error>(m);
+  BOOST_TEST(errors == 100u);
+
+  // One interval later one more goes out, with the count of those that did not.
+  c->on_undecodable(errc::unknown_type, t0 + detail::log_budget::interval + 100ms);
+  BOOST_TEST(mistakes() == std::size_t(detail::log_budget::burst) + 1);
+  BOOST_TEST((lines.back().first == log_level::info));
+  BOOST_TEST(lines.back().second.find("(95 more errors not logged)") != std::string::npos);
+
+  // What is left unlogged at the end is counted in the disconnect line.
+  for (int i = 0; i < 7; ++i) c->on_undecodable(errc::unknown_type, t0 + detail::log_budget::interval + 200ms);
+  c->on_closed(make_error_code(errc::connection_closed));
+  BOOST_TEST(lines.back().second.rfind("disconnect ", 0) == 0u);
+  BOOST_TEST(lines.back().second.find("(7 more errors not logged)") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(nothing_below_the_level_is_logged_and_joins_are_debug) {
+  std::vector<std::pair<log_level, std::string>> lines;
+  const auto sink = [&](log_level level, std::string_view text) { lines.emplace_back(level, text); };
+  log = detail::logger(sink, log_level::warn);
+  auto quiet = registered("quiet", "lobby");
+  quiet->on_undecodable(errc::unknown_type, t0);
+  BOOST_TEST(lines.empty());
+
+  log = detail::logger(sink, log_level::debug);
+  auto chatty = registered("chatty", "lobby");
+  std::vector<log_level> levels;
+  for (const auto& [level, text] : lines)
+    if (text.rfind("join ", 0) == 0) levels.push_back(level);
+  BOOST_TEST((levels == std::vector<log_level>{log_level::debug}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

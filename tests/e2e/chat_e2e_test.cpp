@@ -641,6 +641,13 @@ BOOST_AUTO_TEST_CASE(chatd_quiet_joins_above_out_of_range_exits_2) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(chatd_log_level_must_be_one_of_the_four) {
+  child_process chatd({CHATD_PATH, "--port", "0", "--log-level", "verbose"});
+  BOOST_TEST(expect_exit(chatd, "chatd") == 2);
+  const std::string err = chatd.stderr_so_far();
+  BOOST_TEST(contains(err, "--log-level must be error, warn, info or debug"), "stderr: " << err);
+}
+
 BOOST_AUTO_TEST_CASE(chatd_quiet_joins_above_keeps_arrivals_and_departures_from_the_others) {
   chatd_server chatd({"--quiet-joins-above", "1"});
   child_process alice = start_chatcli(chatd.port, "alice");

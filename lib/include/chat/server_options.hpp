@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chat/limits.hpp>
+#include <chat/log_level.hpp>
 #include <chat/version.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -42,9 +43,12 @@ struct server_options {
   /// members and the count. 0: no room is ever quiet.
   std::size_t quiet_joins_above = 200;
   std::string server_info = std::string("libchat ") + version_string;  ///< Sent in WELCOME (at most max_info_bytes).
-  /// Receives one line per event (connect, join, leave, error), without a timestamp. Called
-  /// from the pool's threads, possibly concurrently: the function must be thread-safe.
-  std::function<void(std::string_view)> log;
+  /// Events above this level are not logged (nor formatted).
+  chat::log_level log_level = chat::log_level::info;
+  /// Receives one line per event (connect, join, leave, error) and its level, without a
+  /// timestamp. Called from the pool's threads, possibly concurrently: the function must be
+  /// thread-safe, and should not block (it runs on an I/O thread).
+  std::function<void(chat::log_level, std::string_view)> log;
 };
 
 }  // namespace chat

@@ -75,7 +75,7 @@ using tcp_session = detail::session_driver<tcp_socket>;
 struct shared_state {
   explicit shared_state(server_options o)
       : options(std::move(o)),
-        log(options.log),
+        log(options.log, options.log_level),
         history(options.history),
         rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes,
               options.quiet_joins_above),
@@ -147,7 +147,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   void on_accept(error_code ec, tcp_socket socket) {
     if (!acceptor.is_open()) return;
     if (ec) {
-      log("accept error: ", ec.message());
+      log(log_level::warn, "accept error: ", ec.message());
       if (is_resource_exhaustion(ec)) {
         backoff = std::clamp(backoff * 2, min_accept_backoff, max_accept_backoff);
         accept_retry.expires_after(backoff);
@@ -197,9 +197,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         context.run();
         return;
       } catch (const std::exception& e) {
-        log("error: unhandled exception in a handler: ", e.what());
+        log(log_level::error, "unhandled exception in a handler: ", e.what());
       } catch (...) {
-        log("error: unhandled non-standard exception in a handler");
+        log(log_level::error, "unhandled non-standard exception in a handler");
       }
     }
   }

@@ -44,7 +44,7 @@ constexpr bool allowed_before_hello =
 server_session::server_session(session_services& services, std::shared_ptr<member> self,
                                std::string peer)
     : services_(services), self_(std::move(self)), peer_(std::move(peer)) {
-  services_.log("connect ", peer_);
+  services_.log(log_level::info, "connect ", peer_);
 }
 
 server_session::~server_session() { leave_and_release("connection closed"); }
@@ -107,7 +107,7 @@ void server_session::on_message(const client_message& m, clock::time_point now) 
         m);
   } catch (const std::exception& e) {
     // The request failed (e.g. out of memory); the session and the server carry on.
-    services_.log("error ", peer_, ": ", e.what());
+    services_.log(log_level::error, "request from ", peer_, " failed: ", e.what());
     try {
       reply_error(errc::internal_error);
     } catch (...) {
@@ -152,19 +152,27 @@ void server_session::on_closed(error_code reason) {
   if (state_ == state::closed) return;
   on_closing(reason);
   state_ = state::closed;
-  services_.log("disconnect ", peer_, ": ", reason ? reason.message() : "quit");
+  const auto unlogged = mistakes_logged_.take_suppressed();
+  services_.log(log_level::info, "disconnect ", peer_, ": ", reason ? reason.message() : "quit",
+                unlogged ? " (" + std::to_string(unlogged) + " more errors not logged)" : std::string());
 }
 
 void server_session::leave_and_release(std::string_view why) {
   for (const auto& [folded, r] : rooms_) services_.rooms.leave(r, *self_, why);
-  if (!rooms_.empty()) services_.log("leave ", name_, " (", rooms_count(rooms_.size()), "): ", why);
+  if (!rooms_.empty()) services_.log(log_level::debug, "leave ", name_, " (", rooms_count(rooms_.size()), "): ", why);
   rooms_.clear();
   // Cleared so that a second call cannot free the name after someone else has claimed it.
   if (!name_.empty()) services_.users.release(std::exchange(name_, {}));
 }
 
 void server_session::reply_error(error_code ec, std::string text) {
-  services_.log("error ", peer_, name_.empty() ? "" : " ", name_, ": ", ec.message());
+  // A client's mistake: worth knowing, but a hostile client must not flood the log with them.
+  if (services_.log.enabled(log_level::info) && mistakes_logged_.allow(last_input_)) {
+    const auto unlogged = mistakes_logged_.take_suppressed();
+    services_.log(log_level::info, "error ", peer_, name_.empty() ? "" : " ", name_, ": ",
+                  ec.message(),
+                  unlogged ? " (" + std::to_string(unlogged) + " more errors not logged)" : std::string());
+  }
   self_->reply(error_message(ec, std::move(text)));
 }
 
@@ -187,7 +195,7 @@ void server_session::handle(const msg::client::hello& m) {
   name_ = m.name;
   state_ = state::registered;
   welcome_place.fill({msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_}});
-  services_.log("hello ", name_, " from ", peer_);
+  services_.log(log_level::info, "hello ", name_, " from ", peer_);
   if (!m.room.empty()) join(m.room, 0);
 }
 
@@ -200,7 +208,7 @@ void server_session::join(const std::string& room_name, std::uint64_t after_id) 
     return reply_error(errc::too_many_rooms, "at most " + rooms_count(max_rooms) + " at a time");
   auto r = services_.rooms.join(folded, self_, name_, after_id);
   rooms_.emplace(std::move(folded), std::move(r));
-  services_.log("join ", name_, " room ", room_name);
+  services_.log(log_level::debug, "join ", name_, " room ", room_name);
 }
 
 std::shared_ptr<room> server_session::joined_room(const std::string& room_name) {
@@ -236,7 +244,7 @@ void server_session::handle(const msg::client::part& m) {
   if (!r) return;
   rooms_.erase(r->name());
   services_.rooms.leave(r, *self_, m.reason);
-  services_.log("part ", name_, " room ", r->name());
+  services_.log(log_level::debug, "part ", name_, " room ", r->name());
 }
 
 void server_session::handle(const msg::client::say& m) {
@@ -292,7 +300,7 @@ void server_session::handle(const msg::client::nick& m) {
   std::unordered_set<const member*> notified;
   for (const auto& [folded, r] : rooms_) r->rename(*self_, m.name, notice, notified);
   if (!notified.contains(self_.get())) self_->deliver(notice);
-  services_.log("nick ", name_, " -> ", m.name);
+  services_.log(log_level::debug, "nick ", name_, " -> ", m.name);
   name_ = m.name;
 }
 

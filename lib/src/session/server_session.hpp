@@ -12,6 +12,7 @@
 // Thread-safety: none; one driver calls it, on one strand.
 #pragma once
 
+#include "session/log_budget.hpp"
 #include "session/session_services.hpp"
 
 #include <boost/system/error_code.hpp>
@@ -121,6 +122,7 @@ private:
   std::optional<clock::time_point> ping_deadline_;  // set while a PING awaits an answer
   // The close the driver must carry out (kept small: every connection has one).
   boost::system::error_code close_reason_;
+  log_budget mistakes_logged_;  // the client's protocol mistakes, logged at a bounded rate
 };
 
 }  // namespace chat::detail
