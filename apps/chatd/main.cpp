@@ -2,6 +2,7 @@
 //
 // Exit codes: 0 after a graceful stop or --help/--version; 1 when the server cannot start
 // (address in use, no permission); 2 for a usage error.
+#include <chat/log_queue.hpp>
 #include <chat/server.hpp>
 #include <chat/version.hpp>
 
@@ -14,7 +15,6 @@
 #include <ctime>
 #include <iostream>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -25,21 +25,18 @@ namespace {
 constexpr int exit_runtime_error = 1;
 constexpr int exit_usage_error = 2;
 
-// One line per event on stderr, each with a UTC timestamp and its level; lines from different
-// threads never mix.
-void log_line(chat::log_level level, std::string_view text) {
-  static std::mutex mutex;
+// Writes one log line to stderr with its UTC timestamp and level. Runs on the log queue's own
+// thread (chat::log_queue), so a slow stderr delays only the log, never a connection.
+void write_line(const chat::log_queue::line& l) {
   using namespace std::chrono;
-  const auto now = system_clock::now();
-  const std::time_t seconds = system_clock::to_time_t(now);
-  const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  const std::time_t seconds = system_clock::to_time_t(l.time);
+  const auto millis = duration_cast<milliseconds>(l.time.time_since_epoch()).count() % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char stamp[32];
   const auto n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(millis));
-  std::lock_guard lock(mutex);
-  std::cerr << stamp << ' ' << chat::to_string(level) << ' ' << text << '\n' << std::flush;
+  std::cerr << stamp << ' ' << chat::to_string(l.level) << ' ' << l.text << '\n';
 }
 
 struct usage_error {
@@ -126,7 +123,6 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   const auto level = chat::parse_log_level(log_level);
   if (!level) throw usage_error{"--log-level must be error, warn, info or debug"};
   options.log_level = *level;
-  options.log = log_line;
   return options;
 }
 
@@ -150,6 +146,9 @@ int main(int argc, char** argv) {
     if (!ec) stop_signal = signal;
   });
 
+  // Declared before the server, so it outlives every thread that logs.
+  chat::log_queue log(write_line);
+  options->log = [&log](chat::log_level level, std::string_view text) { log.push(level, text); };
   const auto requested = boost::asio::ip::tcp::endpoint(options->address, options->port);
   chat::server server(std::move(*options));
   if (auto ec = server.start()) {
@@ -160,8 +159,8 @@ int main(int argc, char** argv) {
   std::cout << "chatd listening on " << server.local_endpoint() << std::endl;
 
   signals_context.run();
-  log_line(chat::log_level::info, std::string("stopping on ") + (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+  log.push(chat::log_level::info, std::string("stopping on ") + (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT"));
   server.stop();
-  log_line(chat::log_level::info, "stopped");
+  log.push(chat::log_level::info, "stopped");
   return 0;
 }

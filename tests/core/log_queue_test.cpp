@@ -1,0 +1,63 @@
+// chat::log_queue: the threads that log never wait for the log's destination.
+#include <chat/log_queue.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <string>
+#include <vector>
+
+using chat::log_level;
+using chat::log_queue;
+
+namespace {
+
+// A destination that blocks until released, as a stalled terminal or a full pipe would.
+struct stalled_destination {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::mutex mutex;
+  std::vector<std::string> written;
+
+  void operator()(const log_queue::line& l) {
+    released.wait();
+    std::lock_guard lock(mutex);
+    written.push_back(std::string(chat::to_string(l.level)) + ' ' + l.text);
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(log_queue_sink)
+
+BOOST_AUTO_TEST_CASE(lines_are_written_in_order_by_the_writer_thread) {
+  std::vector<std::string> written;
+  {
+    log_queue log([&](const log_queue::line& l) { written.push_back(l.text); });
+    for (int i = 0; i < 100; ++i) log.push(log_level::info, std::to_string(i));
+  }  // the destructor writes what is queued
+  BOOST_REQUIRE_EQUAL(written.size(), 100u);
+  for (int i = 0; i < 100; ++i) BOOST_TEST(written[i] == std::to_string(i));
+}
+
+BOOST_AUTO_TEST_CASE(a_stalled_destination_never_blocks_a_push_and_drops_are_counted_then_logged) {
+  stalled_destination destination;
+  {
+    log_queue log([&](const log_queue::line& l) { destination(l); }, 10);
+    // The writer takes at most a batch and stalls on it; everything beyond the bound is dropped
+    // at once instead of waiting. (Deadline-free: push has nothing to wait on.)
+    for (int i = 0; i < 1000; ++i) log.push(log_level::info, "line " + std::to_string(i));
+    BOOST_TEST(log.dropped() >= 1000u - 2 * 10u);
+    destination.release.set_value();
+  }  // once it can write again, it says how many were lost
+  std::lock_guard lock(destination.mutex);
+  BOOST_REQUIRE(!destination.written.empty());
+  BOOST_TEST(destination.written.size() <= 2 * 10u + 1);
+  const auto& last = destination.written.back();
+  BOOST_TEST(last.rfind("warn ", 0) == 0u, last);
+  BOOST_TEST(last.find("log lines dropped") != std::string::npos, last);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
