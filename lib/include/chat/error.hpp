@@ -38,6 +38,7 @@ enum class errc : std::uint16_t {
   no_such_user = 20,        ///< PRIVATE to a name nobody connected has.
   too_many_rooms = 21,      ///< JOIN beyond the server's limit of rooms per connection.
   ping_timeout = 22,        ///< No answer to the server's keep-alive PING in time. Fatal.
+  too_many_connections = 23,///< Refused on accept: the client's address or the server is at its limit. Fatal.
   // Local (never sent on the wire).
   connection_closed = 100,  ///< The peer closed the connection.
   not_connected = 101,      ///< Operation needs an established connection.
@@ -54,7 +55,8 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
 /// True for errors after which the sender closes the connection (docs/PROTOCOL.md).
 constexpr bool is_fatal(errc e) noexcept {
   return e == errc::frame_too_large || e == errc::too_slow || e == errc::server_shutting_down ||
-         e == errc::handshake_timeout || e == errc::ping_timeout;
+         e == errc::handshake_timeout || e == errc::ping_timeout ||
+         e == errc::too_many_connections;
 }
 
 }  // namespace chat

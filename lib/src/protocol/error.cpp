@@ -36,6 +36,7 @@ public:
       case errc::no_such_user: return "no such user";
       case errc::too_many_rooms: return "too many rooms joined";
       case errc::ping_timeout: return "ping timeout";
+      case errc::too_many_connections: return "too many connections";
       case errc::connection_closed: return "connection closed by peer";
       case errc::not_connected: return "not connected";
       case errc::operation_in_progress: return "operation already in progress";
