@@ -1,0 +1,71 @@
+// How many connections the server has open, in all and per client address (address_key.hpp),
+// against its limits. Thread-safe: the acceptor admits, sessions release from their strands.
+//
+// A connection is counted from the moment it is admitted, on accept, until its session has
+// closed, so the count is of descriptors the server holds, not of registered users.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+
+namespace chat::detail {
+
+class connection_counter;
+
+/// One admitted connection's place in the counts. Move-only; given back by release() or by
+/// destruction, whichever comes first. Two pointers: every session holds one.
+class connection_slot {
+public:
+  using entry = std::pair<const boost::asio::ip::address, std::size_t>;
+
+  connection_slot() = default;
+  /// `address` is the counter's entry for the connection's key; null when it keeps none.
+  connection_slot(connection_counter& owner, entry* address) : owner_(&owner), entry_(address) {}
+  connection_slot(connection_slot&& other) noexcept;
+  connection_slot& operator=(connection_slot&& other) noexcept;
+  ~connection_slot() { release(); }
+
+  void release() noexcept;
+
+private:
+  connection_counter* owner_ = nullptr;  // null: nothing held
+  entry* entry_ = nullptr;  // a map node: it stays put, whatever is inserted or erased around it
+};
+
+class connection_counter {
+public:
+  /// Zero for either limit: no limit.
+  connection_counter(std::size_t max_total, std::size_t max_per_address)
+      : max_total_(max_total), max_per_address_(max_per_address) {}
+  connection_counter(const connection_counter&) = delete;
+  connection_counter& operator=(const connection_counter&) = delete;
+
+  /// A slot for a connection from `peer`, or, if a limit is reached, the text of the ERROR
+  /// that refuses it. The counter must outlive the slot.
+  std::variant<connection_slot, std::string> admit(const boost::asio::ip::address& peer);
+
+  std::size_t total() const;
+  /// Connections counted against `peer`'s key.
+  std::size_t count(const boost::asio::ip::address& peer) const;
+  /// Keys with at least one connection: entries are erased at zero, so this stays bounded by
+  /// the connections open.
+  std::size_t addresses() const;
+
+private:
+  friend class connection_slot;
+  void release(connection_slot::entry* address) noexcept;
+
+  const std::size_t max_total_;
+  const std::size_t max_per_address_;
+  mutable std::mutex mutex_;
+  std::size_t total_ = 0;
+  std::unordered_map<boost::asio::ip::address, std::size_t> per_address_;
+};
+
+}  // namespace chat::detail
