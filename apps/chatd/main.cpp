@@ -18,6 +18,8 @@
 #include <optional>
 #include <thread>
 
+#include <sys/resource.h>
+
 namespace po = boost::program_options;
 
 namespace {
@@ -43,6 +45,26 @@ struct usage_error {
   std::string message;
 };
 
+// Descriptors kept back from connections for the listener, the reactor, the log and whatever a
+// library opens, so that accept itself never fails for want of one (the limit answers instead).
+constexpr std::size_t reserved_descriptors = 64;
+
+// The default --max-connections: a little below the soft RLIMIT_NOFILE; 0 (no limit) when the
+// limit is unknown or infinite.
+std::size_t default_max_connections() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+  const auto soft = static_cast<std::size_t>(limit.rlim_cur);
+  return soft > 2 * reserved_descriptors ? soft - reserved_descriptors : soft / 2;
+}
+
+// A count option read as size_t: also catches "-1", which the parser wraps around.
+void require_at_most_u32(std::size_t value, const std::string& option) {
+  if (value > std::numeric_limits<std::uint32_t>::max())
+    throw usage_error{option + " must be between 0 and " +
+                      std::to_string(std::numeric_limits<std::uint32_t>::max())};
+}
+
 // Options from the command line, or nullopt when --help/--version was answered.
 std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::string bind = "127.0.0.1";
@@ -56,6 +78,8 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::size_t max_rooms = 64;
   std::string log_level = "info";
   std::size_t quiet_joins_above = chat::server_options{}.quiet_joins_above;
+  std::size_t max_per_ip = chat::server_options{}.max_connections_per_ip;
+  std::size_t max_connections = default_max_connections();
 
   po::options_description desc("Usage: chatd [options]\nOptions");
   desc.add_options()
@@ -78,7 +102,13 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
        "error, warn, info (connections, clients' mistakes at a bounded rate) or debug (also joins, parts, renames)")
       ("quiet-joins-above", po::value(&quiet_joins_above)->default_value(quiet_joins_above),
        "a room with more members than this stops announcing joins and leaves to the others, "
-       "until it has fewer again (WHO and LIST still tell); 0 never");
+       "until it has fewer again (WHO and LIST still tell); 0 never")
+      ("max-per-ip", po::value(&max_per_ip)->default_value(max_per_ip),
+       "connections open at once from one IPv4 address or IPv6 /64; more are told "
+       "too_many_connections and closed; 0 no limit")
+      ("max-connections", po::value(&max_connections)->default_value(max_connections),
+       "connections open at once in all; more are told the server is full and closed; "
+       "the default is the descriptor limit (ulimit -n) minus 64; 0 no limit");
 
   po::variables_map vm;
   try {
@@ -115,14 +145,15 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   options.ping_timeout = std::chrono::seconds(ping_timeout_seconds);
   if (max_rooms == 0) throw usage_error{"--max-rooms must be at least 1"};
   options.max_rooms_per_user = max_rooms;
-  // Counts are 32-bit on the wire; this also catches "-1", which the parser wraps around.
-  if (quiet_joins_above > std::numeric_limits<std::uint32_t>::max())
-    throw usage_error{"--quiet-joins-above must be between 0 and " +
-                      std::to_string(std::numeric_limits<std::uint32_t>::max())};
+  require_at_most_u32(quiet_joins_above, "--quiet-joins-above");  // counts are 32-bit on the wire
   options.quiet_joins_above = quiet_joins_above;
   const auto level = chat::parse_log_level(log_level);
   if (!level) throw usage_error{"--log-level must be error, warn, info or debug"};
   options.log_level = *level;
+  require_at_most_u32(max_per_ip, "--max-per-ip");
+  options.max_connections_per_ip = max_per_ip;
+  require_at_most_u32(max_connections, "--max-connections");
+  options.max_connections = max_connections;
   return options;
 }
 

@@ -110,6 +110,7 @@ struct in_process_server {
     chat::server_options options;
     options.port = 0;
     options.threads = 1;
+    options.max_connections_per_ip = 0;  // every simulated member connects from 127.0.0.1
     server.emplace(options);
     BOOST_REQUIRE(!server->start());
     endpoint = server->local_endpoint();

@@ -1,14 +1,20 @@
-// Connection limits: what an address counts as (address_key) and the counter.
+// Connection limits: what an address counts as (address_key), the counter, and the server
+// refusing a connection over the per-address or the global limit. 127.0.0.1 plays the flooding
+// address and 127.0.0.2 (also loopback on Linux) the legitimate client.
 #include "server/address_key.hpp"
 #include "server/connection_counter.hpp"
+#include "support/raw_peer.hpp"
+#include "support/recording_client.hpp"
 
 #include <boost/test/unit_test.hpp>
 
+#include <memory>
 #include <thread>
 #include <variant>
 #include <vector>
 
 using namespace chat;
+using namespace chat::test;
 namespace ip = boost::asio::ip;
 
 namespace {
@@ -18,8 +24,27 @@ const ip::address_v4 legitimate = ip::make_address_v4("127.0.0.2");
 
 ip::address key_of(const char* text) { return detail::address_key(ip::make_address(text)); }
 
+// The ERROR a refused connection is sent, and that nothing follows it but the end of the stream.
+msg::server::error refusal_of(raw_peer& peer) {
+  const auto last = peer.last_before_close();
+  BOOST_REQUIRE_MESSAGE(last.has_value(), "the server did not close: " << last.error().message());
+  BOOST_REQUIRE_MESSAGE(last->has_value() && std::holds_alternative<msg::server::error>(**last),
+                        "the last frame before the close is not an ERROR");
+  return std::get<msg::server::error>(**last);
+}
+
 bool holds_slot(const std::variant<detail::connection_slot, std::string>& v) {
   return std::holds_alternative<detail::connection_slot>(v);
+}
+
+// Sends SAY in the lobby from `from` and requires `to` to receive it.
+void say_and_receive(raw_peer& from, raw_peer& to, const std::string& text) {
+  from.send(msg::client::say{"lobby", 0, text});
+  for (;;) {
+    const auto next = to.receive();
+    BOOST_REQUIRE_MESSAGE(next.has_value(), "no MESSAGE: " << next.error().message());
+    if (const auto* m = std::get_if<msg::server::message>(&*next); m && m->text == text) return;
+  }
 }
 
 }  // namespace
@@ -94,6 +119,89 @@ BOOST_AUTO_TEST_CASE(counter_admits_and_releases_from_many_threads) {
   for (auto& t : threads) t.join();
   BOOST_TEST(counter.total() == 0u);
   BOOST_TEST(counter.addresses() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(connection_over_the_per_ip_limit_is_refused_while_another_address_chats) {
+  server_options options;
+  options.max_connections_per_ip = 3;
+  test_server server(options);
+  std::vector<std::unique_ptr<raw_peer>> flood;
+  for (int i = 0; i < 3; ++i) flood.push_back(std::make_unique<raw_peer>(server.port(), flooder));
+  flood[0]->hello("alice");
+
+  raw_peer fourth(server.port(), flooder);
+  const auto refusal = refusal_of(fourth);
+  BOOST_TEST(refusal.code == static_cast<std::uint16_t>(errc::too_many_connections));
+  BOOST_TEST(refusal.text == "too many connections from 127.0.0.1 (limit 3)");
+
+  // The legitimate address is not held back by the flooding one.
+  raw_peer dave(server.port(), legitimate);
+  dave.hello("dave");
+  say_and_receive(dave, *flood[0], "hello from 127.0.0.2");
+  say_and_receive(*flood[0], dave, "hello from 127.0.0.1");
+  // Never given a session: the three, and dave.
+  BOOST_TEST(server.instance.session_count() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_closing_lets_its_address_open_another) {
+  server_options options;
+  options.max_connections_per_ip = 3;
+  test_server server(options);
+  std::vector<std::unique_ptr<raw_peer>> open;
+  for (int i = 0; i < 3; ++i) open.push_back(std::make_unique<raw_peer>(server.port(), flooder));
+  BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 3; }));
+  {
+    raw_peer refused(server.port(), flooder);
+    BOOST_TEST(refusal_of(refused).code == static_cast<std::uint16_t>(errc::too_many_connections));
+  }
+  open.pop_back();
+  // The count is released before the session leaves the set.
+  BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 2; }));
+  raw_peer again(server.port(), flooder);
+  again.hello("erin");
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_client_that_sent_hello_at_once_still_reads_the_error) {
+  server_options options;
+  options.max_connections_per_ip = 1;
+  test_server server(options);
+  raw_peer first(server.port(), flooder);
+  first.hello("alice");
+  raw_peer eager(server.port(), flooder);
+  eager.send(msg::client::hello{protocol_version, "bob", "lobby"});
+  BOOST_TEST(refusal_of(eager).code == static_cast<std::uint16_t>(errc::too_many_connections));
+  BOOST_TEST(server.instance.session_count() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(connection_over_the_global_limit_is_told_the_server_is_full) {
+  server_options options;
+  options.max_connections = 2;
+  options.max_connections_per_ip = 0;
+  test_server server(options);
+  auto alice = std::make_unique<raw_peer>(server.port(), flooder);
+  alice->hello("alice");
+  raw_peer bob(server.port(), legitimate);
+  bob.hello("bob");
+
+  raw_peer carol(server.port(), ip::make_address_v4("127.0.0.3"));
+  const auto refusal = refusal_of(carol);
+  BOOST_TEST(refusal.code == static_cast<std::uint16_t>(errc::too_many_connections));
+  BOOST_TEST(refusal.text == "server full (limit 2 connections)");
+  say_and_receive(bob, *alice, "still serving");
+
+  alice.reset();
+  BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 1; }));
+  raw_peer again(server.port(), ip::make_address_v4("127.0.0.3"));
+  again.hello("carol");
+}
+
+BOOST_AUTO_TEST_CASE(default_limit_is_sixteen_per_address) {
+  BOOST_TEST(server_options{}.max_connections_per_ip == 16u);
+  test_server server;
+  std::vector<std::unique_ptr<raw_peer>> open;
+  for (int i = 0; i < 16; ++i) open.push_back(std::make_unique<raw_peer>(server.port(), flooder));
+  raw_peer seventeenth(server.port(), flooder);
+  BOOST_TEST(refusal_of(seventeenth).text == "too many connections from 127.0.0.1 (limit 16)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -16,7 +16,9 @@ BOOST_AUTO_TEST_CASE(hundred_clients_fifty_messages_each_all_delivered_in_sender
   constexpr int messages_each = 50;
   constexpr std::size_t total = std::size_t(clients) * messages_each;
 
-  test_server server;
+  server_options options;
+  options.max_connections_per_ip = 0;  // every client connects from 127.0.0.1
+  test_server server(options);
   client_pool pool(2);
   std::vector<std::unique_ptr<recording_client>> members;
   for (int i = 0; i < clients; ++i) {

@@ -648,6 +648,28 @@ BOOST_AUTO_TEST_CASE(chatd_log_level_must_be_one_of_the_four) {
   BOOST_TEST(contains(err, "--log-level must be error, warn, info or debug"), "stderr: " << err);
 }
 
+BOOST_AUTO_TEST_CASE(chatd_help_lists_the_connection_limits) {
+  child_process chatd({CHATD_PATH, "--help"});
+  BOOST_TEST(expect_exit(chatd, "chatd") == 0);
+  const std::string out = chatd.stdout_so_far();
+  BOOST_TEST(contains(out, "--max-per-ip arg (=16)"), "stdout: " << out);
+  BOOST_TEST(contains(out, "--max-connections"), "stdout: " << out);
+}
+
+BOOST_AUTO_TEST_CASE(chatd_connection_limits_out_of_range_exit_2) {
+  for (const char* value : {"--max-per-ip=-1", "--max-per-ip=4294967296"}) {
+    child_process chatd({CHATD_PATH, "--port", "0", value});
+    BOOST_TEST(expect_exit(chatd, "chatd") == 2);
+    const std::string err = chatd.stderr_so_far();
+    BOOST_TEST(contains(err, "--max-per-ip must be between 0 and 4294967295"), "stderr: " << err);
+  }
+  for (const char* value : {"--max-connections=-1", "--max-connections=x"}) {
+    child_process chatd({CHATD_PATH, "--port", "0", value});
+    BOOST_TEST(expect_exit(chatd, "chatd") == 2);
+    BOOST_TEST(contains(chatd.stderr_so_far(), "max-connections"), "stderr: " << chatd.stderr_so_far());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(chatd_quiet_joins_above_keeps_arrivals_and_departures_from_the_others) {
   chatd_server chatd({"--quiet-joins-above", "1"});
   child_process alice = start_chatcli(chatd.port, "alice");
@@ -706,10 +728,13 @@ BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
   constexpr int fd_limit = 32;
   constexpr int raw_connections = 40;  // more than the limit: some can never be accepted
   // exec keeps the pid, so signals and the exit status are chatd's own. With `&&`, chatd
-  // never starts unless the limit was set.
+  // never starts unless the limit was set. The connection limits, which would answer these
+  // connections before the descriptors run out (the next test), are off: this is the
+  // accept back-off that remains when they are.
   child_process chatd({"/bin/sh", "-c",
                        "ulimit -n " + std::to_string(fd_limit) +
-                           " && exec \"$0\" --bind 127.0.0.1 --port 0 --threads 2",
+                           " && exec \"$0\" --bind 127.0.0.1 --port 0 --threads 2"
+                           " --max-connections 0 --max-per-ip 0",
                        CHATD_PATH});
   const std::string port = listening_port(chatd, "chatd", "chatd listening on ");
 
@@ -762,6 +787,66 @@ BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
   const std::size_t accept_errors = occurrences(err, "accept error");
   BOOST_TEST(accept_errors >= 1u);
   BOOST_TEST(accept_errors < 100u, "chatd logged " << accept_errors << " accept errors");
+}
+
+BOOST_AUTO_TEST_CASE(chatd_by_default_answers_server_full_before_descriptors_run_out) {
+#ifdef LIBCHAT_SANITIZED
+  BOOST_TEST_MESSAGE("skipped under sanitizers: their runtime cannot work without descriptors");
+  return;
+#endif
+  // 32 descriptors: the default --max-connections is then 16, which leaves chatd enough to
+  // accept, answer and close every connection beyond it.
+  constexpr int raw_connections = 40;
+  constexpr int admitted = 16;
+  child_process chatd({"/bin/sh", "-c",
+                       "ulimit -n 32 && exec \"$0\" --bind 127.0.0.1 --port 0 --threads 2"
+                       " --max-per-ip 0",
+                       CHATD_PATH});
+  const std::string port = listening_port(chatd, "chatd", "chatd listening on ");
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address_v4("127.0.0.1"),
+                                                static_cast<unsigned short>(std::stoul(port)));
+  std::vector<boost::asio::ip::tcp::socket> raw;
+  raw.reserve(raw_connections);
+  for (int i = 0; i < raw_connections; ++i) {
+    raw.emplace_back(io);
+    boost::system::error_code ec;
+    raw.back().connect(endpoint, ec);
+    BOOST_TEST_REQUIRE(!ec, "raw connection " << i << ": " << ec.message());
+  }
+  for (int i = admitted; i < raw_connections; ++i)
+    BOOST_REQUIRE_MESSAGE(chatd.read_stderr_line_until("server full (limit 16 connections)", step),
+                          "refusal " << i << " not logged; stderr:\n" << chatd.stderr_so_far());
+
+  // The last one (accepted last: the backlog is first in, first out) was answered: one ERROR,
+  // then the end of the stream.
+  chat::frame_decoder decoder;
+  std::optional<chat::server_message> answer;
+  const auto deadline = std::chrono::steady_clock::now() + step;
+  while (!answer && fake_server::readable(raw.back().native_handle(), deadline)) {
+    auto space = decoder.prepare(4096);
+    boost::system::error_code ec;
+    const std::size_t n = raw.back().read_some(boost::asio::buffer(space.data(), space.size()), ec);
+    if (ec) break;
+    decoder.commit(n);
+    if (auto frame = decoder.next(); frame && *frame)
+      if (auto m = chat::decode_server_message(**frame)) answer = *m;
+  }
+  BOOST_REQUIRE_MESSAGE(answer && std::holds_alternative<chat::msg::server::error>(*answer),
+                        "no ERROR for a connection over the limit");
+  const auto& error = std::get<chat::msg::server::error>(*answer);
+  BOOST_TEST(error.code == static_cast<std::uint16_t>(chat::errc::too_many_connections));
+  BOOST_TEST(error.text == "server full (limit 16 connections)");
+
+  raw.clear();
+  child_process alice = start_chatcli(port, "alice");
+  BOOST_TEST(contains(expect_welcome(alice, "alice"), "in lobby (1 online)"));
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  chatd.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd, "chatd") == 0);
+  const std::string err = chatd.stderr_so_far();
+  BOOST_TEST(!contains(err, "accept error"), "stderr:\n" << err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -19,6 +19,12 @@ raw_peer::raw_peer(std::uint16_t port, int receive_buffer) : socket_(io_) {
   socket_.connect({asio::ip::make_address_v4("127.0.0.1"), port});
 }
 
+raw_peer::raw_peer(std::uint16_t port, const asio::ip::address_v4& source) : socket_(io_) {
+  socket_.open(asio::ip::tcp::v4());
+  socket_.bind({source, 0});
+  socket_.connect({asio::ip::make_address_v4("127.0.0.1"), port});
+}
+
 void raw_peer::send_bytes(std::span<const std::uint8_t> bytes) {
   asio::write(socket_, asio::buffer(bytes.data(), bytes.size()));
 }

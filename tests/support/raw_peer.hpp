@@ -21,6 +21,9 @@ class raw_peer {
 public:
   /// Connects to 127.0.0.1:port. A non-zero `receive_buffer` shrinks SO_RCVBUF first.
   explicit raw_peer(std::uint16_t port, int receive_buffer = 0);
+  /// Connects to 127.0.0.1:port from `source` (any of 127.0.0.0/8 on Linux), so that a test
+  /// can be a second client address.
+  raw_peer(std::uint16_t port, const boost::asio::ip::address_v4& source);
 
   void send_bytes(std::span<const std::uint8_t> bytes);
   template <class Message>

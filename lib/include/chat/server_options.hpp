@@ -32,6 +32,13 @@ struct server_options {
   /// How long a PINGed client has to send something before it is dropped ("ping timeout").
   std::chrono::milliseconds ping_timeout{60000};
   std::size_t max_rooms_per_user = 64;  ///< JOINs beyond this are refused with too_many_rooms.
+  /// Connections open at once from one client address (an IPv4 address, an IPv6 /64); one
+  /// more is sent ERROR too_many_connections and closed as soon as it is accepted. 0: no limit.
+  std::size_t max_connections_per_ip = 16;
+  /// Connections open at once in all; beyond it, the same. Kept below the process's descriptor
+  /// limit, it lets the server always accept, answer and close rather than fail to accept
+  /// (chatd sets it from RLIMIT_NOFILE). 0: no limit.
+  std::size_t max_connections = 0;
   /// Empty rooms whose history is kept for members coming back, and the most history they may
   /// hold together; beyond either, the longest-empty rooms are forgotten first.
   std::size_t retained_empty_rooms = 1024;

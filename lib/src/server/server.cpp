@@ -3,6 +3,7 @@
 
 #include "bus/local_bus.hpp"
 #include "history/memory_history.hpp"
+#include "server/connection_counter.hpp"
 #include "server/session_driver.hpp"
 #include "users/local_directory.hpp"
 
@@ -13,10 +14,12 @@
 #include <boost/asio/strand.hpp>
 
 #include <algorithm>
+#include <array>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace chat {
@@ -80,7 +83,8 @@ struct shared_state {
         rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes,
               options.quiet_joins_above),
         services{options, bus, users, rooms, log},
-        limits(limits_of(options)) {}
+        limits(limits_of(options)),
+        connections(options.max_connections, options.max_connections_per_ip) {}
 
   const server_options options;
   const detail::logger log;
@@ -91,7 +95,27 @@ struct shared_state {
   detail::session_services services;
   detail::session_set sessions;
   const detail::connection_limits limits;
+  detail::connection_counter connections;
 };
+
+// Answers a connection the server will not serve: one ERROR and the end of the stream, at once
+// and without waiting, so a flood of them costs no more than their accepts. A fresh socket's
+// send buffer takes the small frame whole; if it somehow does not, the client just sees the
+// close. Whatever the client sent already is read and dropped first, only because closing a
+// socket with unread input makes the kernel reset the connection, and the client could lose the
+// ERROR to the reset.
+void refuse(tcp_socket& socket, const std::string& text) {
+  const frame_bytes frame =
+      encode(msg::server::error{static_cast<std::uint16_t>(errc::too_many_connections), text});
+  error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(frame), ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  std::array<std::uint8_t, 4096> sink;
+  for (int i = 0; i < 16; ++i)  // bounded: a client sending without pause is not waited for
+    if (socket.read_some(asio::buffer(sink), ignored) == 0) break;
+  socket.close(ignored);
+}
 
 // Completes async_stop once: when the last session has closed or at the deadline.
 // The handler runs through its associated executor, by default the server's io_context, and
@@ -158,12 +182,28 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       }
     } else {
       backoff = {};
-      auto& st = *state;
-      auto s = std::make_shared<tcp_session>(std::move(socket), state, st.services, st.sessions,
-                                             st.limits);
-      if (st.sessions.add(s)) s->begin();
+      admit(std::move(socket));
     }
     accept();
+  }
+
+  // Counted here, on accept, so that a connection over a limit is never read nor given a
+  // session; the count is released when the session has closed its socket.
+  void admit(tcp_socket socket) {
+    auto& st = *state;
+    error_code ec;
+    const tcp::endpoint peer = socket.remote_endpoint(ec);
+    if (ec) return;  // gone already (reset before accept completed): nothing to answer
+    auto admitted = st.connections.admit(peer.address());
+    if (auto* refusal = std::get_if<std::string>(&admitted)) {
+      log(log_level::info, "refused ", peer, ": ", *refusal);  // as a connect is logged
+      refuse(socket, *refusal);
+      return;
+    }
+    auto s = std::make_shared<tcp_session>(std::move(socket), state, st.services, st.sessions,
+                                           st.limits,
+                                           std::move(std::get<detail::connection_slot>(admitted)));
+    if (st.sessions.add(s)) s->begin();
   }
 
   /// Stops accepting and tells every session to shut down; `done`, if set, completes when

@@ -5,6 +5,7 @@
 // session's next deadline. Everything here runs on the connection's strand.
 #pragma once
 
+#include "server/connection_counter.hpp"
 #include "server/session_set.hpp"
 #include "session/server_session.hpp"
 #include "transport/stream_connection.hpp"
@@ -19,12 +20,14 @@ class session_driver final : public stream_connection<Stream>, public live_sessi
   using clock = server_session::clock;
 
 public:
-  /// `owner` keeps `services` and `sessions` alive for as long as the driver lives.
+  /// `owner` keeps `services`, `sessions` and the counter of `slot` alive for as long as the
+  /// driver lives.
   session_driver(Stream stream, std::shared_ptr<const void> owner, session_services& services,
-                 session_set& sessions, const connection_limits& limits)
+                 session_set& sessions, const connection_limits& limits, connection_slot slot)
       : base(std::move(stream), limits, wire_codec::v2),
         owner_(std::move(owner)),
         sessions_(sessions),
+        slot_(std::move(slot)),
         session_(services, this->out(), stream_ops<Stream>::describe_peer(this->stream())) {}
 
   /// Starts reading and the session's deadlines. Call once.
@@ -68,6 +71,9 @@ private:
   void on_closing(boost::system::error_code reason) override { session_.on_closing(reason); }
   void on_closed(boost::system::error_code reason) override {
     session_.on_closed(reason);
+    // The descriptor is closed: the client's address may open another connection now, not
+    // only when the last handler holding the driver lets it go.
+    slot_.release();
     sessions_.remove(this);
   }
 
@@ -97,6 +103,7 @@ private:
 
   const std::shared_ptr<const void> owner_;  // declared first: destroyed after the session
   session_set& sessions_;
+  connection_slot slot_;
   server_session session_;
   clock::time_point armed_ = clock::time_point::max();  // when the timer fires; max: not armed
 };
