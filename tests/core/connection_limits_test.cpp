@@ -3,12 +3,14 @@
 // address and 127.0.0.2 (also loopback on Linux) the legitimate client.
 #include "server/address_key.hpp"
 #include "server/connection_counter.hpp"
+#include "session/log_budget.hpp"
 #include "support/raw_peer.hpp"
 #include "support/recording_client.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -141,6 +143,26 @@ BOOST_AUTO_TEST_CASE(connection_over_the_per_ip_limit_is_refused_while_another_a
   say_and_receive(*flood[0], dave, "hello from 127.0.0.1");
   // Never given a session: the three, and dave.
   BOOST_TEST(server.instance.session_count() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(a_flood_of_refused_connections_is_logged_at_a_bounded_rate) {
+  std::mutex mutex;
+  std::size_t refusals_logged = 0;
+  server_options options;
+  options.max_connections_per_ip = 1;
+  options.log = [&](log_level, std::string_view line) {
+    std::lock_guard lock(mutex);
+    refusals_logged += line.rfind("refused ", 0) == 0;
+  };
+  test_server server(options);
+  raw_peer first(server.port(), flooder);
+  first.hello("alice");
+  for (int i = 0; i < 30; ++i) {
+    raw_peer refused(server.port(), flooder);
+    BOOST_TEST(refusal_of(refused).code == static_cast<std::uint16_t>(errc::too_many_connections));
+  }
+  std::lock_guard lock(mutex);
+  BOOST_TEST(refusals_logged == std::size_t(detail::log_budget::burst));
 }
 
 BOOST_AUTO_TEST_CASE(a_connection_closing_lets_its_address_open_another) {

@@ -814,9 +814,10 @@ BOOST_AUTO_TEST_CASE(chatd_by_default_answers_server_full_before_descriptors_run
     raw.back().connect(endpoint, ec);
     BOOST_TEST_REQUIRE(!ec, "raw connection " << i << ": " << ec.message());
   }
-  for (int i = admitted; i < raw_connections; ++i)
-    BOOST_REQUIRE_MESSAGE(chatd.read_stderr_line_until("server full (limit 16 connections)", step),
-                          "refusal " << i << " not logged; stderr:\n" << chatd.stderr_so_far());
+  // Refusals are logged at a bounded rate (the first few, then counted), not one line each.
+  BOOST_REQUIRE_MESSAGE(chatd.read_stderr_line_until("server full (limit 16 connections)", step),
+                        "no refusal logged; stderr:\n" << chatd.stderr_so_far());
+  static_assert(raw_connections > admitted);
 
   // The last one (accepted last: the backlog is first in, first out) was answered: one ERROR,
   // then the end of the stream.

@@ -5,6 +5,7 @@
 #include "history/memory_history.hpp"
 #include "server/connection_counter.hpp"
 #include "server/session_driver.hpp"
+#include "session/log_budget.hpp"
 #include "users/local_directory.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -196,7 +197,12 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     if (ec) return;  // gone already (reset before accept completed): nothing to answer
     auto admitted = st.connections.admit(peer.address());
     if (auto* refusal = std::get_if<std::string>(&admitted)) {
-      log(log_level::info, "refused ", peer, ": ", *refusal);  // as a connect is logged
+      // Logged at a bounded rate, the rest counted: a connect flood must not flood the log.
+      if (log.enabled(log_level::info) && refusals_logged.allow(std::chrono::steady_clock::now())) {
+        const auto unlogged = refusals_logged.take_suppressed();
+        log(log_level::info, "refused ", peer, ": ", *refusal,
+            unlogged ? " (" + std::to_string(unlogged) + " more refused, not logged)" : std::string());
+      }
       refuse(socket, *refusal);
       return;
     }
@@ -255,6 +261,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   asio::steady_timer stop_timer;
   tcp::endpoint endpoint;  // set by start(), read from any thread after
   std::chrono::milliseconds backoff{};
+  detail::log_budget refusals_logged;  // on the accept strand only
   std::vector<std::thread> threads;
   bool started = false;
   bool stopped = false;
