@@ -35,6 +35,13 @@ msg::server::error refusal_of(raw_peer& peer) {
   return std::get<msg::server::error>(**last);
 }
 
+// `count` connections from the flooding address, none saying anything yet.
+std::vector<std::unique_ptr<raw_peer>> connect_flooders(std::uint16_t port, int count) {
+  std::vector<std::unique_ptr<raw_peer>> peers;
+  for (int i = 0; i < count; ++i) peers.push_back(std::make_unique<raw_peer>(port, flooder));
+  return peers;
+}
+
 bool holds_slot(const std::variant<detail::connection_slot, std::string>& v) {
   return std::holds_alternative<detail::connection_slot>(v);
 }
@@ -127,8 +134,7 @@ BOOST_AUTO_TEST_CASE(connection_over_the_per_ip_limit_is_refused_while_another_a
   server_options options;
   options.max_connections_per_ip = 3;
   test_server server(options);
-  std::vector<std::unique_ptr<raw_peer>> flood;
-  for (int i = 0; i < 3; ++i) flood.push_back(std::make_unique<raw_peer>(server.port(), flooder));
+  auto flood = connect_flooders(server.port(), 3);
   flood[0]->hello("alice");
 
   raw_peer fourth(server.port(), flooder);
@@ -169,8 +175,7 @@ BOOST_AUTO_TEST_CASE(a_connection_closing_lets_its_address_open_another) {
   server_options options;
   options.max_connections_per_ip = 3;
   test_server server(options);
-  std::vector<std::unique_ptr<raw_peer>> open;
-  for (int i = 0; i < 3; ++i) open.push_back(std::make_unique<raw_peer>(server.port(), flooder));
+  auto open = connect_flooders(server.port(), 3);
   BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 3; }));
   {
     raw_peer refused(server.port(), flooder);
@@ -220,8 +225,7 @@ BOOST_AUTO_TEST_CASE(connection_over_the_global_limit_is_told_the_server_is_full
 BOOST_AUTO_TEST_CASE(default_limit_is_sixteen_per_address) {
   BOOST_TEST(server_options{}.max_connections_per_ip == 16u);
   test_server server;
-  std::vector<std::unique_ptr<raw_peer>> open;
-  for (int i = 0; i < 16; ++i) open.push_back(std::make_unique<raw_peer>(server.port(), flooder));
+  auto open = connect_flooders(server.port(), 16);
   raw_peer seventeenth(server.port(), flooder);
   BOOST_TEST(refusal_of(seventeenth).text == "too many connections from 127.0.0.1 (limit 16)");
 }

@@ -130,6 +130,33 @@ struct fake_server {
   }
 };
 
+// chatd under `ulimit -n fd_limit`, on an ephemeral port of 127.0.0.1, two threads, with
+// `options`. exec keeps the pid, so signals and the exit status are chatd's own; with `&&`,
+// chatd never starts unless the limit was set.
+child_process chatd_with_descriptor_limit(int fd_limit, const std::string& options) {
+  return child_process({"/bin/sh", "-c",
+                        "ulimit -n " + std::to_string(fd_limit) +
+                            " && exec \"$0\" --bind 127.0.0.1 --port 0 --threads 2 " + options,
+                        CHATD_PATH});
+}
+
+// `count` plain TCP connections to 127.0.0.1:port, each connected (the kernel completes them
+// through the listen backlog whether or not chatd accepts them, so the connects return at once).
+std::vector<boost::asio::ip::tcp::socket> connect_raw(boost::asio::io_context& io,
+                                                      const std::string& port, int count) {
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address_v4("127.0.0.1"),
+                                                static_cast<unsigned short>(std::stoul(port)));
+  std::vector<boost::asio::ip::tcp::socket> raw;
+  raw.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    raw.emplace_back(io);
+    boost::system::error_code ec;
+    raw.back().connect(endpoint, ec);
+    BOOST_TEST_REQUIRE(!ec, "raw connection " << i << ": " << ec.message());
+  }
+  return raw;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(e2e)
@@ -725,32 +752,13 @@ BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
   BOOST_TEST_MESSAGE("skipped under sanitizers: their runtime cannot work without descriptors");
   return;
 #endif
-  constexpr int fd_limit = 32;
   constexpr int raw_connections = 40;  // more than the limit: some can never be accepted
-  // exec keeps the pid, so signals and the exit status are chatd's own. With `&&`, chatd
-  // never starts unless the limit was set. The connection limits, which would answer these
-  // connections before the descriptors run out (the next test), are off: this is the
-  // accept back-off that remains when they are.
-  child_process chatd({"/bin/sh", "-c",
-                       "ulimit -n " + std::to_string(fd_limit) +
-                           " && exec \"$0\" --bind 127.0.0.1 --port 0 --threads 2"
-                           " --max-connections 0 --max-per-ip 0",
-                       CHATD_PATH});
+  // The connection limits, which would answer these connections before the descriptors run
+  // out (the next test), are off: this is the accept back-off that remains when they are.
+  child_process chatd = chatd_with_descriptor_limit(32, "--max-connections 0 --max-per-ip 0");
   const std::string port = listening_port(chatd, "chatd", "chatd listening on ");
-
-  // The kernel completes these handshakes through the listen backlog whether or not chatd
-  // can accept them, so the blocking connects return at once.
   boost::asio::io_context io;
-  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address_v4("127.0.0.1"),
-                                                static_cast<unsigned short>(std::stoul(port)));
-  std::vector<boost::asio::ip::tcp::socket> raw;
-  raw.reserve(raw_connections);
-  for (int i = 0; i < raw_connections; ++i) {
-    raw.emplace_back(io);
-    boost::system::error_code ec;
-    raw.back().connect(endpoint, ec);
-    BOOST_TEST_REQUIRE(!ec, "raw connection " << i << ": " << ec.message());
-  }
+  std::vector<boost::asio::ip::tcp::socket> raw = connect_raw(io, port, raw_connections);
 
   const auto accept_error = chatd.read_stderr_line_until(
       [](std::string_view line) {
@@ -795,29 +803,14 @@ BOOST_AUTO_TEST_CASE(chatd_by_default_answers_server_full_before_descriptors_run
   return;
 #endif
   // 32 descriptors: the default --max-connections is then 16, which leaves chatd enough to
-  // accept, answer and close every connection beyond it.
-  constexpr int raw_connections = 40;
-  constexpr int admitted = 16;
-  child_process chatd({"/bin/sh", "-c",
-                       "ulimit -n 32 && exec \"$0\" --bind 127.0.0.1 --port 0 --threads 2"
-                       " --max-per-ip 0",
-                       CHATD_PATH});
+  // accept, answer and close every connection beyond it (40 here).
+  child_process chatd = chatd_with_descriptor_limit(32, "--max-per-ip 0");
   const std::string port = listening_port(chatd, "chatd", "chatd listening on ");
   boost::asio::io_context io;
-  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address_v4("127.0.0.1"),
-                                                static_cast<unsigned short>(std::stoul(port)));
-  std::vector<boost::asio::ip::tcp::socket> raw;
-  raw.reserve(raw_connections);
-  for (int i = 0; i < raw_connections; ++i) {
-    raw.emplace_back(io);
-    boost::system::error_code ec;
-    raw.back().connect(endpoint, ec);
-    BOOST_TEST_REQUIRE(!ec, "raw connection " << i << ": " << ec.message());
-  }
+  std::vector<boost::asio::ip::tcp::socket> raw = connect_raw(io, port, 40);
   // Refusals are logged at a bounded rate (the first few, then counted), not one line each.
   BOOST_REQUIRE_MESSAGE(chatd.read_stderr_line_until("server full (limit 16 connections)", step),
                         "no refusal logged; stderr:\n" << chatd.stderr_so_far());
-  static_assert(raw_connections > admitted);
 
   // The last one (accepted last: the backlog is first in, first out) was answered: one ERROR,
   // then the end of the stream.
