@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -65,6 +66,32 @@ void require_at_most_u32(std::size_t value, const std::string& option) {
                       std::to_string(std::numeric_limits<std::uint32_t>::max())};
 }
 
+// A byte count: digits, optionally followed by K, M or G (binary multiples; "KiB", "MB" and the
+// like are read the same).
+std::size_t parse_bytes(const std::string& text, const std::string& option) {
+  const auto invalid = [&] {
+    return usage_error{option + " must be a byte count such as 1048576, 512K, 256M or 1G"};
+  };
+  std::size_t digits = 0;
+  std::size_t value = 0;
+  for (; digits < text.size() && text[digits] >= '0' && text[digits] <= '9'; ++digits) {
+    if (value > (std::numeric_limits<std::size_t>::max() - 9) / 10) throw invalid();
+    value = value * 10 + static_cast<std::size_t>(text[digits] - '0');
+  }
+  if (digits == 0) throw invalid();
+  std::string unit = text.substr(digits);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.ends_with("IB")) unit.erase(unit.size() - 2);
+  else if (unit.size() > 1 && unit.ends_with("B")) unit.pop_back();
+  unsigned shift = 0;
+  if (unit == "K") shift = 10;
+  else if (unit == "M") shift = 20;
+  else if (unit == "G") shift = 30;
+  else if (!unit.empty() && unit != "B") throw invalid();
+  if (shift != 0 && value > (std::numeric_limits<std::size_t>::max() >> shift)) throw invalid();
+  return value << shift;
+}
+
 // Options from the command line, or nullopt when --help/--version was answered.
 std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::string bind = "127.0.0.1";
@@ -80,6 +107,8 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::size_t quiet_joins_above = chat::server_options{}.quiet_joins_above;
   std::size_t max_per_ip = chat::server_options{}.max_connections_per_ip;
   std::size_t max_connections = default_max_connections();
+  std::string history_budget = "256M";
+  std::string room_history_bytes = "2M";
 
   po::options_description desc("Usage: chatd [options]\nOptions");
   desc.add_options()
@@ -89,6 +118,11 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
       ("port", po::value(&port)->default_value(port), "TCP port; 0 picks a free one")
       ("threads", po::value(&threads)->default_value(0), "worker threads; 0 means one per core")
       ("history", po::value(&history)->default_value(history), "messages per room replayed on join")
+      ("room-history-bytes", po::value(&room_history_bytes)->default_value(room_history_bytes),
+       "history bytes kept per room (K, M, G suffixes); the oldest messages go first")
+      ("history-budget", po::value(&history_budget)->default_value(history_budget),
+       "history bytes kept in all, over every room (K, M, G suffixes); past it the oldest "
+       "messages of the largest rooms go first, and catching up after them says missed")
       ("max-frame", po::value(&max_frame)->default_value(max_frame), "largest frame a client may send, in bytes")
       ("handshake-timeout", po::value(&handshake_seconds)->default_value(handshake_seconds),
        "seconds a new connection has to complete HELLO; 0 waits forever")
@@ -137,6 +171,8 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   options.port = static_cast<std::uint16_t>(port);
   options.threads = threads;
   options.history = history;
+  options.room_history_bytes = parse_bytes(room_history_bytes, "--room-history-bytes");
+  options.history_budget_bytes = parse_bytes(history_budget, "--history-budget");
   options.max_frame = max_frame;
   if (idle_seconds > 0 && ping_timeout_seconds == 0)
     throw usage_error{"--ping-timeout must be at least 1 (or disable keep-alive with --idle 0)"};

@@ -47,6 +47,7 @@ struct hooked_store final : detail::history_store {
   }
   void forget(const std::string& r) override { inner.forget(r); }
   std::size_t bytes(const std::string& r) const override { return inner.bytes(r); }
+  std::size_t total_bytes() const override { return inner.total_bytes(); }
 };
 
 }  // namespace

@@ -132,6 +132,7 @@ public:
   }
   void forget(const std::string& room) override { store_.forget(room); }
   std::size_t bytes(const std::string& room) const override { return store_.bytes(room); }
+  std::size_t total_bytes() const override { return store_.total_bytes(); }
 
 private:
   detail::memory_history store_;

@@ -10,8 +10,8 @@
 //
 // Thread-safety: start(), stop(), async_stop() and the destructor must not run concurrently
 // with each other. With its own pool, stop() and the destructor must not be called from a
-// handler running on the server's threads (stop() joins them). local_endpoint(), server_id()
-// and session_count() may be called from any thread.
+// handler running on the server's threads (stop() joins them). local_endpoint(), server_id(),
+// session_count() and history_bytes() may be called from any thread.
 //
 // Lifetimes: with a shared io_context, the state the sessions share lives until the last of
 // them has finished, even if the server object is destroyed first; destroying the server
@@ -75,6 +75,8 @@ public:
 
   /// Connections currently open.
   std::size_t session_count() const;
+  /// Bytes of room history held now, over every room (at most history_budget_bytes).
+  std::size_t history_bytes() const;
 
 private:
   struct impl;

@@ -21,6 +21,14 @@ struct server_options {
   std::uint16_t port = 7777;           ///< 0 binds an ephemeral port; see local_endpoint().
   unsigned threads = 0;                ///< Size of the thread pool; 0 means one per core.
   std::size_t history = 100;           ///< Messages kept per room and replayed on join.
+  /// Bytes of history kept per room (as heap memory, docs/PROTOCOL.md 12): beyond it, the room's
+  /// oldest messages are forgotten. The default holds `history` (100) of the largest messages,
+  /// so it bites only on a raised `history`; it is what one room may take of the budget below.
+  std::size_t room_history_bytes = 2 * 1024 * 1024;
+  /// Bytes of history kept in all, over every room, live or emptied: beyond it, the oldest
+  /// messages of the largest rooms are forgotten first (a catch-up after them says *missed*).
+  /// No client behaviour makes the server keep more history than this. See history_bytes().
+  std::size_t history_budget_bytes = 256 * 1024 * 1024;
   std::size_t max_frame = default_max_frame;    ///< Limit on a client frame's declared length.
   std::size_t max_queue_bytes = 1024 * 1024;    ///< Per-connection send queue bound.
   /// How long a closing connection may take to flush; also bounds the graceful stop.

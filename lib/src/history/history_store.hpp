@@ -1,9 +1,9 @@
 // The seam for room history: where messages are kept for replay on JOIN and HISTORY.
 //
 // A store holds, per room (by folded name), messages in increasing id order, and remembers the
-// point through which history has been forgotten (evicted, or from before the store knew the
-// room), so a replay can say honestly that a gap exists. The in-memory store is the default; a
-// persistent one (SQLite) implements the same interface.
+// point through which history has been forgotten (evicted by a count or memory bound, or from
+// before the store knew the room), so a replay can say honestly that a gap exists. The
+// in-memory store is the default; a persistent one (SQLite) implements the same interface.
 //
 // Thread-safety: every function may be called from any thread. append() is called by a room
 // while it sequences a message, so it must not block on I/O: a store that writes to disk keeps
@@ -44,6 +44,8 @@ public:
   virtual void forget(const std::string& room) = 0;
   /// Roughly the memory `room`'s history holds, in bytes (0 for a room not kept).
   virtual std::size_t bytes(const std::string& room) const = 0;
+  /// Roughly the memory the history of every room kept holds, in bytes.
+  virtual std::size_t total_bytes() const = 0;
 };
 
 }  // namespace chat::detail

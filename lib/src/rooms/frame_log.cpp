@@ -17,20 +17,24 @@ frame_bytes& frame_log::thread_scratch() noexcept {
 frame_slice frame_log::append_bytes(const frame_bytes& frame) {
   const std::size_t n = frame.size();
   std::lock_guard lock(mutex_);
-  if (!current_ || current_->capacity() - current_->size() < n) {
-    if (current_) {
+  // Null once every queue holding a frame of it has written it: then the segment is gone.
+  auto segment = current_.lock();
+  if (!segment || segment->capacity() - segment->size() < n) {
+    if (started_) {
       const bool busy = clock::now() - current_started_ < busy_segment;
       next_capacity_ = busy ? std::min(next_capacity_ * 2, max_segment)
                             : std::max(next_capacity_ / 2, min_segment);
     }
-    current_ = std::make_shared<frame_bytes>();
-    current_->reserve(std::max(next_capacity_, n));
+    segment = std::make_shared<frame_bytes>();
+    segment->reserve(std::max(next_capacity_, n));
+    current_ = segment;
     current_started_ = clock::now();
+    started_ = true;
   }
   // Within the reserved capacity: the bytes already handed out stay where they are.
-  const std::uint8_t* at = current_->data() + current_->size();
-  current_->insert(current_->end(), frame.begin(), frame.end());
-  return {current_, at, n};
+  const std::uint8_t* at = segment->data() + segment->size();
+  segment->insert(segment->end(), frame.begin(), frame.end());
+  return {std::move(segment), at, n};
 }
 
 }  // namespace chat::detail

@@ -6,10 +6,17 @@
 // version, one shared buffer per frame, is measured against this in docs/BENCHMARKS.md.)
 //
 // Segments never move or change the bytes they hold: a writer may read a frame on another
-// thread while later frames are appended behind it. Each segment lives as long as a queue or
-// the log refers to it. Sized by traffic: a segment that filled quickly is followed by one
-// twice as large (up to 64 KiB), a slow one by one half as large (down to 1 KiB), so a quiet
-// room keeps about one small segment and a busy one few large ones.
+// thread while later frames are appended behind it. Each segment lives as long as a queue
+// holds a frame of it, and no longer: the log refers to its current segment weakly, so a room
+// whose frames have all been written holds no segment at all (a log holding its last segment
+// would keep up to 64 KiB alive per idle room, outside every queue's bound). Sized by
+// traffic: a segment that filled quickly is followed by one twice as large (up to 64 KiB), a
+// slow one by one half as large (down to 1 KiB), so a busy room uses few large ones.
+//
+// Memory: a queue is charged only the frames it holds, but keeps their whole segment alive:
+// at most one segment per room beyond its charge (the head segment's frames it has written,
+// the tail's unused capacity), so a connection pins at most rooms joined × 64 KiB uncharged
+// (docs/ARCHITECTURE.md, "Memory bounds").
 //
 // Thread-safety: append() may be called from any thread (a mutex per log, taken once per
 // broadcast, not per member).
@@ -57,7 +64,7 @@ public:
     return append_bytes(scratch);
   }
 
-  /// Drops the log's reference to its current segment (e.g. the room has ended).
+  /// Forgets the current segment (e.g. the room has ended): the next frame starts a new one.
   void release() noexcept {
     std::lock_guard lock(mutex_);
     current_.reset();
@@ -69,8 +76,9 @@ private:
   frame_slice append_bytes(const frame_bytes& frame);
 
   std::mutex mutex_;  // guards everything below
-  std::shared_ptr<frame_bytes> current_;  // reserved once, never reallocated
+  std::weak_ptr<frame_bytes> current_;  // reserved once, never reallocated
   clock::time_point current_started_{};
+  bool started_ = false;  // a segment has been started (and current_started_ is its time)
   std::size_t next_capacity_ = min_segment;
 };
 

@@ -80,7 +80,7 @@ struct shared_state {
   explicit shared_state(server_options o)
       : options(std::move(o)),
         log(options.log, options.log_level),
-        history(options.history),
+        history(options.history, options.room_history_bytes, options.history_budget_bytes),
         rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes,
               options.quiet_joins_above),
         services{options, bus, users, rooms, log},
@@ -348,6 +348,7 @@ void server::start_stop(asio::any_completion_handler<void()> handler) {
 }
 
 std::size_t server::session_count() const { return impl_->state->sessions.size(); }
+std::size_t server::history_bytes() const { return impl_->state->history.total_bytes(); }
 std::uint64_t server::server_id() const noexcept { return impl_->state->bus.server_id(); }
 
 }  // namespace chat
