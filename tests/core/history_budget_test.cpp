@@ -180,7 +180,9 @@ BOOST_AUTO_TEST_CASE(a_member_catching_up_after_messages_the_budget_took_is_told
 // holds only what is kept and says missed.
 BOOST_AUTO_TEST_CASE(many_connections_filling_many_rooms_stay_within_the_budget) {
   constexpr std::size_t budget = 32 * 1024 * 1024;
-  constexpr std::size_t overhead = 32 * 1024 * 1024;
+  // The 20 clients' and the server's threads, queues and frames in flight, the allocator's
+  // slack: measured 7-12 MiB. Without the budget the process grows by about 130 MiB.
+  constexpr std::size_t overhead = 24 * 1024 * 1024;
   constexpr int connections = 20, rooms_each = 16, messages_each = 25;
   server_options options;
   options.history_budget_bytes = budget;

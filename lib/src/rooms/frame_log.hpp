@@ -11,7 +11,8 @@
 // whose frames have all been written holds no segment at all (a log holding its last segment
 // would keep up to 64 KiB alive per idle room, outside every queue's bound). Sized by
 // traffic: a segment that filled quickly is followed by one twice as large (up to 64 KiB), a
-// slow one by one half as large (down to 1 KiB), so a busy room uses few large ones.
+// slow one, or one whose frames had all been written before the next came, by one half as
+// large (down to 1 KiB), so a busy room uses few large ones and the others small ones.
 //
 // Memory: a queue is charged only the frames it holds, but keeps their whole segment alive:
 // at most one segment per room beyond its charge (the head segment's frames it has written,
@@ -78,7 +79,6 @@ private:
   std::mutex mutex_;  // guards everything below
   std::weak_ptr<frame_bytes> current_;  // reserved once, never reallocated
   clock::time_point current_started_{};
-  bool started_ = false;  // a segment has been started (and current_started_ is its time)
   std::size_t next_capacity_ = min_segment;
 };
 
