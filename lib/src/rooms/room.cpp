@@ -123,8 +123,10 @@ bool room::remove(const member& m, std::string_view reason, bool tell_leaver) {
     if (members_.empty()) topic_ = {name_, {}, {}, 0};  // the room ends; its history is kept
   }
   if (announce || tell_leaver) {
-    const auto left =
-        make_event(msg::server::left{leaver.name, name_, count, std::string(reason)}, log_);
+    // Only what every member gets goes into the log: a LEFT for the leaver alone would sit in
+    // the others' segments, kept alive by their queues but charged to none of them.
+    const auto left = make_event(msg::server::left{leaver.name, name_, count, std::string(reason)},
+                                 announce ? log_ : nullptr);
     if (announce) bus_.publish(*this, left);
     if (tell_leaver) leaver.who->deliver(left);  // the answer to a PART; not in fan_out any more
   }
