@@ -697,6 +697,22 @@ BOOST_AUTO_TEST_CASE(chatd_connection_limits_out_of_range_exit_2) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(chatd_history_bounds_take_byte_counts_with_suffixes) {
+  {
+    child_process chatd({CHATD_PATH, "--port", "0", "--history-budget", "1G",
+                         "--room-history-bytes", "512KiB"});
+    BOOST_TEST(chatd.read_line_until("chatd listening on", 10s).has_value(),
+               "stderr: " << chatd.stderr_so_far());
+  }
+  for (const char* value : {"--history-budget=12Q", "--history-budget=-1", "--history-budget=M",
+                            "--history-budget=99999999999G", "--room-history-bytes=1.5M"}) {
+    child_process chatd({CHATD_PATH, "--port", "0", value});
+    BOOST_TEST(expect_exit(chatd, "chatd") == 2, value);
+    const std::string err = chatd.stderr_so_far();
+    BOOST_TEST(contains(err, "must be a byte count such as"), "stderr: " << err);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(chatd_quiet_joins_above_keeps_arrivals_and_departures_from_the_others) {
   chatd_server chatd({"--quiet-joins-above", "1"});
   child_process alice = start_chatcli(chatd.port, "alice");
