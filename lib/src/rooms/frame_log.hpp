@@ -14,10 +14,10 @@
 // slow one, or one whose frames had all been written before the next came, by one half as
 // large (down to 1 KiB), so a busy room uses few large ones and the others small ones.
 //
-// Memory: a queue is charged only the frames it holds, but keeps their whole segment alive:
-// at most one segment per room beyond its charge (the head segment's frames it has written,
-// the tail's unused capacity), so a connection pins at most rooms joined × 64 KiB uncharged
-// (docs/ARCHITECTURE.md, "Memory bounds").
+// Memory: a queue is charged only the frames it holds, but keeps their whole segment alive.
+// Only frames every member gets are appended, so beyond its charge a queue pins, per room it
+// holds frames of, the head segment's frames it has written and the tail's unused capacity:
+// under 2 × 64 KiB (docs/ARCHITECTURE.md, "Memory bounds").
 //
 // Thread-safety: append() may be called from any thread (a mutex per log, taken once per
 // broadcast, not per member).
