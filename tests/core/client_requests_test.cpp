@@ -135,9 +135,11 @@ BOOST_AUTO_TEST_CASE(a_second_nick_waits_for_the_first_and_later_requests_still_
   {
     // The clients' one thread is held, so the first NICK's answer cannot be taken in between.
     std::promise<void> holding, release;
-    boost::asio::post(pool.io, [&] {
+    // The handler keeps its own future: `release` is gone once this block ends, maybe before
+    // the handler wakes from its wait.
+    boost::asio::post(pool.io, [&holding, released = release.get_future().share()] {
       holding.set_value();
-      release.get_future().wait();
+      released.wait();
     });
     holding.get_future().wait();
     BOOST_REQUIRE(!alice.api().nick("alicia"));
