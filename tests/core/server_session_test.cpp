@@ -270,6 +270,14 @@ BOOST_AUTO_TEST_CASE(hello_with_a_taken_name_is_refused_and_may_be_retried) {
   BOOST_TEST((users.find("alice").user == alice.out));  // the owner keeps it
 }
 
+BOOST_AUTO_TEST_CASE(hello_with_a_lookalike_of_a_taken_name_is_refused_with_the_name_it_clashes_with) {
+  auto alice = registered("alice");
+  expect_refused_then_retried(*this, {protocol_version, "a1ice", ""},
+                              error_of(errc::name_taken, "name a1ice is taken: it looks too like alice"));
+  BOOST_TEST((users.find("alice").user == alice.out));
+  BOOST_TEST(!users.find("a1ice").user);  // a lookalike does not find the owner
+}
+
 BOOST_AUTO_TEST_CASE(hello_with_an_invalid_name_is_refused_and_may_be_retried) {
   expect_refused_then_retried(*this, {protocol_version, "b", ""},
                               error_of(errc::invalid_name, invalid_name_text));

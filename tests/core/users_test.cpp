@@ -124,4 +124,36 @@ BOOST_AUTO_TEST_CASE(nick_collisions_and_bad_names_are_refused) {
   BOOST_TEST(bob.all<msg::server::error>().size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(lookalike_names_are_taken_but_reach_nobody) {
+  test_server server;
+  client_pool pool;
+  recording_client alice(pool), mallory(pool), other(pool);
+  alice.connect_and_hello(server.port(), "alice", "");
+  mallory.connect_and_hello(server.port(), "mallory", "");
+  BOOST_REQUIRE(!other.connect(server.port()));
+  for (const char* lookalike : {"aIice", "ALlCE", "a1ice", "AL1CE", "rnallory", "RNa11ory"})
+    BOOST_TEST(other.hello(lookalike).error() == errc::name_taken, lookalike);
+  // Clearly different names are not.
+  BOOST_TEST(other.hello("alicia").has_value());
+  BOOST_REQUIRE(!other.api().nick("a1ice"));
+  BOOST_TEST(other.wait_for<msg::server::error>([](const msg::server::error& e) {
+    return e.text == "name a1ice is taken: it looks too like alice";
+  }).has_value());
+
+  // A private message to a lookalike does not reach the owner of the real name.
+  BOOST_REQUIRE(!other.api().private_message("aIice", "for alice?"));
+  BOOST_TEST(other.wait_for<msg::server::error>(error_with(errc::no_such_user)).has_value());
+  BOOST_REQUIRE(!other.api().private_message("ALICE", "for alice"));
+  BOOST_TEST(alice.wait_for<msg::server::message>(text_is("for alice")).has_value());
+  BOOST_TEST(alice.all<msg::server::message>().size() == 1u);
+
+  // A user may take a lookalike of its own name; the old spelling is then free of course.
+  BOOST_REQUIRE(!alice.api().nick("Al1ce"));
+  BOOST_TEST((alice.wait_for<msg::server::renamed>() == msg::server::renamed{"alice", "Al1ce"}));
+  BOOST_REQUIRE(!other.api().nick("aiice"));
+  BOOST_TEST(other.wait_for<msg::server::error>([](const msg::server::error& e) {
+    return e.text == "name aiice is taken: it looks too like Al1ce";
+  }).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -232,6 +232,25 @@ BOOST_AUTO_TEST_CASE(fold_case) {
   BOOST_TEST(chat::fold_case("\xC3\x89T\xC3\x89") == "\xC3\x89t\xC3\x89");  // only ASCII folds
 }
 
+BOOST_AUTO_TEST_CASE(name_skeleton_collapses_ascii_lookalikes) {
+  using chat::name_skeleton;
+  for (const char* lookalike : {"alice", "ALICE", "aIice", "ALlCE", "a1ice", "AL1CE", "aiice"})
+    BOOST_TEST(name_skeleton(lookalike) == "allce", lookalike);
+  BOOST_TEST(name_skeleton("rnallory") == name_skeleton("mallory"));
+  BOOST_TEST(name_skeleton("RNALLORY") == name_skeleton("Mallory"));
+  BOOST_TEST(name_skeleton("vvalter") == name_skeleton("walter"));
+  BOOST_TEST(name_skeleton("clave") == name_skeleton("dave"));
+  BOOST_TEST(name_skeleton("c1ave") == name_skeleton("dave"));  // pairs are read after letters
+  BOOST_TEST(name_skeleton("b0b") == name_skeleton("BOB"));
+  BOOST_TEST(name_skeleton("vvv") == "wv");  // left to right, each letter in one pair at most
+  BOOST_TEST(name_skeleton("rrn") == "rm");
+  // Names that merely share letters stay apart.
+  for (const auto& [a, b] : {std::pair{"alice", "alicia"}, {"bob", "rob"}, {"carol", "caro1s"},
+                             {"dave", "cave"}, {"bob_1", "bob-1"}, {"a.b", "ab"}, {"sam", "5am"},
+                             {"mn", "nm"}, {"rn", "r"}})
+    BOOST_TEST(name_skeleton(a) != name_skeleton(b), a << " vs " << b);
+}
+
 BOOST_AUTO_TEST_CASE(error_category) {
   const auto& category = chat::error_category();
   BOOST_TEST(std::string_view(category.name()) == "chat");

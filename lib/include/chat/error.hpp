@@ -24,7 +24,7 @@ enum class errc : std::uint16_t {
   not_registered = 8,       ///< A request other than HELLO, PING, PONG, BYE before a successful HELLO.
   already_registered = 9,   ///< HELLO after a successful HELLO.
   invalid_name = 10,        ///< Name breaks the name rule.
-  name_taken = 11,          ///< Another connected user has this name (case-insensitively).
+  name_taken = 11,          ///< Another user has this name, or a lookalike of it (name_skeleton).
   invalid_room = 12,        ///< Room name breaks the room rule.
   // Connection.
   too_slow = 13,            ///< The peer did not read fast enough and its queue overflowed. Fatal.

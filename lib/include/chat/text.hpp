@@ -37,4 +37,10 @@ bool is_valid_room(std::string_view room) noexcept;
 /// The case-insensitive identity of a name or room (ASCII lower case).
 std::string fold_case(std::string_view s);
 
+/// The identity of a user name for uniqueness (docs/PROTOCOL.md 6.1): two names clash when
+/// their skeletons are equal. The name is case-folded, then `0` -> `o`, `1` and `i` -> `l`, and
+/// then, left to right, `rn` -> `m`, `cl` -> `d`, `vv` -> `w` (ASCII lookalikes in the spirit
+/// of Unicode TS #39). So `aIice`, `a1ice` and `ALICE` are all `alice`; `rnallory` is `mallory`.
+std::string name_skeleton(std::string_view name);
+
 }  // namespace chat

@@ -84,4 +84,24 @@ std::string fold_case(std::string_view s) {
   return out;
 }
 
+std::string name_skeleton(std::string_view name) {
+  std::string folded = fold_case(name);
+  for (char& c : folded) {
+    if (c == '0') c = 'o';
+    else if (c == '1' || c == 'i') c = 'l';
+  }
+  // Pairs after single letters: "c1" looks like "cl", which looks like "d".
+  std::string out;
+  out.reserve(folded.size());
+  for (std::size_t i = 0; i < folded.size(); ++i) {
+    const char c = folded[i];
+    const char next = i + 1 < folded.size() ? folded[i + 1] : '\0';
+    if (c == 'r' && next == 'n') out += 'm', ++i;
+    else if (c == 'c' && next == 'l') out += 'd', ++i;
+    else if (c == 'v' && next == 'v') out += 'w', ++i;
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace chat

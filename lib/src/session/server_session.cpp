@@ -34,6 +34,12 @@ const char* const invalid_room_text =
     "invalid room name: use 1-64 letters, digits, '_', '-', '.' or '#'";
 const char* const invalid_name_text = "invalid name: use 2-32 letters, digits, '_', '-' or '.'";
 
+// `holder` is the registered name `name` clashes with: itself in some letter case, or a lookalike.
+std::string taken_text(const std::string& name, const std::string& holder) {
+  if (fold_case(name) == fold_case(holder)) return "name " + name + " is taken";
+  return "name " + name + " is taken: it looks too like " + holder;
+}
+
 template <class Request>
 constexpr bool allowed_before_hello =
     std::is_same_v<Request, msg::client::hello> || std::is_same_v<Request, msg::client::ping> ||
@@ -189,8 +195,8 @@ void server_session::handle(const msg::client::hello& m) {
   // WELCOME's place is taken before the name can be found: a private message sent to the new
   // name at once still arrives after WELCOME.
   auto welcome_place = self_->reserve_answer();
-  if (!services_.users.claim(m.name, self_))
-    return reply_error(errc::name_taken, "name " + m.name + " is taken");
+  if (auto holder = services_.users.claim(m.name, self_); !holder.empty())
+    return reply_error(errc::name_taken, taken_text(m.name, holder));
 
   name_ = m.name;
   state_ = state::registered;
@@ -295,8 +301,8 @@ void server_session::handle(const msg::client::nick& m) {
   if (m.name == name_) return;
   // Built first: once the directory has the new name, nothing may fail before name_ follows.
   const auto notice = make_event(msg::server::renamed{name_, m.name});
-  if (!services_.users.rename(name_, m.name))
-    return reply_error(errc::name_taken, "name " + m.name + " is taken");
+  if (auto holder = services_.users.rename(name_, m.name); !holder.empty())
+    return reply_error(errc::name_taken, taken_text(m.name, holder));
   std::unordered_set<const member*> notified;
   for (const auto& [folded, r] : rooms_) r->rename(*self_, m.name, notice, notified);
   if (!notified.contains(self_.get())) self_->deliver(notice);

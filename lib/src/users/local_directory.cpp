@@ -4,37 +4,41 @@
 
 namespace chat::detail {
 
-bool local_directory::claim(std::string_view name, std::weak_ptr<member> user) {
+std::string local_directory::claim(std::string_view name, std::weak_ptr<member> user) {
   std::lock_guard lock(mutex_);
-  return users_.try_emplace(fold_case(name), entry{std::string(name), std::move(user)}).second;
+  const auto [it, claimed] =
+      users_.try_emplace(name_skeleton(name), entry{std::string(name), std::move(user)});
+  return claimed ? std::string() : it->second.spelling;
 }
 
-bool local_directory::rename(std::string_view old_name, std::string_view new_name) {
+std::string local_directory::rename(std::string_view old_name, std::string_view new_name) {
   std::lock_guard lock(mutex_);
-  const auto old_key = fold_case(old_name);
+  const auto old_key = name_skeleton(old_name);
   const auto old_it = users_.find(old_key);
-  if (old_it == users_.end()) return false;
+  if (old_it == users_.end()) return std::string(old_name);  // not ours: cannot happen
+  const auto new_key = name_skeleton(new_name);
+  if (new_key == old_key) {  // a lookalike of its own name, e.g. a change of case
+    old_it->second.spelling = new_name;
+    return {};
+  }
   auto moved = old_it->second;
   moved.spelling = new_name;
-  const auto new_key = fold_case(new_name);
-  if (new_key == old_key) {
-    old_it->second = std::move(moved);
-    return true;
-  }
-  if (!users_.try_emplace(new_key, std::move(moved)).second) return false;
+  const auto [new_it, claimed] = users_.try_emplace(new_key, std::move(moved));
+  if (!claimed) return new_it->second.spelling;
   users_.erase(old_key);
-  return true;
+  return {};
 }
 
 void local_directory::release(std::string_view name) {
   std::lock_guard lock(mutex_);
-  users_.erase(fold_case(name));
+  users_.erase(name_skeleton(name));
 }
 
 user_directory::found local_directory::find(std::string_view name) const {
   std::lock_guard lock(mutex_);
-  const auto it = users_.find(fold_case(name));
-  if (it == users_.end()) return {};
+  const auto it = users_.find(name_skeleton(name));
+  // Only the name itself (in any case) reaches its owner, not a lookalike of it.
+  if (it == users_.end() || fold_case(it->second.spelling) != fold_case(name)) return {};
   return {it->second.user.lock(), it->second.spelling};
 }
 

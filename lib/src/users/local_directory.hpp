@@ -1,4 +1,4 @@
-// The user directory of a single process: a map from folded name to member.
+// The user directory of a single process: a map from a name's skeleton to its member.
 #pragma once
 
 #include "users/user_directory.hpp"
@@ -10,8 +10,8 @@ namespace chat::detail {
 
 class local_directory final : public user_directory {
 public:
-  bool claim(std::string_view name, std::weak_ptr<member> user) override;
-  bool rename(std::string_view old_name, std::string_view new_name) override;
+  std::string claim(std::string_view name, std::weak_ptr<member> user) override;
+  std::string rename(std::string_view old_name, std::string_view new_name) override;
   void release(std::string_view name) override;
   found find(std::string_view name) const override;
 
