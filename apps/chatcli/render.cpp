@@ -178,6 +178,9 @@ std::optional<std::string> render(const chat::server_message& m, const render_co
     }
     std::optional<std::string> operator()(const chat::msg::server::end&) const { return std::nullopt; }
     std::optional<std::string> operator()(const chat::msg::server::ping&) const { return std::nullopt; }
+    // Negotiation: the library's business; a resume token is a secret, never shown.
+    std::optional<std::string> operator()(const chat::msg::server::caps&) const { return std::nullopt; }
+    std::optional<std::string> operator()(const chat::msg::server::session&) const { return std::nullopt; }
   };
   return std::visit(visitor{painter(context)}, m);
 }

@@ -4,6 +4,7 @@
 // (address in use, no permission); 2 for a usage error.
 #include <chat/log_queue.hpp>
 #include <chat/server.hpp>
+#include <chat/text.hpp>
 #include <chat/version.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -92,6 +94,20 @@ std::size_t parse_bytes(const std::string& text, const std::string& option) {
   return value << shift;
 }
 
+// The server password: the first line of `path`, without its line ending. An unreadable or
+// empty file, or a password the protocol cannot carry, is a startup error, not "no password".
+std::string read_password_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) throw usage_error{"cannot read --password-file " + path};
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) throw usage_error{"--password-file " + path + " has an empty first line"};
+  if (line.size() > chat::max_password_bytes || !chat::is_valid_utf8(line))
+    throw usage_error{"the password in " + path + " must be at most " +
+                      std::to_string(chat::max_password_bytes) + " bytes of UTF-8"};
+  return line;
+}
+
 // Options from the command line, or nullopt when --help/--version was answered.
 std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::string bind = "127.0.0.1";
@@ -109,6 +125,8 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::size_t max_connections = default_max_connections();
   std::string history_budget = "256M";
   std::string room_history_bytes = "2M";
+  std::string password_file;
+  unsigned resume_grace_seconds = 60;
 
   po::options_description desc("Usage: chatd [options]\nOptions");
   desc.add_options()
@@ -142,7 +160,12 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
        "too_many_connections and closed; 0 no limit")
       ("max-connections", po::value(&max_connections)->default_value(max_connections),
        "connections open at once in all; more are told the server is full and closed; "
-       "the default is the descriptor limit (ulimit -n) minus 64; 0 no limit");
+       "the default is the descriptor limit (ulimit -n) minus 64; 0 no limit")
+      ("password-file", po::value(&password_file),
+       "require the password on this file's first line (clients send it with PASS before HELLO)")
+      ("resume-grace", po::value(&resume_grace_seconds)->default_value(resume_grace_seconds),
+       "seconds a lost session of a client that asked for resume is kept for it to take over "
+       "(its name stays taken, it stays in its rooms); 0 does not offer resume");
 
   po::variables_map vm;
   try {
@@ -190,6 +213,9 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   options.max_connections_per_ip = max_per_ip;
   require_at_most_u32(max_connections, "--max-connections");
   options.max_connections = max_connections;
+  if (vm.count("password-file")) options.password = read_password_file(password_file);
+  require_at_most_u32(std::size_t{resume_grace_seconds} * 1000, "--resume-grace (in ms)");
+  options.resume_grace = std::chrono::seconds(resume_grace_seconds);
   return options;
 }
 

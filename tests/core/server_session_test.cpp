@@ -146,7 +146,9 @@ struct session_fixture {
   failing_history history{options.history};
   detail::room_registry rooms{bus, history, options.retained_empty_rooms,
                               options.retained_history_bytes, options.quiet_joins_above};
-  detail::session_services services{options, bus, users, rooms, log};
+  detail::resume_registry resume{users, options.resume_grace, options.max_detached_sessions,
+                                 options.max_detached_per_ip};
+  detail::session_services services{options, bus, users, rooms, log, resume};
   /// The fake clock: tests pass later times explicitly.
   const clock_type::time_point t0 = clock_type::time_point{} + 1000h;
 

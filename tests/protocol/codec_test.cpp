@@ -140,6 +140,12 @@ const std::vector<chat::client_message> client_samples = {
     msg::client::pong{0},
     msg::client::pong{u64_max},
     msg::client::pong{0x0102030405060708},
+    msg::client::cap{{}},
+    msg::client::cap{{"resume", unicode, ""}},
+    msg::client::pass{"secret"},
+    msg::client::pass{unicode},
+    msg::client::resume{2, "alice", std::string(32, 'f')},
+    msg::client::resume{u16_max, "", ""},
 };
 
 const std::vector<chat::server_message> server_samples = {
@@ -180,6 +186,10 @@ const std::vector<chat::server_message> server_samples = {
     msg::server::renamed{"alice", "bob"},
     msg::server::renamed{unicode, ""},
     msg::server::renamed{max_name, "ab"},
+    msg::server::caps{{}},
+    msg::server::caps{{"resume"}},
+    msg::server::session{std::string(32, '0'), 60000},
+    msg::server::session{unicode, u32_max},
 };
 
 // Encodes each sample and decodes it back through a frame_decoder.
@@ -205,16 +215,16 @@ void check_every_type_sampled(const std::vector<Variant>& samples) {
   for (std::size_t i = 0; i < seen.size(); ++i) BOOST_TEST(seen[i], "no sample of index " << i);
 }
 
-bool is_client_type(int t) { return t >= 0x01 && t <= 0x0D; }
-bool is_server_type(int t) { return t >= 0x81 && t <= 0x8C; }
+bool is_client_type(int t) { return t >= 0x01 && t <= 0x10; }
+bool is_server_type(int t) { return t >= 0x81 && t <= 0x8E; }
 
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(codec)
 
 BOOST_AUTO_TEST_CASE(samples_cover_every_message_type) {
-  BOOST_TEST(std::variant_size_v<chat::client_message> == 13u);
-  BOOST_TEST(std::variant_size_v<chat::server_message> == 12u);
+  BOOST_TEST(std::variant_size_v<chat::client_message> == 16u);
+  BOOST_TEST(std::variant_size_v<chat::server_message> == 14u);
   check_every_type_sampled(client_samples);
   check_every_type_sampled(server_samples);
 }
@@ -292,6 +302,13 @@ BOOST_AUTO_TEST_CASE(exact_wire_layout) {
       {chat::encode(msg::client::history{"r", 0x0102030405060708, 0x0a0b}),
        "00 00 00 0e 0c 00 01 72 01 02 03 04 05 06 07 08 0a 0b"},
       {chat::encode(msg::client::pong{42}), "00 00 00 09 0d 00 00 00 00 00 00 00 2a"},
+      // ---- extensions, client -> server, 0x0E-0x10
+      // 11 = type 1 + count 2 + (2 + 6)
+      {chat::encode(msg::client::cap{{"resume"}}), "00 00 00 0b 0e 00 01 00 06 72 65 73 75 6d 65"},
+      {chat::encode(msg::client::cap{{}}), "00 00 00 03 0e 00 00"},
+      {chat::encode(msg::client::pass{"pw"}), "00 00 00 05 0f 00 02 70 77"},
+      // 11 = type 1 + version 2 + (2 + 2) + (2 + 2)
+      {chat::encode(msg::client::resume{2, "ab", "t1"}), "00 00 00 0b 10 00 02 00 02 61 62 00 02 74 31"},
       // ---- server -> client, 0x81-0x8C
       // 16 = type 1 + (2 + 1) + server_id 8 + (2 + 2)
       {chat::encode(msg::server::welcome{"s", 0x0102030405060708, "ab"}),
@@ -331,6 +348,11 @@ BOOST_AUTO_TEST_CASE(exact_wire_layout) {
       {chat::encode(msg::server::end{0x07, "", 0, 0}),
        "00 00 00 0d 8b 07 00 00 00 00 00 00 00 00 00 00 00"},
       {chat::encode(msg::server::renamed{"ab", "cd"}), "00 00 00 09 8c 00 02 61 62 00 02 63 64"},
+      // ---- extensions, server -> client, 0x8D-0x8E
+      {chat::encode(msg::server::caps{{"resume"}}), "00 00 00 0b 8d 00 01 00 06 72 65 73 75 6d 65"},
+      {chat::encode(msg::server::caps{{}}), "00 00 00 03 8d 00 00"},
+      // 9 = type 1 + (2 + 2) + grace_ms 4
+      {chat::encode(msg::server::session{"t1", 60000}), "00 00 00 09 8e 00 02 74 31 00 00 ea 60"},
       // ---- a session: alice says hi in the lobby.
       {chat::encode(msg::client::hello{2, "alice", ""}),
        "00 00 00 0c 01 00 02 00 05 61 6c 69 63 65 00 00"},
@@ -621,12 +643,15 @@ BOOST_AUTO_TEST_CASE(message_from_the_wrong_direction) {
   for (const auto& m : client_samples)
     BOOST_TEST(error_of(decode_wire(chat::encode(m), as_server)) == ec(errc::unexpected_type),
                "client index " << m.index());
-  // Same-numbered neighbours across directions: 0x0D (PONG reply) vs 0x8D (nothing).
+  // Same-numbered neighbours across directions: 0x10 (RESUME) vs 0x90 (nothing), 0x8E
+  // (SESSION) vs 0x0E (CAP), and the first undefined types after each range.
   const std::uint8_t body[] = {0, 0, 0, 0, 0, 0, 0, 0};
-  BOOST_TEST(chat::decode_client_message({0x0d, body}).has_value());
-  BOOST_TEST(error_of(chat::decode_server_message({0x0d, body})) == ec(errc::unexpected_type));
-  BOOST_TEST(error_of(chat::decode_client_message({0x8d, body})) == ec(errc::unknown_type));
-  BOOST_TEST(error_of(chat::decode_server_message({0x0e, body})) == ec(errc::unknown_type));
+  BOOST_TEST(error_of(chat::decode_server_message({0x10, body})) == ec(errc::unexpected_type));
+  BOOST_TEST(error_of(chat::decode_client_message({0x90, body})) == ec(errc::unknown_type));
+  BOOST_TEST(error_of(chat::decode_client_message({0x8e, body})) == ec(errc::unexpected_type));
+  BOOST_TEST(error_of(chat::decode_server_message({0x0e, body})) == ec(errc::unexpected_type));
+  BOOST_TEST(error_of(chat::decode_client_message({0x11, body})) == ec(errc::unknown_type));
+  BOOST_TEST(error_of(chat::decode_server_message({0x8f, body})) == ec(errc::unknown_type));
 }
 
 BOOST_AUTO_TEST_CASE(encode_to_appends_frames) {

@@ -52,8 +52,8 @@ BOOST_AUTO_TEST_CASE(sample_frames_cover_every_type_in_one_direction_each) {
     }
   }
   std::set<int> all_client, all_server;
-  for (int t = 0x01; t <= 0x0D; ++t) all_client.insert(t);
-  for (int t = 0x81; t <= 0x8C; ++t) all_server.insert(t);
+  for (int t = 0x01; t <= 0x10; ++t) all_client.insert(t);
+  for (int t = 0x81; t <= 0x8E; ++t) all_server.insert(t);
   BOOST_TEST((client_types == all_client));
   BOOST_TEST((server_types == all_server));
 }

@@ -11,7 +11,8 @@ namespace chat::test {
 
 using chat::frame_bytes;
 
-// Real messages of every type (protocol v2: clients 0x01-0x0D, servers 0x81-0x8C), for mutation.
+// Real messages of every type (protocol v2: clients 0x01-0x0D, servers 0x81-0x8C;
+// extensions: clients 0x0E-0x10, servers 0x8D-0x8E), for mutation.
 inline std::vector<frame_bytes> sample_frames() {
   namespace msg = chat::msg;
   return {chat::encode(msg::client::hello{chat::protocol_version, "alice", "lobby"}),
@@ -27,6 +28,9 @@ inline std::vector<frame_bytes> sample_frames() {
           chat::encode(msg::client::nick{"alice2"}),
           chat::encode(msg::client::history{"lobby", 9, 50}),
           chat::encode(msg::client::pong{0x0102030405060708}),
+          chat::encode(msg::client::cap{{"resume"}}),
+          chat::encode(msg::client::pass{"secret"}),
+          chat::encode(msg::client::resume{chat::protocol_version, "alice", "0123456789abcdef"}),
           chat::encode(msg::server::welcome{"server", 0x1122334455667788, "alice"}),
           chat::encode(msg::server::message{9, 1700000000000, 1, "bob", "lobby", "text"}),
           chat::encode(msg::server::joined{"bob", "lobby", 2}),
@@ -40,7 +44,9 @@ inline std::vector<frame_bytes> sample_frames() {
           chat::encode(msg::server::members{"lobby", {"alice"}}),
           chat::encode(msg::server::members{"lobby", {"alice", "bob", "c\xC3\xA9"}}),
           chat::encode(msg::server::end{0x05, "lobby", 1, 9}),
-          chat::encode(msg::server::renamed{"alice", "alice2"})};
+          chat::encode(msg::server::renamed{"alice", "alice2"}),
+          chat::encode(msg::server::caps{{"resume"}}),
+          chat::encode(msg::server::session{"0123456789abcdef", 60000})};
 }
 
 // A frame whose length prefix is right: a real message, possibly with one body byte changed,
@@ -59,9 +65,9 @@ inline frame_bytes random_frame(std::mt19937& rng) {
   }
   // Every defined type, their unused neighbours and the extremes.
   static constexpr std::uint8_t types[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
-                                           0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x7F, 0x80, 0x81,
-                                           0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A,
-                                           0x8B, 0x8C, 0x8D, 0xFF};
+                                           0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11,
+                                           0x7F, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
+                                           0x88, 0x89, 0x8A, 0x8B, 0x8C, 0x8D, 0x8E, 0x8F, 0xFF};
   std::uniform_int_distribution<std::size_t> pick_type(0, std::size(types) - 1);
   std::uniform_int_distribution<std::size_t> body_size(0, 48);
   std::uniform_int_distribution<int> byte(0, 255);

@@ -81,6 +81,19 @@ boost::system::result<msg::server::welcome> recording_client::hello(const std::s
   return get_by_deadline(result);
 }
 
+boost::system::result<msg::server::welcome> recording_client::resume(const std::string& name,
+                                                                     const std::string& token) {
+  auto done = std::make_shared<std::promise<boost::system::result<msg::server::welcome>>>();
+  auto result = done->get_future();
+  client_.async_resume(name, token, [done](boost::system::error_code ec, msg::server::welcome welcome) {
+    if (ec)
+      done->set_value(ec);
+    else
+      done->set_value(std::move(welcome));
+  });
+  return get_by_deadline(result);
+}
+
 boost::system::result<msg::server::welcome> recording_client::hello_once_free(const std::string& name,
                                                                       const std::string& room) {
   boost::system::result<msg::server::welcome> joined = hello(name, room);

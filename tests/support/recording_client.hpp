@@ -75,6 +75,8 @@ public:
   boost::system::error_code connect(std::uint16_t port);
   /// HELLO; the WELCOME or the error. With a room, the join's greeting follows to received().
   boost::system::result<msg::server::welcome> hello(const std::string& name, const std::string& room = {});
+  /// RESUME of the session `token` names (client::async_resume); the WELCOME or the error.
+  boost::system::result<msg::server::welcome> resume(const std::string& name, const std::string& token);
   /// HELLO as a name whose previous owner has just left: the server frees a name right after it
   /// announces LEFT, on another thread, so name_taken is retried a bounded number of times.
   boost::system::result<msg::server::welcome> hello_once_free(const std::string& name,

@@ -109,6 +109,27 @@ public:
         token, std::move(name), std::move(room));
   }
 
+  /// RESUME instead of HELLO: takes over the session that `token` (the last
+  /// msg::server::session received, see resume_token()) names, if the server still keeps it
+  /// under `name`. Completes with WELCOME (a fresh msg::server::session follows it to the
+  /// message handler); the session's rooms are kept, and the client catches up with HISTORY
+  /// (docs/PROTOCOL.md 7.19). On an error (errc::resume_failed, or errc::unknown_type from a
+  /// server without resume) the connection stays open: async_hello may follow.
+  /// Completion signature: void(error_code, msg::server::welcome).
+  template <class CompletionToken>
+  auto async_resume(std::string name, std::string token, CompletionToken&& completion) {
+    return boost::asio::async_initiate<CompletionToken,
+                                       void(boost::system::error_code, msg::server::welcome)>(
+        [this](auto handler, std::string n, std::string t) {
+          start_resume(std::move(n), std::move(t), std::move(handler));
+        },
+        completion, std::move(name), std::move(token));
+  }
+
+  /// The token of the last msg::server::session received on this connection; empty if none.
+  /// Any thread.
+  std::string resume_token() const;
+
   /// JOIN, replaying the room's history after `after_id` (0: all it holds), completing when
   /// the greeting's END arrives: its last_id is the point to catch up from, its flags say
   /// whether history was missed. The greeting reaches the message handler first.
@@ -204,6 +225,7 @@ private:
       boost::asio::any_completion_handler<void(boost::system::error_code, msg::server::welcome)>;
   void start_connect(std::string host, std::string port, connect_handler handler);
   void start_hello(std::string name, std::string room, join_handler handler);
+  void start_resume(std::string name, std::string token, join_handler handler);
   void start_join(std::string room, std::uint64_t after_id, detail::end_handler handler);
   void start_history(std::string room, std::uint64_t after_id, std::uint16_t limit,
                      detail::history_handler handler);

@@ -21,6 +21,8 @@ inline constexpr std::size_t max_topic_bytes = 512;
 inline constexpr std::size_t max_reason_bytes = 256;
 /// Longest text of server-composed strings (WELCOME server text, ERROR text), in bytes.
 inline constexpr std::size_t max_info_bytes = 1024;
+/// Longest server password (PASS, docs/PROTOCOL.md 7.18).
+inline constexpr std::size_t max_password_bytes = 256;
 /// Room chatcli and other clients join by default (HELLO's room is optional).
 inline constexpr char default_room[] = "lobby";
 inline constexpr std::size_t min_name_length = 2;

@@ -33,6 +33,10 @@ enum class client_message_type : std::uint8_t {
   nick = 0x0B,
   history = 0x0C,
   pong = 0x0D,
+  // Extensions, sent only before HELLO (docs/PROTOCOL.md 7.17).
+  cap = 0x0E,
+  pass = 0x0F,
+  resume = 0x10,
 };
 
 /// Type bytes of server messages.
@@ -49,7 +53,13 @@ enum class server_message_type : std::uint8_t {
   members = 0x8A,
   end = 0x8B,
   renamed = 0x8C,
+  // Extensions, sent only in answer to the client's (docs/PROTOCOL.md 7.17).
+  caps = 0x8D,
+  session = 0x8E,
 };
+
+/// Capability names of CAP / CAPS.
+inline constexpr const char* capability_resume = "resume";
 
 namespace msg {
 
@@ -169,6 +179,32 @@ struct pong {
   friend bool operator==(const pong&, const pong&) = default;
 };
 BOOST_DESCRIBE_STRUCT(pong, (), (token))
+
+/// CAP: asks for capabilities (before HELLO); answered with CAPS.
+struct cap {
+  static constexpr client_message_type type = client_message_type::cap;
+  std::vector<std::string> names;
+  friend bool operator==(const cap&, const cap&) = default;
+};
+BOOST_DESCRIBE_STRUCT(cap, (), (names))
+
+/// PASS: the server password (before HELLO or RESUME); answered with CAPS.
+struct pass {
+  static constexpr client_message_type type = client_message_type::pass;
+  std::string password;
+  friend bool operator==(const pass&, const pass&) = default;
+};
+BOOST_DESCRIBE_STRUCT(pass, (), (password))
+
+/// RESUME: instead of HELLO, takes over the session `token` (SESSION) names.
+struct resume {
+  static constexpr client_message_type type = client_message_type::resume;
+  std::uint16_t version = protocol_version;
+  std::string name;   ///< The session's current name.
+  std::string token;  ///< From the session's last SESSION frame.
+  friend bool operator==(const resume&, const resume&) = default;
+};
+BOOST_DESCRIBE_STRUCT(resume, (), (version, name, token))
 
 }  // namespace client
 
@@ -290,6 +326,23 @@ struct renamed {
 };
 BOOST_DESCRIBE_STRUCT(renamed, (), (old_name, new_name))
 
+/// The capabilities granted on this connection so far: the answer to CAP and to PASS.
+struct caps {
+  static constexpr server_message_type type = server_message_type::caps;
+  std::vector<std::string> names;
+  friend bool operator==(const caps&, const caps&) = default;
+};
+BOOST_DESCRIBE_STRUCT(caps, (), (names))
+
+/// After WELCOME, to a client granted "resume": what RESUME needs, and for how long.
+struct session {
+  static constexpr server_message_type type = server_message_type::session;
+  std::string token;           ///< Secret; valid until the next SESSION or the session's end.
+  std::uint32_t grace_ms = 0;  ///< How long a lost session is kept for RESUME.
+  friend bool operator==(const session&, const session&) = default;
+};
+BOOST_DESCRIBE_STRUCT(session, (), (token, grace_ms))
+
 }  // namespace server
 }  // namespace msg
 
@@ -297,11 +350,13 @@ using client_message =
     std::variant<msg::client::hello, msg::client::say, msg::client::ping, msg::client::bye,
                  msg::client::join, msg::client::part, msg::client::list, msg::client::who,
                  msg::client::topic, msg::client::private_message, msg::client::nick,
-                 msg::client::history, msg::client::pong>;
+                 msg::client::history, msg::client::pong, msg::client::cap, msg::client::pass,
+                 msg::client::resume>;
 using server_message =
     std::variant<msg::server::welcome, msg::server::message, msg::server::joined,
                  msg::server::left, msg::server::pong, msg::server::error, msg::server::ping,
                  msg::server::topic, msg::server::room_info, msg::server::members,
-                 msg::server::end, msg::server::renamed>;
+                 msg::server::end, msg::server::renamed, msg::server::caps,
+                 msg::server::session>;
 
 }  // namespace chat

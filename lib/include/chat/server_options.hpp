@@ -57,6 +57,16 @@ struct server_options {
   /// quadratic. Newcomers still get their own JOINED, a PART its LEFT; WHO and LIST tell the
   /// members and the count. 0: no room is ever quiet.
   std::size_t quiet_joins_above = 200;
+  /// The server password (docs/PROTOCOL.md 7.18): empty for none; otherwise 1-256 bytes of
+  /// UTF-8, and every HELLO or RESUME must follow a PASS carrying it.
+  std::string password;
+  /// How long a session granted "resume" is kept after its connection is lost, for a RESUME
+  /// to take it over (docs/PROTOCOL.md 7.19); zero: "resume" is not offered.
+  std::chrono::milliseconds resume_grace{60000};
+  /// Detached sessions kept at once, in all and per client address; a lost session beyond
+  /// either ends at once.
+  std::size_t max_detached_sessions = 1024;
+  std::size_t max_detached_per_ip = 4;
   std::string server_info = std::string("libchat ") + version_string;  ///< Sent in WELCOME (at most max_info_bytes).
   /// Events above this level are not logged (nor formatted).
   chat::log_level log_level = chat::log_level::info;

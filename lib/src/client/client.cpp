@@ -99,7 +99,15 @@ public:
                            {options.max_queue_bytes, options.max_queue_bytes},
                            options.close_timeout},
                           wire_codec::v2),
-        resolver_(this->executor()) {}
+        resolver_(this->executor()),
+        password_(options.password),
+        ask_resume_(options.resume) {}
+
+  /// Any thread.
+  std::string resume_token() const {
+    std::lock_guard lock(requests_mutex_);
+    return resume_token_;
+  }
 
   /// Any thread: whether the TCP connection is up.
   bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
@@ -164,21 +172,48 @@ public:
   void hello(std::string name, std::string room, join_handler handler) {
     asio::dispatch(executor(), [self = self(), name = std::move(name), room = std::move(room),
                                 handler = std::move(handler)]() mutable {
-      if (self->join_pending_)
-        return self->complete(std::move(handler), make_error_code(errc::operation_in_progress),
-                        msg::server::welcome{});
-      if (!self->connected())
-        return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
       pending_request tracked{client_message_type::hello, fold_case(room), {}, 0, {}, {}, {}, {}};
-      if (!self->send_request(
-              encode_shared(msg::client::hello{protocol_version, std::move(name), std::move(room)}),
-              tracked))
-        return self->complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
-      self->join_pending_ = std::move(handler);
+      self->register_with(
+          encode_shared(msg::client::hello{protocol_version, std::move(name), std::move(room)}),
+          std::move(tracked), self->ask_resume_, std::move(handler));
+    });
+  }
+
+  void resume(std::string name, std::string token, join_handler handler) {
+    asio::dispatch(executor(), [self = self(), name = std::move(name), token = std::move(token),
+                                handler = std::move(handler)]() mutable {
+      pending_request tracked{client_message_type::resume, {}, {}, 0, {}, {}, {}, {}};
+      self->register_with(
+          encode_shared(msg::client::resume{protocol_version, std::move(name), std::move(token)}),
+          std::move(tracked), true, std::move(handler));
     });
   }
 
 private:
+  // Sends HELLO or RESUME (`request`), preceded by what the options ask for: CAP "resume",
+  // PASS. Their answers (CAPS, or ERROR unknown_type from a server without extensions) are the
+  // library's, not shown to the message handler. On the strand.
+  void register_with(shared_frame request, pending_request tracked, bool ask_resume,
+                     join_handler handler) {
+    if (join_pending_)
+      return complete(std::move(handler), make_error_code(errc::operation_in_progress),
+                      msg::server::welcome{});
+    if (!connected())
+      return complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
+    bool sent = true;
+    if (ask_resume) {
+      pending_request cap{client_message_type::cap, {}, {}, 0, {}, {}, {}, {}};
+      sent = send_request(encode_shared(msg::client::cap{{capability_resume}}), cap);
+    }
+    if (sent && !password_.empty()) {
+      pending_request pass{client_message_type::pass, {}, {}, 0, {}, {}, {}, {}};
+      sent = send_request(encode_shared(msg::client::pass{password_}), pass);
+    }
+    if (!sent || !send_request(std::move(request), tracked))
+      return complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
+    join_pending_ = std::move(handler);
+  }
+
   // The pending operation's handler, leaving none pending.
   template <class Handler>
   static Handler take(std::optional<Handler>& pending) {
@@ -225,8 +260,15 @@ private:
     {
       std::lock_guard lock(requests_mutex_);
       if (const auto* w = std::get_if<msg::server::welcome>(&m)) requests_.registered_as(w->name);
+      if (const auto* s = std::get_if<msg::server::session>(&m)) resume_token_ = s->token;
       answered = requests_.on_message(m);
     }
+    // CAP and PASS are the library's: their CAPS, or the unknown_type of a server from before
+    // the extensions (which then simply has none), are not the application's business.
+    if (answered && (answered->request.request == client_message_type::cap ||
+                     answered->request.request == client_message_type::pass) &&
+        (std::holds_alternative<msg::server::caps>(m) || answered->error == errc::unknown_type))
+      return;
     if (join_pending_ && answer_to_hello(m, answered)) return;
     if (auto* e = std::get_if<msg::server::error>(&m); e && is_fatal(static_cast<errc>(e->code)))
       server_reason_ = error_code(e->code, error_category());
@@ -245,7 +287,8 @@ private:
     }
     const auto* e = std::get_if<msg::server::error>(&m);
     if (!e || is_fatal(static_cast<errc>(e->code)) || !answered ||
-        answered->request.request != client_message_type::hello)
+        (answered->request.request != client_message_type::hello &&
+         answered->request.request != client_message_type::resume))
       return false;
     complete_from_event(take(join_pending_), answered->error, msg::server::welcome{});
     return true;
@@ -279,9 +322,12 @@ private:
   std::atomic<bool> connected_ = false;  // set once, on the strand
   std::atomic<bool> registered_ = false;  // set once, on the strand
   error_code server_reason_;  // code of a fatal ERROR the server sent before closing
+  const std::string password_;
+  const bool ask_resume_;
   user_handlers handlers_;
-  std::mutex requests_mutex_;
+  mutable std::mutex requests_mutex_;
   request_tracker requests_;  // guarded by requests_mutex_
+  std::string resume_token_;  // guarded by requests_mutex_
 };
 
 }  // namespace detail
@@ -304,6 +350,12 @@ void client::start_connect(std::string host, std::string port, connect_handler h
 void client::start_hello(std::string name, std::string room, join_handler handler) {
   connection_->hello(std::move(name), std::move(room), std::move(handler));
 }
+
+void client::start_resume(std::string name, std::string token, join_handler handler) {
+  connection_->resume(std::move(name), std::move(token), std::move(handler));
+}
+
+std::string client::resume_token() const { return connection_->resume_token(); }
 
 namespace {
 

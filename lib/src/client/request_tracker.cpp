@@ -69,6 +69,11 @@ bool request_tracker::answers(pending_request& r, const server_message& m) {
       return is_end_of(m, client_message_type::history, r.room, ignored);
     case client_message_type::join:
       return is_end_of(m, client_message_type::join, r.room, ignored);
+    case client_message_type::cap:
+    case client_message_type::pass:
+      return std::holds_alternative<msg::server::caps>(m);
+    case client_message_type::resume:
+      return std::holds_alternative<msg::server::welcome>(m);
     case client_message_type::bye:
     case client_message_type::pong:
       return true;  // never tracked: nothing answers them

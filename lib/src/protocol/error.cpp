@@ -37,6 +37,9 @@ public:
       case errc::too_many_rooms: return "too many rooms joined";
       case errc::ping_timeout: return "ping timeout";
       case errc::too_many_connections: return "too many connections";
+      case errc::bad_password: return "wrong or missing server password";
+      case errc::resume_failed: return "session cannot be resumed";
+      case errc::session_resumed: return "session taken over by another connection";
       case errc::connection_closed: return "connection closed by peer";
       case errc::not_connected: return "not connected";
       case errc::operation_in_progress: return "operation already in progress";

@@ -200,6 +200,22 @@ bool room::rename(const member& m, std::string new_name, const shared_event& not
   return true;
 }
 
+bool room::replace_member(const member& old, std::shared_ptr<member> now) {
+  auto slot = index_node<index_type>(now.get());  // allocated before the locks
+  // The sequence lock too: no event of the room is being handed out while the entry changes,
+  // so each goes wholly to the old member or wholly to the new one.
+  std::lock_guard sequence(sequence_mutex_);
+  std::lock_guard lock(members_mutex_);
+  const auto it = index_.find(&old);
+  if (it == index_.end()) return false;
+  const std::size_t at = it->second;
+  index_.erase(it);
+  slot.mapped() = at;
+  members_[at].who = std::move(now);
+  index_.insert(std::move(slot));
+  return true;
+}
+
 std::size_t room::member_count() const {
   std::lock_guard lock(members_mutex_);
   return members_.size();

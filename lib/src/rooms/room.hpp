@@ -79,6 +79,10 @@ public:
   bool rename(const member& m, std::string new_name, const shared_event& notice,
               std::unordered_set<const member*>& notified);
 
+  /// Puts `now` in the place of the member `old` (a session resumed on a new connection): same
+  /// name, same join number, nothing published. False if `old` is not a member.
+  bool replace_member(const member& old, std::shared_ptr<member> now);
+
   std::size_t member_count() const;
   bool has_member(const member& m) const;
   /// The names of the first `limit` members in the order they joined.

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -46,7 +47,9 @@ constexpr std::size_t min_queue_bytes = 2 * (frame_header_size + largest_valid_f
 error_code validate(const server_options& o) {
   const bool valid = o.max_frame >= largest_valid_frame && o.max_queue_bytes >= min_queue_bytes &&
                      o.max_rooms_per_user >= 1 && o.server_info.size() <= max_info_bytes &&
-                     is_valid_utf8(o.server_info);
+                     is_valid_utf8(o.server_info) && o.password.size() <= max_password_bytes &&
+                     is_valid_utf8(o.password) && o.resume_grace.count() >= 0 &&
+                     o.resume_grace.count() <= std::numeric_limits<std::uint32_t>::max();
   return valid ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
 }
 
@@ -83,7 +86,9 @@ struct shared_state {
         history(options.history, options.room_history_bytes, options.history_budget_bytes),
         rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes,
               options.quiet_joins_above),
-        services{options, bus, users, rooms, log},
+        resume(users, options.resume_grace, options.max_detached_sessions,
+               options.max_detached_per_ip),
+        services{options, bus, users, rooms, log, resume},
         limits(limits_of(options)),
         connections(options.max_connections, options.max_connections_per_ip) {}
 
@@ -93,6 +98,7 @@ struct shared_state {
   detail::local_directory users;
   detail::memory_history history;
   detail::room_registry rooms;
+  detail::resume_registry resume;
   detail::session_services services;
   detail::session_set sessions;
   const detail::connection_limits limits;
@@ -152,7 +158,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         accept_strand(asio::make_strand(context)),
         acceptor(accept_strand),
         accept_retry(accept_strand),
-        stop_timer(accept_strand) {}
+        stop_timer(accept_strand),
+        expiry_timer(accept_strand) {}
 
   unsigned thread_count() const {
     if (options.threads > 0) return options.threads;
@@ -226,6 +233,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       error_code ignored;
       self->acceptor.close(ignored);
       self->accept_retry.cancel();
+      self->expiry_timer.cancel();
     });
     for (const auto& s : state->sessions.begin_stop()) s->shut_down();
     if (!done) return;
@@ -233,6 +241,24 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       done->fire();
       // Nothing left to wait for: the timer need not hold the io_context any longer.
       asio::post(self->accept_strand, [self] { self->stop_timer.cancel(); });
+    });
+  }
+
+  // Ends the detached sessions that are due, then waits for the next check. Checked at least
+  // every second (a session detached meanwhile may be due before the earliest one known now),
+  // so a session ends at most a second after its grace period. On the accept strand.
+  void expire_detached() {
+    auto& resume = state->resume;
+    if (!resume.enabled() || !acceptor.is_open()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (const auto ended = resume.expire(now, state->rooms))
+      log(log_level::info, "ended ", ended, ended == 1 ? " detached session" : " detached sessions",
+          ": grace period over");
+    const auto tick = std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(1),
+                                                                    options.resume_grace / 4);
+    expiry_timer.expires_at(std::min(now + tick, std::max(now, resume.next_expiry())));
+    expiry_timer.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec) self->expire_detached();
     });
   }
 
@@ -259,6 +285,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
   asio::steady_timer stop_timer;
+  asio::steady_timer expiry_timer;  // ends detached sessions whose grace period is over
   tcp::endpoint endpoint;  // set by start(), read from any thread after
   std::chrono::milliseconds backoff{};
   detail::log_budget refusals_logged;  // on the accept strand only
@@ -301,7 +328,10 @@ error_code server::start() {
   }
   i.started = true;
   i.endpoint = i.acceptor.local_endpoint(ec);
-  asio::post(i.accept_strand, [self = impl_] { self->accept(); });
+  asio::post(i.accept_strand, [self = impl_] {
+    self->accept();
+    self->expire_detached();
+  });
   if (i.own_threads) {
     const unsigned n = i.thread_count();
     i.threads.reserve(n);
@@ -333,6 +363,7 @@ void server::stop() {
   i.accept_retry.cancel();
   // Sessions that did not close in time are released with the pool; their rooms go now.
   i.state->sessions.clear();
+  i.state->resume.clear();
   i.state->rooms.clear();
 }
 

@@ -32,6 +32,14 @@ public:
 
   /// Starts reading and the session's deadlines. Call once.
   void begin() {
+    // A RESUME on another connection takes this session over from another strand.
+    session_.set_takeover_notifier([weak = std::weak_ptr<session_driver>(self())] {
+      if (auto s = weak.lock())
+        boost::asio::post(s->executor(), [s] {
+          s->session_.on_taken_over();
+          s->act();
+        });
+    });
     this->start();
     boost::asio::post(this->executor(), [self = self()] {
       self->session_.start(clock::now());

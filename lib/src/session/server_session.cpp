@@ -43,7 +43,40 @@ std::string taken_text(const std::string& name, const std::string& holder) {
 template <class Request>
 constexpr bool allowed_before_hello =
     std::is_same_v<Request, msg::client::hello> || std::is_same_v<Request, msg::client::ping> ||
-    std::is_same_v<Request, msg::client::pong> || std::is_same_v<Request, msg::client::bye>;
+    std::is_same_v<Request, msg::client::pong> || std::is_same_v<Request, msg::client::bye> ||
+    std::is_same_v<Request, msg::client::cap> || std::is_same_v<Request, msg::client::pass> ||
+    std::is_same_v<Request, msg::client::resume>;
+
+// Whether a lost connection keeps its session for RESUME: not when the client said BYE, the
+// server stops, the session moved, or the client broke the protocol's framing.
+bool keeps_session(error_code reason) {
+  return reason && reason != errc::server_shutting_down && reason != errc::session_resumed &&
+         reason != errc::frame_too_large && reason != errc::malformed_frame &&
+         reason != errc::bad_password && reason != errc::handshake_timeout &&
+         reason != errc::internal_error;
+}
+
+// "192.0.2.7:4242" -> "192.0.2.7", "[2001:db8::1]:4242" -> "[2001:db8::1]": what the limit on
+// detached sessions counts.
+std::string address_of(const std::string& peer) {
+  const auto colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
+// Compares without a branch or an early exit that depends on the secret's content: the time
+// taken tells a guesser nothing about how much of the password was right. Both are padded to
+// the longest password a PASS may carry; longer guesses are refused by their (public) length.
+bool password_matches(std::string_view given, std::string_view expected) {
+  if (given.size() > max_password_bytes || expected.size() > max_password_bytes) return false;
+  unsigned char given_padded[max_password_bytes] = {};
+  unsigned char expected_padded[max_password_bytes] = {};
+  std::copy(given.begin(), given.end(), given_padded);
+  std::copy(expected.begin(), expected.end(), expected_padded);
+  volatile unsigned char difference = static_cast<unsigned char>((given.size() ^ expected.size()) != 0);
+  for (std::size_t i = 0; i < max_password_bytes; ++i)
+    difference = difference | static_cast<unsigned char>(given_padded[i] ^ expected_padded[i]);
+  return difference == 0;
+}
 
 }  // namespace
 
@@ -148,10 +181,30 @@ std::optional<msg::server::error> server_session::farewell_for(error_code reason
 
 // Leaving at once, not when the transport finally closes: after a BYE the others should see
 // LEFT, and the name should be free for a reconnect, without waiting for the peer's FIN.
+// A resumable session that lost its connection is kept instead (PROTOCOL.md 7.19).
 void server_session::on_closing(error_code reason) {
   if (state_ == state::closed) return;
   state_ = state::closing;
-  leave_and_release(reason ? leave_reason(reason) : bye_reason_.empty() ? "quit" : bye_reason_);
+  const std::string why = reason ? leave_reason(reason) : bye_reason_.empty() ? "quit" : bye_reason_;
+  if (!token_.empty()) {
+    const auto token = std::exchange(token_, {});
+    if (keeps_session(reason) && services_.resume.detach(token, address_of(peer_), why, clock::now())) {
+      services_.log(log_level::info, "detach ", name_, " (", rooms_count(rooms_.size()), "): ", why);
+      rooms_.clear();  // the registry's now, as is the name
+      name_.clear();
+      return;
+    }
+    services_.resume.close(token);
+  }
+  leave_and_release(why);
+}
+
+void server_session::on_taken_over() {
+  if (state_ != state::registered) return;
+  token_.clear();  // already the new connection's
+  services_.log(log_level::info, "session of ", name_, " at ", peer_, " taken over by RESUME");
+  self_->reply(error_message(errc::session_resumed, "session resumed by another connection"));
+  request_close(errc::session_resumed);
 }
 
 void server_session::on_closed(error_code reason) {
@@ -168,7 +221,8 @@ void server_session::leave_and_release(std::string_view why) {
   if (!rooms_.empty()) services_.log(log_level::debug, "leave ", name_, " (", rooms_count(rooms_.size()), "): ", why);
   rooms_.clear();
   // Cleared so that a second call cannot free the name after someone else has claimed it.
-  if (!name_.empty()) services_.users.release(std::exchange(name_, {}));
+  // Guarded by owner: after a RESUME took the session over, the name is the new connection's.
+  if (!name_.empty()) services_.users.release(std::exchange(name_, {}), *self_);
 }
 
 void server_session::reply_error(error_code ec, std::string text) {
@@ -185,6 +239,7 @@ void server_session::reply_error(error_code ec, std::string text) {
 void server_session::handle(const msg::client::hello& m) {
   if (state_ == state::registered)
     return reply_error(errc::already_registered, "already registered as " + name_);
+  if (refused_for_password()) return;
   if (m.version != protocol_version)
     return reply_error(errc::unsupported_version,
                        "unsupported protocol version " + std::to_string(m.version) +
@@ -195,12 +250,22 @@ void server_session::handle(const msg::client::hello& m) {
   // WELCOME's place is taken before the name can be found: a private message sent to the new
   // name at once still arrives after WELCOME.
   auto welcome_place = self_->reserve_answer();
-  if (auto holder = services_.users.claim(m.name, self_); !holder.empty())
+  // The token first: the registry may fail to get random bytes, and nothing is claimed yet.
+  std::string token = resume_granted_ ? services_.resume.open(m.name, self_, notify_takeover_) : "";
+  if (auto holder = services_.users.claim(m.name, self_); !holder.empty()) {
+    if (!token.empty()) services_.resume.close(token);
     return reply_error(errc::name_taken, taken_text(m.name, holder));
+  }
 
   name_ = m.name;
   state_ = state::registered;
-  welcome_place.fill({msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_}});
+  token_ = std::move(token);
+  std::vector<server_message> welcome{
+      msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_}};
+  if (!token_.empty())
+    welcome.emplace_back(msg::server::session{
+        token_, static_cast<std::uint32_t>(services_.resume.grace().count())});
+  welcome_place.fill(welcome);
   services_.log(log_level::info, "hello ", name_, " from ", peer_);
   if (!m.room.empty()) join(m.room, 0);
 }
@@ -214,6 +279,7 @@ void server_session::join(const std::string& room_name, std::uint64_t after_id) 
     return reply_error(errc::too_many_rooms, "at most " + rooms_count(max_rooms) + " at a time");
   auto r = services_.rooms.join(folded, self_, name_, after_id);
   rooms_.emplace(std::move(folded), std::move(r));
+  rooms_changed();
   services_.log(log_level::debug, "join ", name_, " room ", room_name);
 }
 
@@ -249,6 +315,7 @@ void server_session::handle(const msg::client::part& m) {
   const auto r = joined_room(m.room);
   if (!r) return;
   rooms_.erase(r->name());
+  rooms_changed();
   services_.rooms.leave(r, *self_, m.reason);
   services_.log(log_level::debug, "part ", name_, " room ", r->name());
 }
@@ -301,13 +368,14 @@ void server_session::handle(const msg::client::nick& m) {
   if (m.name == name_) return;
   // Built first: once the directory has the new name, nothing may fail before name_ follows.
   const auto notice = make_event(msg::server::renamed{name_, m.name});
-  if (auto holder = services_.users.rename(name_, m.name); !holder.empty())
+  if (auto holder = services_.users.rename(name_, m.name, *self_); !holder.empty())
     return reply_error(errc::name_taken, taken_text(m.name, holder));
   std::unordered_set<const member*> notified;
   for (const auto& [folded, r] : rooms_) r->rename(*self_, m.name, notice, notified);
   if (!notified.contains(self_.get())) self_->deliver(notice);
   services_.log(log_level::debug, "nick ", name_, " -> ", m.name);
   name_ = m.name;
+  if (!token_.empty()) services_.resume.renamed(token_, name_);
 }
 
 void server_session::handle(const msg::client::history& m) {
@@ -323,6 +391,78 @@ void server_session::handle(const msg::client::bye& m) {
   // An unusable reason is dropped rather than refused: the client is leaving either way.
   if (!check_short_text(m.reason, max_reason_bytes)) bye_reason_ = m.reason;
   request_close({});
+}
+
+}  // namespace chat::detail
+
+namespace chat::detail {
+
+void server_session::rooms_changed() {
+  if (!token_.empty()) services_.resume.set_rooms(token_, rooms_);
+}
+
+void server_session::reply_caps() {
+  msg::server::caps granted;
+  if (resume_granted_) granted.names.emplace_back(capability_resume);
+  self_->reply(granted);
+}
+
+bool server_session::refused_for_password() {
+  if (services_.options.password.empty() || password_given_) return false;
+  reply_error(errc::bad_password, "this server needs a password (PASS before HELLO)");
+  request_close(errc::bad_password);
+  return true;
+}
+
+void server_session::handle(const msg::client::cap& m) {
+  if (state_ == state::registered)
+    return reply_error(errc::already_registered, "CAP is only allowed before HELLO");
+  for (const auto& name : m.names)
+    if (name == capability_resume && services_.resume.enabled()) resume_granted_ = true;
+  reply_caps();
+}
+
+void server_session::handle(const msg::client::pass& m) {
+  if (state_ == state::registered)
+    return reply_error(errc::already_registered, "PASS is only allowed before HELLO");
+  const auto& expected = services_.options.password;
+  if (!expected.empty()) {
+    if (!password_matches(m.password, expected)) {
+      services_.log(log_level::info, "wrong password from ", peer_);
+      self_->reply(error_message(errc::bad_password, "wrong password"));
+      return request_close(errc::bad_password);
+    }
+    password_given_ = true;
+  }
+  reply_caps();
+}
+
+void server_session::handle(const msg::client::resume& m) {
+  if (state_ == state::registered)
+    return reply_error(errc::already_registered, "already registered as " + name_);
+  if (refused_for_password()) return;
+  if (m.version != protocol_version)
+    return reply_error(errc::unsupported_version,
+                       "unsupported protocol version " + std::to_string(m.version) +
+                           "; this server speaks version " + std::to_string(protocol_version));
+  if (!is_valid_name(m.name)) return reply_error(errc::invalid_name, invalid_name_text);
+  if (!resume_granted_)
+    return reply_error(errc::resume_failed, "ask for the resume capability (CAP) before RESUME");
+  // WELCOME's place first: once the session is ours, its rooms' events come to this
+  // connection, and they must follow WELCOME and SESSION.
+  auto welcome_place = self_->reserve_answer();
+  auto taken = services_.resume.take_over(m.token, m.name, self_, notify_takeover_);
+  if (!taken)
+    return reply_error(errc::resume_failed,
+                       "no session of " + m.name + " to resume: it has ended, or the token is wrong");
+  name_ = std::move(taken->name);
+  rooms_ = std::move(taken->rooms);
+  token_ = std::move(taken->token);
+  state_ = state::registered;
+  welcome_place.fill({msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_},
+                      msg::server::session{token_, static_cast<std::uint32_t>(services_.resume.grace().count())}});
+  services_.log(log_level::info, "resume ", name_, " (", rooms_count(rooms_.size()), ") from ", peer_);
+  if (taken->kick) taken->kick();  // the old connection, if still open, is told and closes
 }
 
 }  // namespace chat::detail

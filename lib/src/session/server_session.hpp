@@ -5,7 +5,8 @@
 // deadline to be woken at, and a close request. A driver (server/session_driver.hpp) carries
 // these out over any transport; tests drive the machine directly.
 //
-//   awaiting_hello --HELLO ok--> registered --BYE / fatal error / timeout / shutdown--> closing
+//   awaiting_hello --HELLO or RESUME ok--> registered --BYE / fatal error / timeout / shutdown /
+//                                                       taken over--> closing
 //   awaiting_hello --BYE / fatal error / handshake timeout / shutdown--> closing
 //   closing --transport closed--> closed
 //
@@ -18,6 +19,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -65,6 +67,13 @@ public:
   void on_closing(boost::system::error_code reason);
   /// The transport has closed.
   void on_closed(boost::system::error_code reason);
+  /// Another connection has taken this session over by RESUME (docs/PROTOCOL.md 7.19): its
+  /// rooms and name are no longer this session's. Sends ERROR session_resumed and closes.
+  void on_taken_over();
+
+  /// How another thread reaches this session for on_taken_over(): the driver's function runs
+  /// it on the connection's strand, and must not keep the session alive. Set before start().
+  void set_takeover_notifier(std::function<void()> notify) { notify_takeover_ = std::move(notify); }
 
   // Outputs.
 
@@ -96,7 +105,17 @@ private:
   void handle(const msg::client::nick& m);
   void handle(const msg::client::history& m);
   void handle(const msg::client::pong& m);
+  void handle(const msg::client::cap& m);
+  void handle(const msg::client::pass& m);
+  void handle(const msg::client::resume& m);
 
+  /// CAPS: the capabilities granted so far.
+  void reply_caps();
+  /// True (and the ERROR sent, the close requested) if the server needs a password this
+  /// connection has not given.
+  bool refused_for_password();
+  /// The session's rooms changed: a resumable session tells the resume registry.
+  void rooms_changed();
   void join(const std::string& room_name, std::uint64_t after_id);
   /// The room `room_name` (as sent) if this session is in it; otherwise replies an ERROR.
   std::shared_ptr<room> joined_room(const std::string& room_name);
@@ -117,6 +136,10 @@ private:
   std::string name_;
   std::string bye_reason_;
   std::map<std::string, std::shared_ptr<room>> rooms_;  // by folded name
+  bool resume_granted_ = false;  // CAP asked for "resume" and the server offers it
+  bool password_given_ = false;  // a PASS with the server's password arrived
+  std::string token_;            // the resume token while this session is resumable
+  std::function<void()> notify_takeover_;
   clock::time_point handshake_deadline_ = clock::time_point::max();
   clock::time_point last_input_{};
   std::optional<clock::time_point> ping_deadline_;  // set while a PING awaits an answer

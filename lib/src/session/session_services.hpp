@@ -1,10 +1,11 @@
-// What the sessions of one server share: options, the room bus, the user directory, the rooms
-// and the log. Each is thread-safe; the services outlive every session.
+// What the sessions of one server share: options, the room bus, the user directory, the rooms,
+// the resumable sessions and the log. Each is thread-safe; the services outlive every session.
 #pragma once
 
 #include "bus/room_bus.hpp"
 #include "common/log.hpp"
 #include "rooms/room_registry.hpp"
+#include "users/resume_registry.hpp"
 #include "users/user_directory.hpp"
 
 #include <chat/server_options.hpp>
@@ -17,6 +18,7 @@ struct session_services {
   user_directory& users;
   room_registry& rooms;
   const logger& log;
+  resume_registry& resume;
 };
 
 }  // namespace chat::detail

@@ -22,11 +22,17 @@ public:
   /// Reserves `name` for `user`. Empty on success; otherwise the spelling of the name in use
   /// that has the same skeleton.
   virtual std::string claim(std::string_view name, std::weak_ptr<member> user) = 0;
-  /// Moves a user from `old_name` to `new_name`. Empty on success; otherwise the spelling of
-  /// someone else's name with the skeleton of `new_name`. A lookalike of the user's own name
+  /// Moves `owner` from `old_name` to `new_name`. Empty on success; otherwise the spelling of
+  /// someone else's name with the skeleton of `new_name` (or `old_name` itself if `owner` does
+  /// not hold it). A lookalike of the user's own name
   /// (e.g. a change of letter case only) is allowed.
-  virtual std::string rename(std::string_view old_name, std::string_view new_name) = 0;
-  virtual void release(std::string_view name) = 0;
+  virtual std::string rename(std::string_view old_name, std::string_view new_name,
+                             const member& owner) = 0;
+  /// Frees `name` if `owner` holds it (a session taken over no longer does).
+  virtual void release(std::string_view name, const member& owner) = 0;
+  /// Gives `name` from `from` to `to` (a session resumed on a new connection); false if `from`
+  /// does not hold it.
+  virtual bool transfer(std::string_view name, const member& from, std::weak_ptr<member> to) = 0;
 
   struct found {
     std::shared_ptr<member> user;  ///< Null if no one has the name.
