@@ -66,7 +66,10 @@ void chat_session::interrupt() {
 void chat_session::connect() {
   state_ = state::connecting;
   const unsigned generation = ++generation_;
-  client_ = std::make_unique<chat::client>(io_.get_executor());
+  chat::client_options options;
+  options.password = settings_.password;
+  options.resume = true;  // a reconnect can then take the old session over at once
+  client_ = std::make_unique<chat::client>(io_.get_executor(), options);
   client_->on_message([this, generation](const chat::server_message& m) {
     if (generation == generation_) on_message(m);
   });
@@ -82,7 +85,26 @@ void chat_session::on_connected(error_code ec) {
   if (state_ == state::done) return;
   if (ec) return retry_later("cannot connect to " + settings_.host + ':' + settings_.port + ": " + ec.message());
   state_ = state::registering;
+  if (!resume_token_.empty()) return send_resume();
   send_hello();
+}
+
+void chat_session::send_resume() {
+  const unsigned generation = generation_;
+  client_->async_resume(name_, resume_token_, [this, generation](error_code ec, chat::msg::server::welcome w) {
+    if (generation == generation_) on_resumed(ec, w);
+  });
+}
+
+void chat_session::on_resumed(error_code ec, const chat::msg::server::welcome& welcome) {
+  if (state_ == state::done) return;
+  resume_token_.clear();  // spent, or useless: either way the next reconnect uses a new one
+  if (ec && (ec.category() != chat::error_category() || ec == chat::errc::connection_closed ||
+             chat::is_fatal(static_cast<chat::errc>(ec.value()))))
+    return;  // on_closed follows
+  if (ec) return send_hello();  // the session has ended (or the server cannot resume): start anew
+  catching_up_by_history_ = true;
+  go_online(welcome);
 }
 
 void chat_session::send_hello() {
@@ -119,7 +141,11 @@ void chat_session::on_welcome(error_code ec, const chat::msg::server::welcome& w
     return;
   }
   if (ec) return finish(1, "cannot join: " + ec.message());
+  catching_up_by_history_ = false;
+  go_online(welcome);
+}
 
+void chat_session::go_online(const chat::msg::server::welcome& welcome) {
   const bool same_run = rooms_.welcomed_by(welcome.server_id);
   name_ = welcome.name;
   resumed_ = ever_online_;
@@ -128,6 +154,8 @@ void chat_session::on_welcome(error_code ec, const chat::msg::server::welcome& w
   state_ = state::online;
   if (!resumed_)
     notice("connected to " + inert(welcome.server_info) + " as " + inert(name_));
+  else if (catching_up_by_history_)
+    notice("reconnected as " + inert(name_) + ", still in every room; catching up");
   else
     notice(same_run ? "reconnected as " + inert(name_) + "; catching up"
                     : "reconnected to a restarted server as " + inert(name_) +
@@ -142,7 +170,14 @@ void chat_session::on_welcome(error_code ec, const chat::msg::server::welcome& w
 void chat_session::rejoin_next() {
   while (!rejoining_.empty()) {
     const auto room = rejoining_.front();
-    if (!client_->join(room, rooms_.resume_after(room))) return;  // END (or ERROR) continues
+    if (catching_up_by_history_) {
+      // Still a member: the messages since the last one shown, then live ones, in id order.
+      replaying_.try_emplace(room);
+      if (!client_->history(room, rooms_.resume_after(room), 65535)) return;
+      replaying_.erase(room);
+    } else if (!client_->join(room, rooms_.resume_after(room))) {
+      return;  // END (or ERROR) continues
+    }
     show_error(chat::make_error_code(chat::errc::invalid_room), "cannot join " + inert(room));
     rejoining_.pop_front();
   }
@@ -151,6 +186,15 @@ void chat_session::rejoin_next() {
 
 void chat_session::rejoin_answered(const std::string& room) {
   if (rejoining_.empty() || (!room.empty() && rejoining_.front() != room)) return;
+  if (room.empty() && catching_up_by_history_) {
+    // HISTORY refused (not_in_room): the room was left meanwhile, e.g. by a PART just before
+    // the drop.
+    const auto gone = rejoining_.front();
+    replaying_.erase(gone);
+    rooms_.parted(gone);
+    update_prompt();
+    notice("no longer in " + inert(gone) + ": /join it again if you like");
+  }
   rejoining_.pop_front();
   rejoin_next();
 }
@@ -159,6 +203,11 @@ void chat_session::on_closed(error_code ec) {
   replaying_.clear();
   rejoining_.clear();
   if (state_ == state::quitting || state_ == state::done) return finish(0);
+  // Kept for the reconnect: RESUME takes the session over, rooms and name, at once.
+  if (state_ == state::online) resume_token_ = client_->resume_token();
+  if (ec == chat::errc::session_resumed)
+    return finish(1, "the session was taken over by another connection");
+  if (ec == chat::errc::bad_password) return finish(1, "server refused: " + ec.message());
   retry_later(describe_close(ec));
 }
 
@@ -201,6 +250,10 @@ void chat_session::on_message(const chat::server_message& m) {
       if (said->id > rooms_.resume_after(said->target)) replaying_[said->target].push_back(*said);
       return;
     }
+    // While a room catches up, its live messages wait to be shown in id order after the
+    // answer (after a RESUME they may arrive before it).
+    if (const auto held = replaying_.find(said->target); held != replaying_.end())
+      return held->second.push_back(*said);
     if (!rooms_.first_sighting(*said)) return;  // shown before the connection dropped
     return show(*render(m, context()));
   }
@@ -211,12 +264,25 @@ void chat_session::on_message(const chat::server_message& m) {
     rooms_.caught_up(end->room, end->last_id);
     auto replayed = std::move(replaying_[end->room]);
     replaying_.erase(end->room);
+    // History and held live messages together, by id; a live one the answer also carried is
+    // a duplicate. Live ones past last_id are recorded as shown by first_sighting.
+    std::stable_sort(replayed.begin(), replayed.end(),
+                     [](const auto& a, const auto& b) { return a.id < b.id; });
+    replayed.erase(std::unique(replayed.begin(), replayed.end(),
+                               [](const auto& a, const auto& b) { return a.id == b.id; }),
+                   replayed.end());
+    std::erase_if(replayed, [&](const chat::msg::server::message& said) {
+      return !(said.flags & chat::msg::flag_history) && !rooms_.first_sighting(said) &&
+             said.id > end->last_id;
+    });
     if (end->flags & chat::msg::end_missed)
       notice("some messages in " + inert(end->room) +
              " were missed: they are older than the server's history");
     if (!replayed.empty()) notice(replay_announcement(replayed.size(), end->room, resumed_));
     for (const auto& said : replayed) show(*render(chat::server_message(said), context()));
-    if (end->request == std::uint8_t(chat::client_message_type::join)) rejoin_answered(end->room);
+    if (end->request == std::uint8_t(chat::client_message_type::join) ||
+        (catching_up_by_history_ && end->request == std::uint8_t(chat::client_message_type::history)))
+      rejoin_answered(end->room);
     return;
   }
   if (const auto* joined = std::get_if<chat::msg::server::joined>(&m); joined && joined->name == name_) {

@@ -32,6 +32,7 @@ struct session_settings {
   std::string port;
   std::string name;
   std::string room;                     ///< Joined first; empty: none.
+  std::string password;                 ///< The server password (PASS); empty: none.
   std::optional<unsigned> reconnects;   ///< Attempts after a drop; nullopt: no limit.
   bool interactive = false;             ///< A person at a terminal: may be asked for a new name.
   bool colour = false;
@@ -72,6 +73,11 @@ private:
   void connect();
   void on_connected(boost::system::error_code ec);
   void send_hello();
+  /// RESUME of the last connection's session; HELLO if the server cannot resume it.
+  void send_resume();
+  void on_resumed(boost::system::error_code ec, const chat::msg::server::welcome& welcome);
+  /// Online after WELCOME (to HELLO or RESUME): catches the rooms up, one at a time.
+  void go_online(const chat::msg::server::welcome& welcome);
   void rejoin_next();
   /// The JOIN of `room` (empty: the one pending, refused) is answered; rejoin the next.
   void rejoin_answered(const std::string& room);
@@ -118,6 +124,9 @@ private:
   bool resumed_ = false;  // the current connection is a reconnect
   std::deque<std::optional<std::string>> pending_input_;  // typed while not online
   std::deque<std::string> rejoining_;  // rooms still to JOIN after (re)connecting, in order
+  // After a RESUME the rooms are still ours: rejoining_ then catches up with HISTORY instead.
+  bool catching_up_by_history_ = false;
+  std::string resume_token_;  // of the last connection's session; empty: HELLO, not RESUME
 };
 
 }  // namespace chatcli

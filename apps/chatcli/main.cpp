@@ -19,6 +19,7 @@
 #include <clocale>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -36,6 +37,7 @@ constexpr int exit_usage_error = 2;
 
 struct options {
   chatcli::session_settings session;
+  std::string password_file;
   bool no_color = false;
   int reconnects = -1;  // -1: the default for the mode
 };
@@ -54,6 +56,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       ("reconnect", po::value(&o.reconnects),
        "reconnect attempts after the connection drops (default: unlimited when interactive, "
        "0 when piped)")
+      ("password-file", po::value(&o.password_file),
+       "the server password is this file's first line (sent with PASS before HELLO)")
       ("no-color", po::bool_switch(&o.no_color), "no colours (also when NO_COLOR is set)");
   po::variables_map vm;
   try {
@@ -73,6 +77,17 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       throw po::error("--reconnect must be 0 or more");
     if (!s.room.empty() && !chat::is_valid_room(s.room))
       throw po::error("--room must be 1-64 letters, digits, '_', '-', '.' or '#'");
+    if (vm.count("password-file")) {
+      // The first line, without its line ending; kept out of the command line and the log.
+      std::ifstream in(o.password_file);
+      if (!in || !std::getline(in, s.password))
+        throw po::error("cannot read --password-file " + o.password_file);
+      if (!s.password.empty() && s.password.back() == '\r') s.password.pop_back();
+      if (s.password.empty() || s.password.size() > chat::max_password_bytes ||
+          !chat::is_valid_utf8(s.password))
+        throw po::error("the password in " + o.password_file + " must be 1-" +
+                        std::to_string(chat::max_password_bytes) + " bytes of UTF-8 on its first line");
+    }
   } catch (const po::error& e) {
     std::cerr << "chatcli: " << e.what() << " (see chatcli --help)\n";
     exit_code = exit_usage_error;

@@ -13,6 +13,10 @@
 #include <chat/protocol.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
 #include <algorithm>
 #include <optional>
 #include <cerrno>
@@ -370,8 +374,10 @@ BOOST_AUTO_TEST_CASE(chatcli_sends_a_long_line_in_pieces) {
 
 // The reconnect story: the connection breaks (chatd stays up), alice talks meanwhile, and bob's
 // chatcli reconnects by itself and shows each missed message exactly once.
+// Without session resume (--resume-grace 0): the session ends with the drop, and chatcli comes
+// back with HELLO and a JOIN after the last message it showed.
 BOOST_AUTO_TEST_CASE(chatcli_reconnects_after_a_drop_and_shows_each_missed_message_once) {
-  chatd_server chatd;
+  chatd_server chatd({"--resume-grace", "0"});
   chat::test::tcp_proxy network(static_cast<std::uint16_t>(std::stoi(chatd.port)));
   child_process alice = start_chatcli(chatd.port, "alice");
   expect_welcome(alice, "alice");
@@ -409,6 +415,85 @@ BOOST_AUTO_TEST_CASE(chatcli_reconnects_after_a_drop_and_shows_each_missed_messa
   BOOST_TEST(expect_exit(alice, "alice") == 0);
   chatd.process.signal(SIGTERM);
   BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+// With session resume (chatd's default): chatd keeps the dropped session, chatcli's reconnect
+// takes it over at once with RESUME and catches up with HISTORY; the others see nothing.
+BOOST_AUTO_TEST_CASE(chatcli_resumes_its_session_after_a_drop_without_leaving_or_joining) {
+  chatd_server chatd;
+  chat::test::tcp_proxy network(static_cast<std::uint16_t>(std::stoi(chatd.port)));
+  child_process alice = start_chatcli(chatd.port, "alice");
+  expect_welcome(alice, "alice");
+  child_process bob = start_chatcli(std::to_string(network.port()), "bob", {"--reconnect", "5"});
+  expect_welcome(bob, "bob");
+  expect_line(alice, "alice", hh_mm + R"( \* bob joined lobby \(2 online\))");
+  BOOST_REQUIRE(alice.write_stdin("before the drop\n"));
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: before the drop)");
+
+  network.cut();
+  expect_line(bob, "bob", hh_mm + R"( \* .*; reconnecting in 1 s \(attempt 1 of 5\))");
+  for (const char* text : {"missed one\n", "missed two\n", "missed three\n"})
+    BOOST_REQUIRE(alice.write_stdin(text));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: missed three)");
+  network.resume();
+
+  expect_line(bob, "bob", hh_mm + R"( \* reconnected as bob, still in every room; catching up)");
+  expect_line(bob, "bob", hh_mm + R"( \* 3 messages in lobby while you were away:)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed one)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed two)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed three)");
+  BOOST_REQUIRE(bob.write_stdin("back again\n"));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] bob: back again)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] bob: back again)");
+  BOOST_REQUIRE(alice.write_stdin("after\n"));
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: after)");
+
+  bob.close_stdin();
+  BOOST_TEST(expect_exit(bob, "bob") == 0);
+  const std::string seen = bob.stdout_so_far();
+  for (const char* text : {"alice: before the drop", "alice: missed one", "alice: missed two",
+                           "alice: missed three", "bob: back again", "alice: after"})
+    BOOST_TEST(occurrences(seen, text) == 1u, text << " in:\n" << seen);
+  BOOST_TEST(!contains(seen, "were missed"), seen);
+  BOOST_TEST(!contains(seen, "rejoined"), seen);
+  expect_line(alice, "alice", hh_mm + R"( \* bob left lobby \(1 online\): quit)");
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  const std::string alice_saw = alice.stdout_so_far();
+  BOOST_TEST(occurrences(alice_saw, "bob joined") == 1u, alice_saw);  // only the first time
+  BOOST_TEST(occurrences(alice_saw, "bob left") == 1u, alice_saw);    // only at the end
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(chatd_password_file_admits_only_chatcli_with_the_password) {
+  const std::string right = "/tmp/libchat-e2e-password-" + std::to_string(::getpid());
+  const std::string wrong = right + "-wrong";
+  const std::string empty = right + "-empty";
+  std::ofstream(right) << "open sesame\n";
+  std::ofstream(wrong) << "open says me\n";
+  std::ofstream(empty) << "\n";
+  {
+    child_process refused({CHATD_PATH, "--port", "0", "--password-file", empty});
+    BOOST_TEST(expect_exit(refused, "chatd") == 2);
+    BOOST_TEST(contains(refused.stderr_so_far(), "empty first line"), refused.stderr_so_far());
+  }
+  chatd_server chatd({"--password-file", right});
+  child_process alice = start_chatcli(chatd.port, "alice", {"--password-file", right});
+  expect_welcome(alice, "alice");
+  child_process eve = start_chatcli(chatd.port, "eve", {"--password-file", wrong});
+  BOOST_TEST(expect_exit(eve, "eve") == 1);
+  BOOST_TEST(contains(eve.stderr_so_far(), "password"), eve.stderr_so_far());
+  child_process mallory = start_chatcli(chatd.port, "mallory");
+  BOOST_TEST(expect_exit(mallory, "mallory") == 1);
+  BOOST_TEST(!contains(mallory.stdout_so_far(), "* connected"));
+  BOOST_REQUIRE(alice.write_stdin("still here\n"));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: still here)");
+  alice.close_stdin();
+  BOOST_TEST(expect_exit(alice, "alice") == 0);
+  chatd.process.signal(SIGTERM);
+  BOOST_TEST(expect_exit(chatd.process, "chatd") == 0);
+  for (const auto& f : {right, wrong, empty}) std::remove(f.c_str());
 }
 
 BOOST_AUTO_TEST_CASE(chatcli_comes_back_after_a_server_restart) {
@@ -561,6 +646,12 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_prompt_shows_a_hostile_room_name_inert)
   child_process cli = start_terminal_client(hostile.port(), "alice");
   BOOST_REQUIRE_MESSAGE(hostile.accept(step), "chatcli did not connect; stderr:\n"
                                                   << cli.stderr_so_far());
+  // chatcli asks for session resume first; answered as a server from before the extensions
+  // answers (PROTOCOL.md 7.17), after which chatcli carries on with HELLO as in plain v2.
+  const auto cap = hostile.receive(step);
+  BOOST_REQUIRE(cap.has_value());
+  BOOST_REQUIRE(std::holds_alternative<chat::msg::client::cap>(*cap));
+  hostile.send(chat::msg::server::error{3, "unknown message type"});
   const auto hello = hostile.receive(step);
   BOOST_REQUIRE(hello.has_value());
   BOOST_REQUIRE(std::holds_alternative<chat::msg::client::hello>(*hello));
@@ -575,6 +666,7 @@ BOOST_AUTO_TEST_CASE(interactive_chatcli_prompt_shows_a_hostile_room_name_inert)
   BOOST_TEST(!contains(out, "\x1b]"), out);
   BOOST_TEST(!contains(out, "\x1b[31m"), out);
   BOOST_TEST(out.find_first_of("\x01\x02") == std::string::npos, out);
+  BOOST_TEST(!contains(out, "error 3"), out);  // the old server's answer to CAP is the library's
 
   cli.close_stdin();  // Ctrl-D: chatcli says BYE and waits for the server to close
   for (auto m = hostile.receive(step); m && !std::holds_alternative<chat::msg::client::bye>(*m);
