@@ -393,10 +393,6 @@ void server_session::handle(const msg::client::bye& m) {
   request_close({});
 }
 
-}  // namespace chat::detail
-
-namespace chat::detail {
-
 void server_session::rooms_changed() {
   if (!token_.empty()) services_.resume.set_rooms(token_, rooms_);
 }
