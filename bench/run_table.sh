@@ -29,6 +29,10 @@ done
 # older than the limit do not know the option).
 no_address_limit=()
 "$chatd" --help 2>/dev/null | grep -q -- --max-per-ip && no_address_limit=(--max-per-ip 0)
+# Likewise the connection-rate and unregistered limits and flood control (the burst row's one
+# sender would be paced), where the build has them.
+"$chatd" --help 2>/dev/null | grep -q -- --flood-burst &&
+  no_address_limit+=(--max-connects-per-ip 0 --max-unregistered 0 --max-unregistered-per-ip 0 --flood-burst 0)
 
 # Runs chat_load MODE ARGS... against a fresh chatd; prints "row=NAME threads=N <key=value line>".
 run() {

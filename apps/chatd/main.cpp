@@ -127,6 +127,14 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::string room_history_bytes = "2M";
   std::string password_file;
   unsigned resume_grace_seconds = 60;
+  const chat::server_options defaults;
+  std::size_t max_connects_per_ip = defaults.max_connects_per_ip;
+  double connect_window_seconds = std::chrono::duration<double>(defaults.connect_window).count();
+  std::size_t max_unregistered = defaults.max_unregistered;
+  std::size_t max_unregistered_per_ip = defaults.max_unregistered_per_ip;
+  std::size_t flood_burst = defaults.flood_burst;
+  double flood_rate = defaults.flood_rate;
+  double flood_disconnect_seconds = std::chrono::duration<double>(defaults.flood_disconnect_after).count();
 
   po::options_description desc("Usage: chatd [options]\nOptions");
   desc.add_options()
@@ -165,7 +173,23 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
        "require the password on this file's first line (clients send it with PASS before HELLO)")
       ("resume-grace", po::value(&resume_grace_seconds)->default_value(resume_grace_seconds),
        "seconds a lost session of a client that asked for resume is kept for it to take over "
-       "(its name stays taken, it stays in its rooms); 0 does not offer resume");
+       "(its name stays taken, it stays in its rooms); 0 does not offer resume")
+      ("max-connects-per-ip", po::value(&max_connects_per_ip)->default_value(max_connects_per_ip),
+       "new connections one IPv4 address or IPv6 /64 may open per --connect-window; more are "
+       "told too_many_connections and closed; 0 no limit")
+      ("connect-window", po::value(&connect_window_seconds)->default_value(connect_window_seconds),
+       "seconds of the window --max-connects-per-ip counts in")
+      ("max-unregistered", po::value(&max_unregistered)->default_value(max_unregistered),
+       "connections that have not completed HELLO, in all; more are refused; 0 no limit")
+      ("max-unregistered-per-ip", po::value(&max_unregistered_per_ip)->default_value(max_unregistered_per_ip),
+       "connections that have not completed HELLO from one address; more are refused; 0 no limit")
+      ("flood-burst", po::value(&flood_burst)->default_value(flood_burst),
+       "flood control: messages (SAY, PRIVATE, TOPIC, NICK, PART; JOIN counts 1/4) a client may "
+       "send at once before it is paced; 0 turns flood control off")
+      ("flood-rate", po::value(&flood_rate)->default_value(flood_rate),
+       "flood control: messages a second a paced client is allowed; faster input waits, unread")
+      ("flood-disconnect-after", po::value(&flood_disconnect_seconds)->default_value(flood_disconnect_seconds),
+       "seconds a client may be paced without a break before it is told flooding and closed; 0 never");
 
   po::variables_map vm;
   try {
@@ -216,6 +240,22 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   if (vm.count("password-file")) options.password = read_password_file(password_file);
   require_at_most_u32(std::size_t{resume_grace_seconds} * 1000, "--resume-grace (in ms)");
   options.resume_grace = std::chrono::seconds(resume_grace_seconds);
+  const auto milliseconds = [](double seconds, const char* flag) {
+    if (!(seconds >= 0 && seconds <= 86400)) throw usage_error{std::string(flag) + " must be 0 to 86400 seconds"};
+    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+  };
+  options.max_connects_per_ip = max_connects_per_ip;
+  options.connect_window = milliseconds(connect_window_seconds, "--connect-window");
+  if (options.max_connects_per_ip > 0 && options.connect_window.count() == 0)
+    throw usage_error{"--connect-window must be more than 0 (or disable with --max-connects-per-ip 0)"};
+  options.max_unregistered = max_unregistered;
+  options.max_unregistered_per_ip = max_unregistered_per_ip;
+  options.flood_burst = flood_burst;
+  if (!(flood_rate >= 0 && flood_rate <= 1e6)) throw usage_error{"--flood-rate must be 0 to 1000000"};
+  if (flood_burst > 0 && flood_rate == 0)
+    throw usage_error{"--flood-rate must be more than 0 (or disable flood control with --flood-burst 0)"};
+  options.flood_rate = flood_rate;
+  options.flood_disconnect_after = milliseconds(flood_disconnect_seconds, "--flood-disconnect-after");
   return options;
 }
 

@@ -111,6 +111,10 @@ struct in_process_server {
     options.port = 0;
     options.threads = 1;
     options.max_connections_per_ip = 0;  // every simulated member connects from 127.0.0.1
+    options.max_connects_per_ip = 0;
+    options.max_unregistered = 0;
+    options.max_unregistered_per_ip = 0;
+    options.flood_burst = 0;             // and the senders send flat out
     server.emplace(options);
     BOOST_REQUIRE(!server->start());
     endpoint = server->local_endpoint();

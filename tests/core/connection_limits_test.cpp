@@ -2,6 +2,7 @@
 // refusing a connection over the per-address or the global limit. 127.0.0.1 plays the flooding
 // address and 127.0.0.2 (also loopback on Linux) the legitimate client.
 #include "server/address_key.hpp"
+#include "server/connect_throttle.hpp"
 #include "server/connection_counter.hpp"
 #include "session/log_budget.hpp"
 #include "support/raw_peer.hpp"
@@ -225,9 +226,138 @@ BOOST_AUTO_TEST_CASE(connection_over_the_global_limit_is_told_the_server_is_full
 BOOST_AUTO_TEST_CASE(default_limit_is_sixteen_per_address) {
   BOOST_TEST(server_options{}.max_connections_per_ip == 16u);
   test_server server;
-  auto open = connect_flooders(server.port(), 16);
+  // Each registered before the next: the limit on connections awaiting HELLO is lower.
+  std::vector<std::unique_ptr<raw_peer>> open;
+  for (int i = 0; i < 16; ++i) {
+    open.push_back(std::make_unique<raw_peer>(server.port(), flooder));
+    open.back()->hello("user" + std::to_string(i));
+  }
   raw_peer seventeenth(server.port(), flooder);
   BOOST_TEST(refusal_of(seventeenth).text == "too many connections from 127.0.0.1 (limit 16)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connection-rate throttle.
+
+BOOST_AUTO_TEST_CASE(throttle_refuses_past_the_rate_until_the_window_passes_and_forgets_old_addresses) {
+  using namespace std::chrono_literals;
+  detail::connect_throttle throttle(3, 10s);
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1000h;
+  for (int i = 0; i < 3; ++i) BOOST_TEST(!throttle.admit(flooder, t0 + std::chrono::seconds(i)));
+  const auto refused = throttle.admit(flooder, t0 + 9s);
+  BOOST_TEST_REQUIRE(refused.has_value());
+  BOOST_TEST(*refused == "too many new connections from 127.0.0.1 (limit 3 per 10 s); try again later");
+  BOOST_TEST(!throttle.admit(legitimate, t0 + 9s));  // another address has its own count
+  BOOST_TEST(!throttle.admit(flooder, t0 + 10s));    // the window that began at t0 has passed
+  // Entries expire: a minute later, one admission sweeps the old ones away.
+  for (int i = 0; i < 100; ++i)
+    BOOST_TEST(!throttle.admit(ip::make_address_v4(0x0a000000u + std::uint32_t(i)), t0 + 11s));
+  BOOST_TEST(throttle.tracked() == 102u);
+  BOOST_TEST(!throttle.admit(legitimate, t0 + 60s));
+  BOOST_TEST(throttle.tracked() == 1u);
+  // IPv6 addresses in one /64 share a count.
+  BOOST_TEST(!throttle.admit(ip::make_address("2001:db8::1"), t0));
+  BOOST_TEST(!throttle.admit(ip::make_address("2001:db8::2"), t0));
+  BOOST_TEST(!throttle.admit(ip::make_address("2001:db8::3"), t0));
+  BOOST_TEST(throttle.admit(ip::make_address("2001:db8::4"), t0).has_value());
+  // Zero: no limit.
+  detail::connect_throttle off(0, 10s);
+  for (int i = 0; i < 1000; ++i) BOOST_TEST_REQUIRE(!off.admit(flooder, t0));
+  BOOST_TEST(off.tracked() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_address_opening_connections_too_fast_is_refused_while_another_gets_in) {
+  server_options options;
+  options.max_connects_per_ip = 4;
+  options.connect_window = std::chrono::seconds(30);  // longer than the test
+  test_server server(options);
+  // Connect and close, connect and close: never more than one open, yet refused at the fifth.
+  for (int i = 0; i < 4; ++i) {
+    raw_peer quick(server.port(), flooder);
+    quick.hello("quick" + std::to_string(i));
+  }
+  raw_peer fifth(server.port(), flooder);
+  const auto refusal = refusal_of(fifth);
+  BOOST_TEST(refusal.code == static_cast<std::uint16_t>(errc::too_many_connections));
+  BOOST_TEST(refusal.text == "too many new connections from 127.0.0.1 (limit 4 per 30 s); try again later");
+
+  raw_peer dave(server.port(), legitimate);
+  dave.hello("dave");
+  BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 1; }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections that never register.
+
+BOOST_AUTO_TEST_CASE(counter_counts_unregistered_connections_until_they_register_or_close) {
+  detail::connection_counter counter(detail::counter_limits{0, 0, 3, 2});
+  auto a = counter.admit(flooder);
+  auto b = counter.admit(flooder);
+  BOOST_TEST(counter.unregistered() == 2u);
+  const auto third = counter.admit(flooder);
+  BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(third));
+  BOOST_TEST(std::get<std::string>(third) == "too many connections awaiting HELLO from 127.0.0.1 (limit 2)");
+  std::get<detail::connection_slot>(a).registered();
+  std::get<detail::connection_slot>(a).registered();  // idempotent
+  BOOST_TEST(counter.unregistered() == 1u);
+  auto c = counter.admit(flooder);
+  BOOST_TEST(holds_slot(c));
+  auto d = counter.admit(legitimate);
+  BOOST_TEST(holds_slot(d));
+  const auto full = counter.admit(ip::make_address_v4("127.0.0.3"));
+  BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(full));
+  BOOST_TEST(std::get<std::string>(full) == "too many connections awaiting HELLO (limit 3); try again later");
+  std::get<detail::connection_slot>(b).release();  // closes unregistered
+  std::get<detail::connection_slot>(a).release();  // closes registered
+  BOOST_TEST(counter.unregistered() == 2u);
+  BOOST_TEST(counter.total() == 2u);
+  std::get<detail::connection_slot>(c).release();
+  std::get<detail::connection_slot>(d).release();
+  BOOST_TEST(counter.unregistered() == 0u);
+  BOOST_TEST(counter.addresses() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(connections_that_never_say_hello_are_bounded_per_address_and_in_all) {
+  server_options options;
+  options.max_connections_per_ip = 0;  // only the unregistered limits apply
+  options.max_connects_per_ip = 0;
+  options.max_unregistered_per_ip = 4;
+  options.max_unregistered = 5;
+  test_server server(options);
+  auto silent = connect_flooders(server.port(), 4);
+  BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 4; }));
+  raw_peer fifth(server.port(), flooder);
+  BOOST_TEST(refusal_of(fifth).text == "too many connections awaiting HELLO from 127.0.0.1 (limit 4)");
+
+  // The legitimate address gets in and registers; registered, it no longer counts.
+  raw_peer dave(server.port(), legitimate);
+  dave.hello("dave");
+  // One of the flooding address's connections registering makes room for another of them.
+  silent[0]->hello("alice");
+  raw_peer again(server.port(), flooder);
+  BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 6; }));
+  // 127.0.0.1 has 4 awaiting HELLO, 127.0.0.3 one more: the global limit of 5 is reached.
+  raw_peer other(server.port(), ip::make_address_v4("127.0.0.3"));
+  raw_peer full(server.port(), ip::make_address_v4("127.0.0.4"));
+  BOOST_TEST(refusal_of(full).text == "too many connections awaiting HELLO (limit 5); try again later");
+  say_and_receive(dave, *silent[0], "still serving");
+}
+
+BOOST_AUTO_TEST_CASE(a_partial_frame_before_hello_is_limited_to_a_few_kilobytes) {
+  test_server server;
+  raw_peer big(server.port(), flooder);
+  // The header of a frame of 60 000 bytes: a connection that never registers may not make the
+  // server hold that much.
+  const std::uint8_t header[] = {0x00, 0x00, 0xEA, 0x60, 0x02};
+  big.send_bytes(header);
+  const auto refusal = refusal_of(big);
+  BOOST_TEST(refusal.code == static_cast<std::uint16_t>(errc::frame_too_large));
+  BOOST_TEST(refusal.text == "frame exceeds the limit of 4096 bytes before HELLO");
+
+  // Registered, the full limit applies: the longest text goes through.
+  raw_peer alice(server.port(), legitimate);
+  alice.hello("alice");
+  say_and_receive(alice, alice, std::string(max_text_bytes, 'x'));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -18,6 +18,8 @@ BOOST_AUTO_TEST_CASE(hundred_clients_fifty_messages_each_all_delivered_in_sender
 
   server_options options;
   options.max_connections_per_ip = 0;  // every client connects from 127.0.0.1
+  options.max_connects_per_ip = 0;
+  options.flood_burst = 0;  // every client sends as fast as it can
   test_server server(options);
   client_pool pool(2);
   std::vector<std::unique_ptr<recording_client>> members;

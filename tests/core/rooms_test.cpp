@@ -125,6 +125,7 @@ BOOST_AUTO_TEST_CASE(who_names_the_members_of_an_existing_room) {
 BOOST_AUTO_TEST_CASE(who_of_a_crowded_room_comes_in_several_frames) {
   server_options options;
   options.max_connections_per_ip = 0;  // every client connects from 127.0.0.1
+  options.max_connects_per_ip = 0;
   test_server server(options);
   client_pool pool(2);
   std::vector<std::unique_ptr<recording_client>> crowd;

@@ -1329,4 +1329,146 @@ BOOST_AUTO_TEST_CASE(nothing_below_the_level_is_logged_and_joins_are_debug) {
   BOOST_TEST((levels == std::vector<log_level>{log_level::debug}));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Flood control (PROTOCOL.md 7.17): a burst, then a steady rate; excess input held, not dropped.
+
+namespace {
+
+/// Feeds `c` as the driver would: a message only while its input is not held; when held, the
+/// clock moves to the session's deadline (the one timer) and the deadline is delivered.
+/// Returns the time the message was handled.
+clock_type::time_point send_paced(test_client& c, const client_message& m, clock_type::time_point& now) {
+  while (c->input_held()) {
+    now = std::max(now, c->deadline());
+    c->on_deadline(now);
+  }
+  c->on_message(m, now);
+  return now;
+}
+
+std::size_t messages_in(const std::vector<server_message>& got) {
+  std::size_t n = 0;
+  for (const auto& m : got) n += std::holds_alternative<server_msg::message>(m);
+  return n;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_burst_goes_through_at_once_then_input_is_held_one_interval_per_message) {
+  BOOST_TEST(options.flood_burst == 20u);  // the defaults
+  BOOST_TEST(options.flood_rate == 5.0);
+  auto alice = registered("alice", "lobby");
+  for (int i = 0; i < 19; ++i) {
+    send(alice, client_msg::say{"lobby", 0, "line " + std::to_string(i)});
+    BOOST_TEST_REQUIRE(!alice->input_held());
+  }
+  send(alice, client_msg::say{"lobby", 0, "line 19"});
+  BOOST_TEST_REQUIRE(alice->input_held());  // the bucket is empty: the next frame waits
+  BOOST_TEST((alice->deadline() == t0 + 200ms));
+  alice->on_deadline(t0 + 199ms);
+  BOOST_TEST(alice->input_held());
+  alice->on_deadline(t0 + 200ms);
+  BOOST_TEST(!alice->input_held());
+  send(alice, client_msg::say{"lobby", 0, "line 20"}, t0 + 200ms);
+  BOOST_TEST((alice->deadline() == t0 + 400ms));
+  // Every one was handled: delayed input is never dropped.
+  BOOST_TEST(messages_in(alice.take()) == 21u);
+}
+
+BOOST_AUTO_TEST_CASE(joins_cost_a_quarter_so_rejoining_every_room_is_never_held) {
+  auto alice = registered("alice");
+  for (std::size_t i = 0; i < options.max_rooms_per_user; ++i) {
+    send(alice, client_msg::join{"room" + std::to_string(i), 0});
+    BOOST_TEST_REQUIRE(!alice->input_held());
+  }
+  // Queries and keep-alive are not paced at all.
+  for (int i = 0; i < 100; ++i) {
+    send(alice, client_msg::who{"room0"});
+    send(alice, client_msg::ping{std::uint64_t(i)});
+    send(alice, client_msg::topic{"room0", 0, ""});
+  }
+  BOOST_TEST(!alice->input_held());
+}
+
+BOOST_AUTO_TEST_CASE(private_topic_nick_and_part_are_paced_like_say) {
+  auto alice = registered("alice", "lobby");
+  auto bob = registered("bob", "lobby");
+  send(alice, client_msg::join{"r1", 0});
+  send(alice, client_msg::join{"r2", 0});
+  for (int i = 0; i < 6; ++i) {
+    send(alice, client_msg::private_message{"bob", 0, "hi"});
+    send(alice, client_msg::topic{"lobby", 1, "topic " + std::to_string(i)});
+    send(alice, client_msg::nick{i % 2 ? "alice" : "alice2"});
+  }
+  BOOST_TEST_REQUIRE(!alice->input_held());  // 18 and two quarters: a message's worth is left
+  send(alice, client_msg::part{"r1", ""});
+  BOOST_TEST(alice->input_held());
+}
+
+BOOST_AUTO_TEST_CASE(a_client_paced_without_a_break_is_disconnected_for_flooding) {
+  options.flood_disconnect_after = 30s;
+  auto bob = registered("bob", "lobby");
+  auto flooder = registered("flooder", "lobby");
+  auto now = t0;
+  int sent = 0;
+  while (flooder->current_state() == state::registered) {
+    send_paced(flooder, client_msg::say{"lobby", 0, "spam " + std::to_string(sent)}, now);
+    ++sent;
+    BOOST_TEST_REQUIRE(sent < 1000);
+  }
+  // 20 at once, then 5 a second for 30 s; the request past the limit is refused, not handled.
+  BOOST_TEST(sent == 20 + 149 + 1);
+  BOOST_TEST((now - t0 == 30s));
+  auto close = flooder->take_close();
+  BOOST_TEST_REQUIRE(close.has_value());
+  BOOST_TEST((close->reason == errc::flooding));
+  BOOST_TEST_REQUIRE(close->farewell.has_value());
+  BOOST_TEST((*close->farewell == error_of(errc::flooding,
+                                            "flooding: more than 5 messages/s sustained for 30 s; slow down")));
+  // Everything handled before reached bob, in order.
+  std::vector<std::string> texts;
+  for (const auto& m : bob.take())
+    if (const auto* said = std::get_if<server_msg::message>(&m)) texts.push_back(said->text);
+  BOOST_TEST_REQUIRE(texts.size() == std::size_t(sent - 1));
+  for (int i = 0; i < sent - 1; ++i) BOOST_TEST(texts[std::size_t(i)] == "spam " + std::to_string(i));
+}
+
+BOOST_AUTO_TEST_CASE(a_paste_followed_by_typing_is_never_disconnected) {
+  options.flood_disconnect_after = 5s;
+  auto alice = registered("alice", "lobby");
+  auto now = t0;
+  for (int round = 0; round < 10; ++round) {
+    // A paste of 40 lines: 20 at once, 20 paced over 4 s...
+    for (int i = 0; i < 40; ++i) send_paced(alice, client_msg::say{"lobby", 0, "pasted"}, now);
+    // ...then typing at a human pace lets the bucket refill.
+    for (int i = 0; i < 10; ++i) {
+      now += 1s;
+      send_paced(alice, client_msg::say{"lobby", 0, "typed"}, now);
+    }
+    BOOST_TEST_REQUIRE((alice->current_state() == state::registered));
+  }
+  BOOST_TEST(messages_in(alice.take()) == 500u);
+}
+
+BOOST_AUTO_TEST_CASE(flood_control_off_never_holds_nor_disconnects) {
+  options.flood_burst = 0;
+  auto alice = registered("alice", "lobby");
+  for (int i = 0; i < 1000; ++i) send(alice, client_msg::say{"lobby", 0, "x"}, t0 + std::chrono::seconds(i));
+  BOOST_TEST(!alice->input_held());
+  BOOST_TEST((alice->current_state() == state::registered));
+}
+
+BOOST_AUTO_TEST_CASE(frames_before_hello_are_limited_to_a_small_size_and_raised_after) {
+  auto c = connect();
+  BOOST_TEST(c->frame_limit() == max_frame_before_hello);
+  send(c, client_msg::hello{protocol_version, "alice", ""});
+  BOOST_TEST(c->frame_limit() == options.max_frame);
+
+  auto early = connect();
+  early->on_stream_error(errc::frame_too_large);
+  auto close = early->take_close();
+  BOOST_TEST_REQUIRE(close.has_value());
+  BOOST_TEST((*close->farewell == error_of(errc::frame_too_large, "frame exceeds the limit of 4096 bytes before HELLO")));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -408,6 +408,7 @@ BOOST_AUTO_TEST_CASE(oversized_declared_length_is_refused_without_allocating_it)
 BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_off_and_others_keep_receiving) {
   server_options options;
   options.max_queue_bytes = 256 * 1024;
+  options.flood_burst = 0;  // the talker floods on purpose
   test_server server(options);
   client_pool pool;
   recording_client talker(pool), listener(pool);
@@ -439,6 +440,7 @@ BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_off_and_others_keep_rece
 BOOST_AUTO_TEST_CASE(a_member_cut_off_as_too_slow_is_told_why_when_it_reads_again) {
   server_options options;
   options.max_queue_bytes = 256 * 1024;
+  options.flood_burst = 0;  // the talker floods on purpose
   test_server server(options);
   client_pool pool;
   recording_client talker(pool);

@@ -33,8 +33,9 @@ const std::vector<std::pair<errc, int>> all_errors = {
     {errc::no_such_room, 17},         {errc::not_in_room, 18},
     {errc::already_in_room, 19},      {errc::no_such_user, 20},
     {errc::too_many_rooms, 21},       {errc::ping_timeout, 22},
-    {errc::too_many_connections, 23}, {errc::bad_password, 25},
-    {errc::resume_failed, 26},        {errc::session_resumed, 27},
+    {errc::too_many_connections, 23}, {errc::flooding, 24},
+    {errc::bad_password, 25},         {errc::resume_failed, 26},
+    {errc::session_resumed, 27},
     {errc::connection_closed, 100},   {errc::not_connected, 101},
     {errc::operation_in_progress, 102},
 };
@@ -264,7 +265,7 @@ BOOST_AUTO_TEST_CASE(error_category) {
     BOOST_TEST(messages.insert(message).second, "errc " << value << " repeats " << message);
     BOOST_TEST(chat::make_error_code(e).message() == message, "errc " << value);
   }
-  for (int unknown : {0, 24, 99, 103, 999})
+  for (int unknown : {0, 99, 103, 999})
     BOOST_TEST(category.message(unknown).find(std::to_string(unknown)) != std::string::npos);
 
   const boost::system::error_code code = chat::make_error_code(errc::name_taken);
@@ -283,8 +284,8 @@ BOOST_AUTO_TEST_CASE(error_category) {
 BOOST_AUTO_TEST_CASE(fatal_errors) {
   const std::set<errc> fatal = {errc::frame_too_large, errc::too_slow, errc::server_shutting_down,
                                 errc::handshake_timeout, errc::ping_timeout,
-                                errc::too_many_connections, errc::bad_password,
-                                errc::session_resumed};
+                                errc::too_many_connections, errc::flooding,
+                                errc::bad_password, errc::session_resumed};
   for (const auto& [e, value] : all_errors)
     BOOST_TEST(chat::is_fatal(e) == fatal.contains(e), "errc " << value);
   static_assert(chat::is_fatal(errc::ping_timeout));  // usable in constant expressions

@@ -39,6 +39,7 @@ enum class errc : std::uint16_t {
   too_many_rooms = 21,      ///< JOIN beyond the server's limit of rooms per connection.
   ping_timeout = 22,        ///< No answer to the server's keep-alive PING in time. Fatal.
   too_many_connections = 23,///< Refused on accept: the client's address or the server is at its limit. Fatal.
+  flooding = 24,            ///< The client kept sending faster than the server's pace for too long. Fatal.
   bad_password = 25,        ///< Wrong server password, or HELLO / RESUME without one. Fatal.
   resume_failed = 26,       ///< RESUME: not negotiated, no such session, or another name.
   session_resumed = 27,     ///< A new connection took this session over by RESUME. Fatal.
@@ -59,7 +60,7 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
 constexpr bool is_fatal(errc e) noexcept {
   return e == errc::frame_too_large || e == errc::too_slow || e == errc::server_shutting_down ||
          e == errc::handshake_timeout || e == errc::ping_timeout ||
-         e == errc::too_many_connections || e == errc::bad_password ||
+         e == errc::too_many_connections || e == errc::flooding || e == errc::bad_password ||
          e == errc::session_resumed;
 }
 

@@ -53,6 +53,9 @@ public:
   /// Bytes received but not yet returned as frames.
   std::size_t buffered() const noexcept { return end_ - begin_; }
   std::size_t max_frame() const noexcept { return max_frame_; }
+  /// Changes the limit for frames whose header has not been decoded yet (e.g. a server raising
+  /// it once a client has registered).
+  void set_max_frame(std::size_t max_frame) noexcept { max_frame_ = max_frame; }
 
 private:
   /// The declared length of the frame at the front, once its header is buffered; else 0.

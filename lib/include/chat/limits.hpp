@@ -13,6 +13,10 @@ inline constexpr std::uint16_t protocol_version = 2;
 inline constexpr std::size_t frame_header_size = 4;
 /// Default limit on a frame's declared length (type byte and fields).
 inline constexpr std::size_t default_max_frame = 64 * 1024;
+/// Limit a server puts on a client's frames until its HELLO is accepted: far more than any
+/// valid HELLO, PING, PONG or BYE needs, far less than a connection that never registers could
+/// otherwise make the server hold as a partial frame.
+inline constexpr std::size_t max_frame_before_hello = 4 * 1024;
 /// Longest SAY / PRIVATE / MESSAGE text, in bytes of UTF-8.
 inline constexpr std::size_t max_text_bytes = 16 * 1024;
 /// Longest room topic, in bytes of UTF-8 (0 bytes: no topic).

@@ -47,6 +47,23 @@ struct server_options {
   /// limit, it lets the server always accept, answer and close rather than fail to accept
   /// (chatd sets it from RLIMIT_NOFILE). 0: no limit.
   std::size_t max_connections = 0;
+  /// New connections accepted from one client address within connect_window; one more is
+  /// refused like the above, until the window that began with the address's first connection
+  /// has passed. 0: no limit.
+  std::size_t max_connects_per_ip = 16;
+  std::chrono::milliseconds connect_window{10000};
+  /// Connections that have not completed HELLO, in all and per client address; beyond either
+  /// a new connection is refused like the above. 0: no limit.
+  std::size_t max_unregistered = 1024;
+  std::size_t max_unregistered_per_ip = 8;
+  /// Flood control (docs/PROTOCOL.md 7.17): a client may send flood_burst paced requests
+  /// (SAY, PRIVATE, setting TOPIC, NICK, PART; a JOIN counts a quarter) at once, then
+  /// flood_rate a second; what it sends faster waits, unread, and is handled in turn. Paced
+  /// without a break for flood_disconnect_after, it is sent ERROR flooding and closed.
+  /// flood_burst 0: no flood control; flood_disconnect_after 0: never disconnected for it.
+  std::size_t flood_burst = 20;
+  double flood_rate = 5.0;
+  std::chrono::milliseconds flood_disconnect_after{30000};
   /// Empty rooms whose history is kept for members coming back, and the most history they may
   /// hold together; beyond either, the longest-empty rooms are forgotten first.
   std::size_t retained_empty_rooms = 1024;

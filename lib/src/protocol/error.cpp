@@ -37,6 +37,7 @@ public:
       case errc::too_many_rooms: return "too many rooms joined";
       case errc::ping_timeout: return "ping timeout";
       case errc::too_many_connections: return "too many connections";
+      case errc::flooding: return "flooding: sending too fast for too long";
       case errc::bad_password: return "wrong or missing server password";
       case errc::resume_failed: return "session cannot be resumed";
       case errc::session_resumed: return "session taken over by another connection";

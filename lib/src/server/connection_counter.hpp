@@ -2,7 +2,9 @@
 // against its limits. Thread-safe: the acceptor admits, sessions release from their strands.
 //
 // A connection is counted from the moment it is admitted, on accept, until its session has
-// closed, so the count is of descriptors the server holds, not of registered users.
+// closed, so the count is of descriptors the server holds, not of registered users. Until it
+// has registered (HELLO accepted) it is also counted as unregistered, against limits of its own:
+// connections that never register cost the server without being anyone.
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
@@ -18,31 +20,50 @@ namespace chat::detail {
 
 class connection_counter;
 
+/// Connections open from one address key: in all, and of those, not yet registered.
+struct address_count {
+  std::size_t open = 0;
+  std::size_t unregistered = 0;
+};
+
 /// One admitted connection's place in the counts. Move-only; given back by release() or by
-/// destruction, whichever comes first. Two pointers: every session holds one.
+/// destruction, whichever comes first. Every session holds one.
 class connection_slot {
 public:
-  using entry = std::pair<const boost::asio::ip::address, std::size_t>;
+  using entry = std::pair<const boost::asio::ip::address, address_count>;
 
   connection_slot() = default;
   /// `address` is the counter's entry for the connection's key; null when it keeps none.
-  connection_slot(connection_counter& owner, entry* address) : owner_(&owner), entry_(address) {}
+  connection_slot(connection_counter& owner, entry* address)
+      : owner_(&owner), entry_(address), unregistered_(true) {}
   connection_slot(connection_slot&& other) noexcept;
   connection_slot& operator=(connection_slot&& other) noexcept;
   ~connection_slot() { release(); }
 
+  /// The connection has registered: no longer counted as unregistered. Idempotent.
+  void registered() noexcept;
   void release() noexcept;
 
 private:
   connection_counter* owner_ = nullptr;  // null: nothing held
   entry* entry_ = nullptr;  // a map node: it stays put, whatever is inserted or erased around it
+  bool unregistered_ = false;
+};
+
+/// What connection_counter enforces; zero for any: no limit.
+struct counter_limits {
+  std::size_t total = 0;
+  std::size_t per_address = 0;
+  std::size_t unregistered = 0;
+  std::size_t unregistered_per_address = 0;
 };
 
 class connection_counter {
 public:
-  /// Zero for either limit: no limit.
+  explicit connection_counter(const counter_limits& limits) : limits_(limits) {}
+  /// Zero for either limit: no limit; unregistered connections are not limited.
   connection_counter(std::size_t max_total, std::size_t max_per_address)
-      : max_total_(max_total), max_per_address_(max_per_address) {}
+      : connection_counter(counter_limits{max_total, max_per_address, 0, 0}) {}
   connection_counter(const connection_counter&) = delete;
   connection_counter& operator=(const connection_counter&) = delete;
 
@@ -51,6 +72,7 @@ public:
   std::variant<connection_slot, std::string> admit(const boost::asio::ip::address& peer);
 
   std::size_t total() const;
+  std::size_t unregistered() const;
   /// Connections counted against `peer`'s key.
   std::size_t count(const boost::asio::ip::address& peer) const;
   /// Keys with at least one connection: entries are erased at zero, so this stays bounded by
@@ -59,13 +81,14 @@ public:
 
 private:
   friend class connection_slot;
-  void release(connection_slot::entry* address) noexcept;
+  void release(connection_slot::entry* address, bool unregistered) noexcept;
+  void registered(connection_slot::entry* address) noexcept;
 
-  const std::size_t max_total_;
-  const std::size_t max_per_address_;
+  const counter_limits limits_;
   mutable std::mutex mutex_;
   std::size_t total_ = 0;
-  std::unordered_map<boost::asio::ip::address, std::size_t> per_address_;
+  std::size_t unregistered_ = 0;
+  std::unordered_map<boost::asio::ip::address, address_count> per_address_;
 };
 
 }  // namespace chat::detail

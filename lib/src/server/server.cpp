@@ -3,6 +3,7 @@
 
 #include "bus/local_bus.hpp"
 #include "history/memory_history.hpp"
+#include "server/connect_throttle.hpp"
 #include "server/connection_counter.hpp"
 #include "server/session_driver.hpp"
 #include "session/log_budget.hpp"
@@ -49,7 +50,9 @@ error_code validate(const server_options& o) {
                      o.max_rooms_per_user >= 1 && o.server_info.size() <= max_info_bytes &&
                      is_valid_utf8(o.server_info) && o.password.size() <= max_password_bytes &&
                      is_valid_utf8(o.password) && o.resume_grace.count() >= 0 &&
-                     o.resume_grace.count() <= std::numeric_limits<std::uint32_t>::max();
+                     o.resume_grace.count() <= std::numeric_limits<std::uint32_t>::max() &&
+                     o.flood_rate >= 0 && o.flood_disconnect_after.count() >= 0 &&
+                     o.connect_window.count() >= 0;
   return valid ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
 }
 
@@ -90,7 +93,9 @@ struct shared_state {
                options.max_detached_per_ip),
         services{options, bus, users, rooms, log, resume},
         limits(limits_of(options)),
-        connections(options.max_connections, options.max_connections_per_ip) {}
+        connections(detail::counter_limits{options.max_connections, options.max_connections_per_ip,
+                                           options.max_unregistered,
+                                           options.max_unregistered_per_ip}) {}
 
   const server_options options;
   const detail::logger log;
@@ -159,7 +164,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         acceptor(accept_strand),
         accept_retry(accept_strand),
         stop_timer(accept_strand),
-        expiry_timer(accept_strand) {}
+        expiry_timer(accept_strand),
+        connects(options.max_connects_per_ip, options.connect_window) {}
 
   unsigned thread_count() const {
     if (options.threads > 0) return options.threads;
@@ -202,10 +208,15 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     error_code ec;
     const tcp::endpoint peer = socket.remote_endpoint(ec);
     if (ec) return;  // gone already (reset before accept completed): nothing to answer
+    const auto now = std::chrono::steady_clock::now();
     auto admitted = st.connections.admit(peer.address());
+    if (std::holds_alternative<detail::connection_slot>(admitted)) {
+      // Counted only once the connection limits admit it; refused, the slot is given back.
+      if (auto too_fast = connects.admit(peer.address(), now)) admitted = std::move(*too_fast);
+    }
     if (auto* refusal = std::get_if<std::string>(&admitted)) {
       // Logged at a bounded rate, the rest counted: a connect flood must not flood the log.
-      if (log.enabled(log_level::info) && refusals_logged.allow(std::chrono::steady_clock::now())) {
+      if (log.enabled(log_level::info) && refusals_logged.allow(now)) {
         const auto unlogged = refusals_logged.take_suppressed();
         log(log_level::info, "refused ", peer, ": ", *refusal,
             unlogged ? " (" + std::to_string(unlogged) + " more refused, not logged)" : std::string());
@@ -289,6 +300,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   tcp::endpoint endpoint;  // set by start(), read from any thread after
   std::chrono::milliseconds backoff{};
   detail::log_budget refusals_logged;  // on the accept strand only
+  detail::connect_throttle connects;   // likewise
   std::vector<std::thread> threads;
   bool started = false;
   bool stopped = false;

@@ -28,7 +28,9 @@ public:
         owner_(std::move(owner)),
         sessions_(sessions),
         slot_(std::move(slot)),
-        session_(services, this->out(), stream_ops<Stream>::describe_peer(this->stream())) {}
+        session_(services, this->out(), stream_ops<Stream>::describe_peer(this->stream())) {
+    this->set_max_frame(session_.frame_limit());
+  }
 
   /// Starts reading and the session's deadlines. Call once.
   void begin() {
@@ -93,6 +95,16 @@ private:
       this->begin_close(close->reason, std::move(farewell));
       return;
     }
+    if (!registered_ && session_.current_state() == server_session::state::registered) {
+      registered_ = true;
+      this->set_max_frame(session_.frame_limit());
+      slot_.registered();  // no longer counted against the limits on connections awaiting HELLO
+    }
+    // Flood control holds the client's frames until the session's deadline clears it.
+    if (session_.input_held())
+      this->hold_input();
+    else
+      this->release_input();
     const auto due = session_.deadline();
     if (due < armed_) arm(due);
   }
@@ -114,6 +126,7 @@ private:
   connection_slot slot_;
   server_session session_;
   clock::time_point armed_ = clock::time_point::max();  // when the timer fires; max: not armed
+  bool registered_ = false;
 };
 
 }  // namespace chat::detail

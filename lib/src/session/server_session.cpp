@@ -2,6 +2,7 @@
 
 #include <chat/text.hpp>
 
+#include <cstdio>
 #include <unordered_set>
 #include <utility>
 
@@ -82,7 +83,12 @@ bool password_matches(std::string_view given, std::string_view expected) {
 
 server_session::server_session(session_services& services, std::shared_ptr<member> self,
                                std::string peer)
-    : services_(services), self_(std::move(self)), peer_(std::move(peer)) {
+    : services_(services),
+      self_(std::move(self)),
+      peer_(std::move(peer)),
+      flood_(services_.options.flood_burst, services_.options.flood_rate,
+             services_.options.flood_disconnect_after),
+      frame_limit_(std::min(services_.options.max_frame, max_frame_before_hello)) {
   services_.log(log_level::info, "connect ", peer_);
 }
 
@@ -97,6 +103,7 @@ void server_session::start(clock::time_point now) {
 server_session::clock::time_point server_session::deadline() const noexcept {
   if (state_ != state::awaiting_hello && state_ != state::registered) return clock::time_point::max();
   auto next = state_ == state::awaiting_hello ? handshake_deadline_ : clock::time_point::max();
+  if (input_held()) next = std::min(next, hold_until_);
   if (services_.options.idle_timeout.count() > 0)
     next = std::min(next, ping_deadline_ ? *ping_deadline_
                                          : last_input_ + services_.options.idle_timeout);
@@ -104,6 +111,7 @@ server_session::clock::time_point server_session::deadline() const noexcept {
 }
 
 void server_session::on_deadline(clock::time_point now) {
+  if (input_held() && now >= hold_until_) hold_until_ = {};
   if (state_ == state::awaiting_hello && now >= handshake_deadline_)
     return request_close(errc::handshake_timeout);
   if (state_ != state::awaiting_hello && state_ != state::registered) return;
@@ -135,6 +143,7 @@ void server_session::on_undecodable(error_code ec, clock::time_point now) {
 void server_session::on_message(const client_message& m, clock::time_point now) {
   heard_from(now);
   if (state_ != state::awaiting_hello && state_ != state::registered) return;
+  if (state_ == state::registered && !pace(m, now)) return;
   try {
     std::visit(
         [this](const auto& request) {
@@ -155,6 +164,51 @@ void server_session::on_message(const client_message& m, clock::time_point now) 
   }
 }
 
+namespace {
+
+// What a request costs flood control (flood_gate.hpp): requests that reach other people or
+// change shared state; 0 for the rest (queries, keep-alive, BYE).
+unsigned flood_cost(const client_message& m) {
+  return std::visit(
+      [](const auto& request) -> unsigned {
+        using request_type = std::decay_t<decltype(request)>;
+        if constexpr (std::is_same_v<request_type, msg::client::join>)
+          return flood_gate::join_cost;
+        else if constexpr (std::is_same_v<request_type, msg::client::topic>)
+          return request.set ? flood_gate::message_cost : 0;
+        else if constexpr (std::is_same_v<request_type, msg::client::say> ||
+                           std::is_same_v<request_type, msg::client::private_message> ||
+                           std::is_same_v<request_type, msg::client::nick> ||
+                           std::is_same_v<request_type, msg::client::part>)
+          return flood_gate::message_cost;
+        else
+          return 0;
+      },
+      m);
+}
+
+// "5", "2.5": the rate as the options spell it.
+std::string format_rate(double rate) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", rate);
+  return text;
+}
+
+}  // namespace
+
+bool server_session::pace(const client_message& m, clock::time_point now) {
+  const unsigned cost = flood_cost(m);
+  if (cost == 0 || !flood_.enabled()) return true;
+  const auto verdict = flood_.charge(cost, now);
+  if (verdict.flooding) {
+    services_.log(log_level::info, "flooding ", peer_, " ", name_, ": disconnected");
+    request_close(errc::flooding);
+    return false;
+  }
+  hold_until_ = verdict.hold_until;
+  return true;
+}
+
 void server_session::on_stream_error(error_code ec) { request_close(ec); }
 void server_session::on_shutdown() { request_close(errc::server_shutting_down); }
 void server_session::on_too_slow() { request_close(errc::too_slow); }
@@ -170,8 +224,15 @@ void server_session::request_close(error_code reason) {
 
 std::optional<msg::server::error> server_session::farewell_for(error_code reason) const {
   if (reason == errc::frame_too_large)
-    return error_message(reason, "frame exceeds the limit of " +
-                                     std::to_string(services_.options.max_frame) + " bytes");
+    return error_message(reason, "frame exceeds the limit of " + std::to_string(frame_limit_) +
+                                     " bytes" +
+                                     (frame_limit_ < services_.options.max_frame ? " before HELLO" : ""));
+  if (reason == errc::flooding) {
+    const auto seconds = std::chrono::duration<double>(services_.options.flood_disconnect_after).count();
+    return error_message(reason, "flooding: more than " + format_rate(services_.options.flood_rate) +
+                                     " messages/s sustained for " + format_rate(seconds) +
+                                     " s; slow down");
+  }
   if (reason == errc::malformed_frame || reason == errc::too_slow ||
       reason == errc::server_shutting_down || reason == errc::handshake_timeout ||
       reason == errc::ping_timeout)
@@ -260,6 +321,7 @@ void server_session::handle(const msg::client::hello& m) {
   name_ = m.name;
   state_ = state::registered;
   token_ = std::move(token);
+  frame_limit_ = services_.options.max_frame;
   std::vector<server_message> welcome{
       msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_}};
   if (!token_.empty())
@@ -455,6 +517,7 @@ void server_session::handle(const msg::client::resume& m) {
   rooms_ = std::move(taken->rooms);
   token_ = std::move(taken->token);
   state_ = state::registered;
+  frame_limit_ = services_.options.max_frame;
   welcome_place.fill({msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_},
                       msg::server::session{token_, static_cast<std::uint32_t>(services_.resume.grace().count())}});
   services_.log(log_level::info, "resume ", name_, " (", rooms_count(rooms_.size()), ") from ", peer_);

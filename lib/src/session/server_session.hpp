@@ -13,6 +13,7 @@
 // Thread-safety: none; one driver calls it, on one strand.
 #pragma once
 
+#include "session/flood_gate.hpp"
 #include "session/log_budget.hpp"
 #include "session/session_services.hpp"
 
@@ -80,6 +81,13 @@ public:
   state current_state() const noexcept { return state_; }
   /// When on_deadline() is next due; clock::time_point::max() for never.
   clock::time_point deadline() const noexcept;
+  /// Flood control (flood_gate.hpp): while true, the driver must hand the session no frames;
+  /// they wait, in order, until a deadline clears it.
+  bool input_held() const noexcept { return hold_until_ != clock::time_point{}; }
+  /// The limit on the declared length of the client's next frame: smaller before HELLO
+  /// (max_frame_before_hello), so that a connection that never registers cannot make the
+  /// server hold a large partial frame.
+  std::size_t frame_limit() const noexcept { return frame_limit_; }
   /// The close the driver must carry out, once; empty if none is due.
   std::optional<close_request> take_close() {
     if (!close_due_) return std::nullopt;
@@ -108,6 +116,8 @@ private:
   void handle(const msg::client::cap& m);
   void handle(const msg::client::pass& m);
   void handle(const msg::client::resume& m);
+  /// Charges flood control for `m` at `now`; false if the client is flooding (and closing).
+  bool pace(const client_message& m, clock::time_point now);
 
   /// CAPS: the capabilities granted so far.
   void reply_caps();
@@ -146,6 +156,9 @@ private:
   // The close the driver must carry out (kept small: every connection has one).
   boost::system::error_code close_reason_;
   log_budget mistakes_logged_;  // the client's protocol mistakes, logged at a bounded rate
+  flood_gate flood_;
+  clock::time_point hold_until_{};  // input held until then; {}: not held
+  std::size_t frame_limit_;
 };
 
 }  // namespace chat::detail

@@ -10,6 +10,8 @@
 //   queue is above a mark, its peer's frames are not handled and the stream is not read, so TCP
 //   pushes back on a peer that sends faster than it reads; reading resumes below half the mark.
 //   A peer that does not read at all still overflows the queue's bound and is cut off.
+//   The derived class may also hold the peer's input (hold_input(), e.g. for flood control,
+//   released by its own timer): frames wait, in order, the same way.
 // - Writes: frames are queued in the outbox from any thread. At most one write is in flight;
 //   when it completes, everything queued meanwhile goes out as one gathered write. Each write
 //   is first tried at once (non-blocking); only the part the socket does not take waits.
@@ -34,6 +36,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <span>
@@ -99,6 +102,20 @@ protected:
                                                        typename Stream::executor_type>;
   timer_type& timer() noexcept { return timer_; }
 
+  /// Stops handing frames to on_frame() (and reading the stream) until release_input(); the
+  /// frames already received wait, in order. On the strand; may be called from on_frame().
+  void hold_input() noexcept { held_ = true; }
+  /// Undoes hold_input(): reading resumes unless the outgoing queue holds it too. On the
+  /// strand, not from on_frame().
+  void release_input() {
+    if (!std::exchange(held_, false)) return;
+    if (paused_ && state_ != state::closed && !out_->above_high_water()) resume_reading();
+  }
+  /// The limit on the declared length of frames not yet begun. A read takes at most one frame
+  /// of this size, so a held or paused connection keeps at most that much of its peer's input.
+  void set_max_frame(std::size_t max_frame) noexcept { decoder_.set_max_frame(max_frame); }
+  std::size_t max_frame() const noexcept { return decoder_.max_frame(); }
+
   // Hooks, each called on the strand.
 
   /// A complete frame; not called once closing has begun (unless after_close::receive).
@@ -121,6 +138,7 @@ protected:
     state_ = state::closing;
     close_reason_ = reason;
     receive_while_closing_ = incoming == after_close::receive;
+    held_ = false;
     if (std::exchange(paused_, false)) {
       // Read on: to discard until the peer's FIN, or to receive what follows.
       boost::asio::post(executor(), [self = this->shared_from_this()] { self->read(); });
@@ -153,9 +171,10 @@ private:
     for (int turn = 0; turn < max_reads_per_turn; ++turn) {
       if (state_ == state::closed || paused_) return;
       const auto buffer = thread_read_buffer();
+      const std::size_t wanted = std::min(buffer.size(), frame_header_size + decoder_.max_frame());
       boost::system::error_code ec;
       const std::size_t n = stream_ops<Stream>::read_now(
-          stream_, boost::asio::buffer(buffer.data(), buffer.size()), ec);
+          stream_, boost::asio::buffer(buffer.data(), wanted), ec);
       if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
         return wait_readable();
       if (ec) return on_read_error(ec);
@@ -187,7 +206,7 @@ private:
   // until flow control pauses reading.
   void handle(std::span<const std::uint8_t> input) {
     while (receiving()) {
-      if (out_->above_high_water()) {
+      if (held_ || out_->above_high_water()) {
         // Keep the rest: it is handled when the peer has read enough of what it was sent.
         decoder_.feed(input);
         paused_ = true;
@@ -267,7 +286,7 @@ private:
 
   void on_written() {
     out_->written(in_flight_);
-    if (paused_ && out_->below_low_water()) resume_reading();
+    if (paused_ && !held_ && out_->below_low_water()) resume_reading();
   }
 
   // An I/O error or the peer's FIN ends the connection.
@@ -299,6 +318,7 @@ private:
   state state_ = state::open;
   bool receive_while_closing_ = false;
   bool paused_ = false;  ///< Flow control: the peer's frames wait until its queue drains.
+  bool held_ = false;    ///< The derived class holds the peer's frames (hold_input()).
   bool send_side_shut_ = false;
   boost::system::error_code close_reason_;
 };
