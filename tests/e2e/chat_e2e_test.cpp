@@ -863,7 +863,8 @@ BOOST_AUTO_TEST_CASE(chatd_survives_running_out_of_file_descriptors) {
   constexpr int raw_connections = 40;  // more than the limit: some can never be accepted
   // The connection limits, which would answer these connections before the descriptors run
   // out (the next test), are off: this is the accept back-off that remains when they are.
-  child_process chatd = chatd_with_descriptor_limit(32, "--max-connections 0 --max-per-ip 0");
+  child_process chatd = chatd_with_descriptor_limit(
+      32, "--max-connections 0 --max-per-ip 0 --max-connects-per-ip 0 --max-unregistered-per-ip 0");
   const std::string port = listening_port(chatd, "chatd", "chatd listening on ");
   boost::asio::io_context io;
   std::vector<boost::asio::ip::tcp::socket> raw = connect_raw(io, port, raw_connections);
@@ -912,7 +913,9 @@ BOOST_AUTO_TEST_CASE(chatd_by_default_answers_server_full_before_descriptors_run
 #endif
   // 32 descriptors: the default --max-connections is then 16, which leaves chatd enough to
   // accept, answer and close every connection beyond it (40 here).
-  child_process chatd = chatd_with_descriptor_limit(32, "--max-per-ip 0");
+  // (and the per-address limits, which would answer them first, off: all come from 127.0.0.1).
+  child_process chatd =
+      chatd_with_descriptor_limit(32, "--max-per-ip 0 --max-connects-per-ip 0 --max-unregistered-per-ip 0");
   const std::string port = listening_port(chatd, "chatd", "chatd listening on ");
   boost::asio::io_context io;
   std::vector<boost::asio::ip::tcp::socket> raw = connect_raw(io, port, 40);
