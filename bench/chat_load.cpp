@@ -56,6 +56,7 @@ std::string check(const load::settings& s) {
     return "--room must be 1-64 letters, digits, _-.# (with the -K suffix of --rooms)";
   if (s.mode == "room") {
     if (s.senders == 0 || s.senders > s.members) return "--senders must be 1..--members";
+    if (s.flooders > s.members - s.senders) return "--flooders must leave --senders of --members";
     if (s.messages == 0) return "--messages must be at least 1";
     if (s.size < load::stamp::size || s.size > chat::max_text_bytes)
       return "--size must be " + std::to_string(load::stamp::size) + "-" +
@@ -93,6 +94,9 @@ int main(int argc, char** argv) {
       ("size", po::value(&s.size)->default_value(s.size), "room: bytes of text per message")
       ("rate", po::value(&s.rate)->default_value(s.rate),
        "room: messages/s per sender, paced by a schedule; 0: as fast as the socket takes them")
+      ("flooders", po::value(&s.flooders)->default_value(s.flooders),
+       "room: members (after the senders) that say messages flat out for the whole run, reading "
+       "their echoes; not counted in the latencies (chatd's flood control paces them)")
       ("connections", po::value(&s.connections)->default_value(s.connections), "idle: connections to hold")
       ("rooms", po::value(&s.rooms)->default_value(s.rooms), "idle: rooms the connections are spread over")
       ("settle", po::value(&s.settle)->default_value(s.settle),

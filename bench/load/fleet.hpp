@@ -34,6 +34,7 @@ struct settings {
   unsigned messages = 100;
   std::size_t size = 100;
   double rate = 0;  // messages/s per sender; 0: flat out
+  unsigned flooders = 0;  // members after the senders that say unstamped messages flat out
   // idle
   unsigned connections = 1000;
   unsigned rooms = 1;

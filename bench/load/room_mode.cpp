@@ -35,6 +35,9 @@ public:
   void add_sender(connection& c) {
     senders_.push_back(std::make_unique<sender>(c, worker_.io()));
   }
+  void add_flooder(connection& c) {
+    flooders_.push_back(std::make_unique<sender>(c, worker_.io()));
+  }
 
   /// Posted by the main thread once every member is ready: counts this worker's members in.
   /// Every worker does this before any sends (start()), so that no member can be sent a
@@ -64,6 +67,10 @@ public:
       else
         send_burst(*s);
     }
+    for (auto& f : flooders_) {
+      sender_of_slot_[f->conn.slot()] = f.get();
+      send_flood(*f);
+    }
   }
 
   void on_ready(connection& c) override {
@@ -89,17 +96,21 @@ public:
   }
 
   void on_writable(connection& c) override {
-    if (settings_.rate > 0 || sender_of_slot_.size() <= c.slot()) return;
-    if (sender* s = sender_of_slot_[c.slot()]) send_burst(*s);
+    if (sender_of_slot_.size() <= c.slot()) return;
+    sender* s = sender_of_slot_[c.slot()];
+    if (s && s->flooder) return send_flood(*s);
+    if (settings_.rate > 0) return;
+    if (s) send_burst(*s);
   }
 
   void on_closed(connection& c) override {
     if (sender_of_slot_.size() <= c.slot()) return;
-    if (sender* s = sender_of_slot_[c.slot()]; s && !s->done) finish_sender(*s);
+    if (sender* s = sender_of_slot_[c.slot()]; s && !s->done && !s->flooder) finish_sender(*s);
   }
 
   void on_finish() override {
     for (auto& s : senders_) s->timer.cancel();
+    for (auto& f : flooders_) f->done = true;
   }
 
   // Watched by the main thread during the run.
@@ -148,6 +159,7 @@ private:
     connection& conn;
     std::uint32_t next = 0;  // sequence of the next message
     bool done = false;
+    bool flooder = false;
     boost::asio::steady_timer timer;
   };
 
@@ -211,6 +223,18 @@ private:
     });
   }
 
+  // A flooder: a batch whenever the previous one has been written, until the run ends. Its
+  // stamps name a sender past --senders, so members count its messages as not ours.
+  void send_flood(sender& s) {
+    s.flooder = true;
+    if (s.done || !s.conn.is_open()) return;
+    const std::size_t batch = std::max<std::size_t>(1, burst_bytes / say_.frame_size());
+    const std::uint64_t now = now_ns();
+    auto& out = s.conn.output();
+    for (std::size_t i = 0; i < batch; ++i) say_.append(out, stamp{s.conn.index(), s.next++, now});
+    s.conn.flush();
+  }
+
   void finish_sender(sender& s) {
     s.done = true;
     senders_done.add();
@@ -223,6 +247,7 @@ private:
   std::uint64_t expected_per_member_ = 0;
   std::size_t counted_members_ = 0;
   std::vector<std::unique_ptr<sender>> senders_;
+  std::vector<std::unique_ptr<sender>> flooders_;
   std::vector<sender*> sender_of_slot_;
   std::vector<member> members_;  // by connection slot
   member no_member_;
@@ -254,6 +279,7 @@ int run_room(const settings& s, const boost::asio::ip::tcp::endpoint& server) {
   for (unsigned i = 0; i < s.members; ++i) {
     connection& c = f.add(s.room);
     if (i < s.senders) events[i % events.size()]->add_sender(c);
+    else if (i < s.senders + s.flooders) events[i % events.size()]->add_flooder(c);
   }
   const auto sum = [&](counter room_events::*which) {
     std::uint64_t total = 0;
@@ -271,6 +297,7 @@ int run_room(const settings& s, const boost::asio::ip::tcp::endpoint& server) {
            std::to_string(s.senders) + " senders x " + std::to_string(s.messages) + " messages of " +
            std::to_string(s.size) + " bytes, " +
            (s.rate > 0 ? fixed(s.rate, 0) + " messages/s per sender" : std::string("flat out")) +
+           (s.flooders ? ", " + std::to_string(s.flooders) + " flooder(s) flat out" : std::string()) +
            ", " + std::to_string(f.workers().size()) + " thread(s)");
   const std::uint64_t join_start = now_ns();
   f.connect(s.concurrency);
@@ -350,6 +377,7 @@ int run_room(const settings& s, const boost::asio::ip::tcp::endpoint& server) {
   out.add("messages", std::uint64_t{s.messages});
   out.add("size", std::uint64_t{s.size});
   out.add("rate", s.rate, 0);
+  if (s.flooders) out.add("flooders", std::uint64_t{s.flooders});
   out.add("threads", std::uint64_t{f.workers().size()});
   out.add("expected", expected);
   out.add("delivered", delivered);
