@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(a_client_that_keeps_flooding_is_told_flooding_and_closed_wh
   // Two seconds' worth at the rate, sent at once: paced, and past half a second, cut off.
   for (int i = 0; i < 200; ++i) flooder.send(msg::client::say{"lobby", 0, numbered(i)});
   const auto last = flooder.last_before_close();
-  BOOST_REQUIRE(last.has_value());
+  BOOST_REQUIRE_MESSAGE(last.has_value(), "the server did not close: " << last.error().message());
   BOOST_REQUIRE(last->has_value());
   const auto* error = std::get_if<msg::server::error>(&**last);
   BOOST_REQUIRE(error != nullptr);

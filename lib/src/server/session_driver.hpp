@@ -12,6 +12,9 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <optional>
+#include <utility>
+
 namespace chat::detail {
 
 template <class Stream>
@@ -62,11 +65,14 @@ private:
   }
 
   void on_frame(frame_view frame) override {
+    // Frames that waited out a flood-control hold count as arriving when it ended, however
+    // late the timer ran: the server's own delay must not look like a pause of the client.
+    const auto now = released_at_ ? *released_at_ : clock::now();
     auto decoded = decode_client_message(frame);
     if (decoded)
-      session_.on_message(*decoded, clock::now());
+      session_.on_message(*decoded, now);
     else
-      session_.on_undecodable(decoded.error(), clock::now());
+      session_.on_undecodable(decoded.error(), now);
     act();
   }
   void on_stream_error(boost::system::error_code ec) override {
@@ -87,8 +93,9 @@ private:
     sessions_.remove(this);
   }
 
-  /// Carries out what the session asked for after an input.
-  void act() {
+  /// Carries out what the session asked for after an input; `fired` is the deadline whose
+  /// timer brought it, if one did.
+  void act(std::optional<clock::time_point> fired = std::nullopt) {
     if (auto close = session_.take_close()) {
       shared_frame farewell;
       if (close->farewell) farewell = encode_for(this->out()->codec(), *close->farewell);
@@ -101,10 +108,13 @@ private:
       slot_.registered();  // no longer counted against the limits on connections awaiting HELLO
     }
     // Flood control holds the client's frames until the session's deadline clears it.
-    if (session_.input_held())
+    if (session_.input_held()) {
       this->hold_input();
-    else
+    } else if (this->input_held()) {
+      released_at_ = fired;  // the frames handed on now are those that waited
       this->release_input();
+      released_at_.reset();
+    }
     const auto due = session_.deadline();
     if (due < armed_) arm(due);
   }
@@ -115,9 +125,9 @@ private:
     this->timer().expires_at(due);
     this->timer().async_wait([self = self()](boost::system::error_code ec) {
       if (ec) return;  // re-armed, or taken over by closing
-      self->armed_ = clock::time_point::max();
+      const auto fired = std::exchange(self->armed_, clock::time_point::max());
       self->session_.on_deadline(clock::now());
-      self->act();
+      self->act(fired);
     });
   }
 
@@ -127,6 +137,7 @@ private:
   server_session session_;
   clock::time_point armed_ = clock::time_point::max();  // when the timer fires; max: not armed
   bool registered_ = false;
+  std::optional<clock::time_point> released_at_;  // set while frames held back are handed on
 };
 
 }  // namespace chat::detail

@@ -85,10 +85,7 @@ server_session::server_session(session_services& services, std::shared_ptr<membe
                                std::string peer)
     : services_(services),
       self_(std::move(self)),
-      peer_(std::move(peer)),
-      flood_(services_.options.flood_burst, services_.options.flood_rate,
-             services_.options.flood_disconnect_after),
-      frame_limit_(std::min(services_.options.max_frame, max_frame_before_hello)) {
+      peer_(std::move(peer)) {
   services_.log(log_level::info, "connect ", peer_);
 }
 
@@ -173,14 +170,14 @@ unsigned flood_cost(const client_message& m) {
       [](const auto& request) -> unsigned {
         using request_type = std::decay_t<decltype(request)>;
         if constexpr (std::is_same_v<request_type, msg::client::join>)
-          return flood_gate::join_cost;
+          return flood_policy::join_cost;
         else if constexpr (std::is_same_v<request_type, msg::client::topic>)
-          return request.set ? flood_gate::message_cost : 0;
+          return request.set ? flood_policy::message_cost : 0;
         else if constexpr (std::is_same_v<request_type, msg::client::say> ||
                            std::is_same_v<request_type, msg::client::private_message> ||
                            std::is_same_v<request_type, msg::client::nick> ||
                            std::is_same_v<request_type, msg::client::part>)
-          return flood_gate::message_cost;
+          return flood_policy::message_cost;
         else
           return 0;
       },
@@ -198,8 +195,10 @@ std::string format_rate(double rate) {
 
 bool server_session::pace(const client_message& m, clock::time_point now) {
   const unsigned cost = flood_cost(m);
-  if (cost == 0 || !flood_.enabled()) return true;
-  const auto verdict = flood_.charge(cost, now);
+  const auto& o = services_.options;
+  const flood_policy policy(o.flood_burst, o.flood_rate, o.flood_disconnect_after);
+  if (cost == 0 || !policy.enabled()) return true;
+  const auto verdict = flood_.charge(policy, cost, now);
   if (verdict.flooding) {
     services_.log(log_level::info, "flooding ", peer_, " ", name_, ": disconnected");
     request_close(errc::flooding);
@@ -224,9 +223,9 @@ void server_session::request_close(error_code reason) {
 
 std::optional<msg::server::error> server_session::farewell_for(error_code reason) const {
   if (reason == errc::frame_too_large)
-    return error_message(reason, "frame exceeds the limit of " + std::to_string(frame_limit_) +
+    return error_message(reason, "frame exceeds the limit of " + std::to_string(frame_limit()) +
                                      " bytes" +
-                                     (frame_limit_ < services_.options.max_frame ? " before HELLO" : ""));
+                                     (frame_limit() < services_.options.max_frame ? " before HELLO" : ""));
   if (reason == errc::flooding) {
     const auto seconds = std::chrono::duration<double>(services_.options.flood_disconnect_after).count();
     return error_message(reason, "flooding: more than " + format_rate(services_.options.flood_rate) +
@@ -321,7 +320,7 @@ void server_session::handle(const msg::client::hello& m) {
   name_ = m.name;
   state_ = state::registered;
   token_ = std::move(token);
-  frame_limit_ = services_.options.max_frame;
+  welcomed_ = true;
   std::vector<server_message> welcome{
       msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_}};
   if (!token_.empty())
@@ -517,7 +516,7 @@ void server_session::handle(const msg::client::resume& m) {
   rooms_ = std::move(taken->rooms);
   token_ = std::move(taken->token);
   state_ = state::registered;
-  frame_limit_ = services_.options.max_frame;
+  welcomed_ = true;
   welcome_place.fill({msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_},
                       msg::server::session{token_, static_cast<std::uint32_t>(services_.resume.grace().count())}});
   services_.log(log_level::info, "resume ", name_, " (", rooms_count(rooms_.size()), ") from ", peer_);

@@ -19,6 +19,7 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -87,7 +88,10 @@ public:
   /// The limit on the declared length of the client's next frame: smaller before HELLO
   /// (max_frame_before_hello), so that a connection that never registers cannot make the
   /// server hold a large partial frame.
-  std::size_t frame_limit() const noexcept { return frame_limit_; }
+  std::size_t frame_limit() const noexcept {
+    return welcomed_ ? services_.options.max_frame
+                     : std::min(services_.options.max_frame, max_frame_before_hello);
+  }
   /// The close the driver must carry out, once; empty if none is due.
   std::optional<close_request> take_close() {
     if (!close_due_) return std::nullopt;
@@ -143,6 +147,7 @@ private:
   const std::string peer_;  // "address:port", for the log
   state state_ = state::awaiting_hello;
   bool close_due_ = false;  // close_reason_ (below) is to be carried out
+  bool welcomed_ = false;   // a HELLO was accepted (stays true while closing)
   std::string name_;
   std::string bye_reason_;
   std::map<std::string, std::shared_ptr<room>> rooms_;  // by folded name
@@ -158,7 +163,6 @@ private:
   log_budget mistakes_logged_;  // the client's protocol mistakes, logged at a bounded rate
   flood_gate flood_;
   clock::time_point hold_until_{};  // input held until then; {}: not held
-  std::size_t frame_limit_;
 };
 
 }  // namespace chat::detail

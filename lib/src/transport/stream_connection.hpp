@@ -105,6 +105,7 @@ protected:
   /// Stops handing frames to on_frame() (and reading the stream) until release_input(); the
   /// frames already received wait, in order. On the strand; may be called from on_frame().
   void hold_input() noexcept { held_ = true; }
+  bool input_held() const noexcept { return held_; }
   /// Undoes hold_input(): reading resumes unless the outgoing queue holds it too. On the
   /// strand, not from on_frame().
   void release_input() {
