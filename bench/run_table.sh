@@ -5,7 +5,7 @@
 #   bench/run_table.sh [--chatd PATH] [--load PATH] [--threads N] [--port P] [ROW...]
 #
 # Rows: latency500 latency1000 idle1000 idle5000 idle10000 storm15000 flatout burst
-# (default: all). Speed is measured here, never asserted in tests.
+# quiet200 flood200 (default: the issue-8 rows, latency500 .. burst). Speed is measured here, never asserted in tests.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 chatd=$here/build/release/apps/chatd/chatd
@@ -29,15 +29,18 @@ done
 # older than the limit do not know the option).
 no_address_limit=()
 "$chatd" --help 2>/dev/null | grep -q -- --max-per-ip && no_address_limit=(--max-per-ip 0)
-# Likewise the connection-rate and unregistered limits and flood control (the burst row's one
-# sender would be paced), where the build has them.
-"$chatd" --help 2>/dev/null | grep -q -- --flood-burst &&
-  no_address_limit+=(--max-connects-per-ip 0 --max-unregistered 0 --max-unregistered-per-ip 0 --flood-burst 0)
+# Likewise the connection-rate and unregistered limits, and flood control (the burst row's one
+# sender would be paced) except in the flood rows, where the build has them.
+flood_off=()
+if "$chatd" --help 2>/dev/null | grep -q -- --flood-burst; then
+  no_address_limit+=(--max-connects-per-ip 0 --max-unregistered 0 --max-unregistered-per-ip 0)
+  flood_off=(--flood-burst 0)
+fi
 
 # Runs chat_load MODE ARGS... against a fresh chatd; prints "row=NAME threads=N <key=value line>".
 run() {
   local row=$1; shift
-  "$chatd" --port "$port" --threads "$threads" "${no_address_limit[@]}" >/dev/null 2>&1 &
+  "$chatd" --port "$port" --threads "$threads" "${no_address_limit[@]}" "${flood_off[@]}" >/dev/null 2>&1 &
   local pid=$!
   # Wait until it listens (bounded).
   for _ in $(seq 100); do
@@ -61,6 +64,13 @@ for row in "${rows[@]}"; do
     storm15000) run "$row" join-storm --members 15000 --timeout 600 ;;
     flatout) run "$row" room --members 1000 --senders 10 --messages 200 --rate 0 ;;
     burst) run "$row" room --members 1 --senders 1 --messages 6000 --rate 0 ;;
+    # Issue 9: a 200-member room, quiet and with one flooder, under chatd's flood control.
+    quiet200) saved=("${flood_off[@]}"); flood_off=()
+      run "$row" room --members 200 --senders 10 --messages 40 --rate 4 --timeout 20
+      flood_off=("${saved[@]}") ;;
+    flood200) saved=("${flood_off[@]}"); flood_off=()
+      run "$row" room --members 200 --senders 10 --messages 40 --rate 4 --timeout 20 --flooders 1
+      flood_off=("${saved[@]}") ;;
     *) echo "unknown row $row" >&2; exit 2 ;;
   esac
 done
