@@ -244,6 +244,10 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
     if (!(seconds >= 0 && seconds <= 86400)) throw usage_error{std::string(flag) + " must be 0 to 86400 seconds"};
     return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
   };
+  require_at_most_u32(max_connects_per_ip, "--max-connects-per-ip");
+  require_at_most_u32(max_unregistered, "--max-unregistered");
+  require_at_most_u32(max_unregistered_per_ip, "--max-unregistered-per-ip");
+  require_at_most_u32(flood_burst, "--flood-burst");
   options.max_connects_per_ip = max_connects_per_ip;
   options.connect_window = milliseconds(connect_window_seconds, "--connect-window");
   if (options.max_connects_per_ip > 0 && options.connect_window.count() == 0)

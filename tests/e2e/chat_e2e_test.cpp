@@ -805,6 +805,33 @@ BOOST_AUTO_TEST_CASE(chatd_history_bounds_take_byte_counts_with_suffixes) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(chatd_help_lists_flood_control_and_the_rate_limits_with_their_defaults) {
+  child_process chatd({CHATD_PATH, "--help"});
+  BOOST_TEST(expect_exit(chatd, "chatd") == 0);
+  const std::string out = chatd.stdout_so_far();
+  for (const char* option : {"--max-connects-per-ip arg (=16)", "--connect-window arg (=10)",
+                             "--max-unregistered arg (=1024)", "--max-unregistered-per-ip arg (=8)",
+                             "--flood-burst arg (=20)", "--flood-rate arg (=5)",
+                             "--flood-disconnect-after arg (=30)"})
+    BOOST_TEST(contains(out, option), option << " not in stdout: " << out);
+}
+
+BOOST_AUTO_TEST_CASE(chatd_flood_and_rate_options_out_of_range_exit_2) {
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {"--flood-burst=-1", "--flood-burst must be between 0 and 4294967295"},
+      {"--flood-rate=-1", "--flood-rate must be 0 to 1000000"},
+      {"--flood-rate=0", "--flood-rate must be more than 0 (or disable flood control with --flood-burst 0)"},
+      {"--flood-disconnect-after=-5", "--flood-disconnect-after must be 0 to 86400 seconds"},
+      {"--connect-window=0", "--connect-window must be more than 0"},
+      {"--max-unregistered=-1", "--max-unregistered must be between 0 and 4294967295"},
+  };
+  for (const auto& [value, message] : cases) {
+    child_process chatd({CHATD_PATH, "--port", "0", value});
+    BOOST_TEST(expect_exit(chatd, "chatd") == 2, value);
+    BOOST_TEST(contains(chatd.stderr_so_far(), message), value << " stderr: " << chatd.stderr_so_far());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(chatd_quiet_joins_above_keeps_arrivals_and_departures_from_the_others) {
   chatd_server chatd({"--quiet-joins-above", "1"});
   child_process alice = start_chatcli(chatd.port, "alice");
