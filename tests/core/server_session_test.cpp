@@ -1330,7 +1330,7 @@ BOOST_AUTO_TEST_CASE(nothing_below_the_level_is_logged_and_joins_are_debug) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Flood control (PROTOCOL.md 7.17): a burst, then a steady rate; excess input held, not dropped.
+// Flood control (PROTOCOL.md 7.20): a burst, then a steady rate; excess input held, not dropped.
 
 namespace {
 

@@ -56,7 +56,7 @@ struct server_options {
   /// a new connection is refused like the above. 0: no limit.
   std::size_t max_unregistered = 1024;
   std::size_t max_unregistered_per_ip = 8;
-  /// Flood control (docs/PROTOCOL.md 7.17): a client may send flood_burst paced requests
+  /// Flood control (docs/PROTOCOL.md 7.20): a client may send flood_burst paced requests
   /// (SAY, PRIVATE, setting TOPIC, NICK, PART; a JOIN counts a quarter) at once, then
   /// flood_rate a second; what it sends faster waits, unread, and is handled in turn. Paced
   /// without a break for flood_disconnect_after, it is sent ERROR flooding and closed.

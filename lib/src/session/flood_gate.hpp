@@ -1,4 +1,4 @@
-// Flood control for one client (docs/PROTOCOL.md 7.17), after Ergo's "fakelag": a token bucket
+// Flood control for one client (docs/PROTOCOL.md 7.20), after Ergo's "fakelag": a token bucket
 // of `burst` messages refilled at `rate` a second. A paced request takes one message's worth
 // (JOIN a quarter, so rejoining many rooms after a reconnect goes through at once); the request
 // that leaves the bucket with less than a message is handled, and then the client's input is
