@@ -186,7 +186,11 @@ BOOST_AUTO_TEST_CASE(many_connections_filling_many_rooms_stay_within_the_budget)
   constexpr int connections = 20, rooms_each = 16, messages_each = 25;
   server_options options;
   options.history_budget_bytes = budget;
+  // The attack comes from one address, as fast as it can: none of the other limits may stop it.
   options.max_connections_per_ip = 0;
+  options.max_connects_per_ip = 0;
+  options.max_unregistered_per_ip = 0;
+  options.flood_burst = 0;
   test_server server(options);
   const std::size_t resident_before = resident_bytes();
 
