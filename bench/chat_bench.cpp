@@ -42,7 +42,16 @@ struct settings {
   unsigned threads = 2;
   std::string host = "127.0.0.1";
   unsigned port = 0;  // 0: run a server in-process
+  bool tls = false;   // clients connect with TLS (without verification: a measurement only)
+  std::string tls_cert, tls_key;  // the in-process server's, with tls
 };
+
+chat::client_options client_options_of(const settings& s) {
+  chat::client_options o;
+  o.tls.enabled = s.tls;
+  o.tls.insecure = true;
+  return o;
+}
 
 // Peak resident set size of this process, from /proc (kB), or 0 where unavailable.
 long peak_rss_kb() {
@@ -88,7 +97,7 @@ private:
 class bench_client {
 public:
   bench_client(boost::asio::io_context& io, const settings& s, unsigned index, completion& done)
-      : client_(io.get_executor()), settings_(s), name_("bench" + std::to_string(index)), done_(done) {
+      : client_(io.get_executor(), client_options_of(s)), settings_(s), name_("bench" + std::to_string(index)), done_(done) {
     client_.on_message([this](const chat::server_message& m) { on_message(m); });
     client_.on_close([this](boost::system::error_code ec) {
       if (ec) done_.failed(name_ + " disconnected: " + ec.message());
@@ -164,7 +173,10 @@ int main(int argc, char** argv) {
       ("window", po::value(&s.window)->default_value(s.window), "unacknowledged messages per client")
       ("threads", po::value(&s.threads)->default_value(s.threads), "in-process server threads")
       ("host", po::value(&s.host)->default_value(s.host), "server host (with --port)")
-      ("port", po::value(&s.port)->default_value(0), "external server port; 0 runs one in-process");
+      ("port", po::value(&s.port)->default_value(0), "external server port; 0 runs one in-process")
+      ("tls", po::bool_switch(&s.tls), "clients connect with TLS (certificates not verified)")
+      ("tls-cert", po::value(&s.tls_cert), "with --tls and no --port: the in-process server's certificate (PEM)")
+      ("tls-key", po::value(&s.tls_key), "with --tls and no --port: its private key (PEM)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -176,6 +188,10 @@ int main(int argc, char** argv) {
   if (vm.count("help")) {
     std::cout << desc << '\n';
     return 0;
+  }
+  if (s.tls && s.port == 0 && (s.tls_cert.empty() || s.tls_key.empty())) {
+    std::cerr << "chat_bench: --tls with an in-process server needs --tls-cert and --tls-key\n";
+    return 2;
   }
   if (s.clients == 0 || s.window == 0 || s.size == 0 || s.size > chat::max_text_bytes) {
     std::cerr << "chat_bench: --clients, --window and --size must be positive, --size at most "
@@ -194,6 +210,11 @@ int main(int argc, char** argv) {
     options.max_connects_per_ip = 0;
     options.max_unregistered_per_ip = 0;
     options.flood_burst = 0;
+    if (s.tls) {
+      options.tls.certificate_file = s.tls_cert;
+      options.tls.private_key_file = s.tls_key;
+      options.tls.only = true;
+    }
     server.emplace(options);
     if (auto ec = server->start()) {
       std::cerr << "chat_bench: cannot start server: " << ec.message() << '\n';

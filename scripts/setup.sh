@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache
           libboost1.81-dev libboost-program-options1.81-dev libboost-test1.81-dev
-          libreadline-dev)
+          libreadline-dev libssl-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -69,6 +69,7 @@ void chat_session::connect() {
   chat::client_options options;
   options.password = settings_.password;
   options.resume = true;  // a reconnect can then take the old session over at once
+  options.tls = settings_.tls;
   client_ = std::make_unique<chat::client>(io_.get_executor(), options);
   client_->on_message([this, generation](const chat::server_message& m) {
     if (generation == generation_) on_message(m);

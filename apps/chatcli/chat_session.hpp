@@ -11,6 +11,7 @@
 #include "room_memory.hpp"
 
 #include <chat/client.hpp>
+#include <chat/client_tls_options.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -38,6 +39,7 @@ struct session_settings {
   bool colour = false;
   std::chrono::milliseconds first_backoff{1000};
   std::chrono::milliseconds max_backoff{30000};
+  chat::client_tls_options tls;         ///< Off: plain TCP.
 };
 
 /// Where chatcli's output goes.

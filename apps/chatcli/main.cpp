@@ -58,6 +58,14 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
        "0 when piped)")
       ("password-file", po::value(&o.password_file),
        "the server password is this file's first line (sent with PASS before HELLO)")
+      ("tls", po::bool_switch(&s.tls.enabled),
+       "connect with TLS, verifying the server's certificate against the system's trusted "
+       "authorities and --host")
+      ("tls-ca", po::value(&s.tls.ca_file),
+       "PEM file of the authorities to trust instead of the system's (implies --tls)")
+      ("insecure", po::bool_switch(&s.tls.insecure),
+       "TLS WITHOUT certificate verification (implies --tls): anyone on the path can read and "
+       "change the traffic; for tests only")
       ("no-color", po::bool_switch(&o.no_color), "no colours (also when NO_COLOR is set)");
   po::variables_map vm;
   try {
@@ -88,6 +96,7 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
         throw po::error("the password in " + o.password_file + " must be 1-" +
                         std::to_string(chat::max_password_bytes) + " bytes of UTF-8 on its first line");
     }
+    if (!s.tls.ca_file.empty() || s.tls.insecure) s.tls.enabled = true;
   } catch (const po::error& e) {
     std::cerr << "chatcli: " << e.what() << " (see chatcli --help)\n";
     exit_code = exit_usage_error;
@@ -107,6 +116,9 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   auto opts = parse_options(argc, argv, exit_code);
   if (!opts) return exit_code;
+  if (opts->session.tls.insecure)
+    std::cerr << "chatcli: warning: --insecure: the server's certificate is not verified; "
+                 "anyone on the path can read and change this connection\n";
   std::setlocale(LC_CTYPE, "");  // before any thread: readline edits UTF-8 as characters
 
   const bool terminal_in = ::isatty(STDIN_FILENO) == 1;

@@ -1,4 +1,5 @@
-// chatd: the chat daemon. Parses options, runs a chat::server until SIGINT/SIGTERM.
+// chatd: the chat daemon. Parses options, runs a chat::server until SIGINT/SIGTERM; with TLS,
+// SIGHUP reloads the certificate and key (for new connections).
 //
 // Exit codes: 0 after a graceful stop or --help/--version; 1 when the server cannot start
 // (address in use, no permission); 2 for a usage error.
@@ -16,6 +17,7 @@
 #include <csignal>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -135,6 +137,8 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::size_t flood_burst = defaults.flood_burst;
   double flood_rate = defaults.flood_rate;
   double flood_disconnect_seconds = std::chrono::duration<double>(defaults.flood_disconnect_after).count();
+  std::string tls_cert, tls_key, tls_min_version = "1.3";
+  unsigned tls_port = 0;
 
   po::options_description desc("Usage: chatd [options]\nOptions");
   desc.add_options()
@@ -189,7 +193,16 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
       ("flood-rate", po::value(&flood_rate)->default_value(flood_rate),
        "flood control: messages a second a paced client is allowed; faster input waits, unread")
       ("flood-disconnect-after", po::value(&flood_disconnect_seconds)->default_value(flood_disconnect_seconds),
-       "seconds a client may be paced without a break before it is told flooding and closed; 0 never");
+       "seconds a client may be paced without a break before it is told flooding and closed; 0 never")
+      ("tls-cert", po::value(&tls_cert),
+       "PEM file: the server's certificate (then any intermediates); with --tls-key, serve TLS: "
+       "on --tls-port beside plain TCP on --port, or, without --tls-port, TLS only, on --port. "
+       "SIGHUP reloads both files for new connections")
+      ("tls-key", po::value(&tls_key), "PEM file: the private key of --tls-cert")
+      ("tls-port", po::value(&tls_port),
+       "TLS port, plain TCP staying on --port; 0 picks a free one")
+      ("tls-min-version", po::value(&tls_min_version)->default_value(tls_min_version),
+       "lowest TLS version accepted: 1.3, or 1.2 for clients that cannot do 1.3");
 
   po::variables_map vm;
   try {
@@ -260,6 +273,17 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
     throw usage_error{"--flood-rate must be more than 0 (or disable flood control with --flood-burst 0)"};
   options.flood_rate = flood_rate;
   options.flood_disconnect_after = milliseconds(flood_disconnect_seconds, "--flood-disconnect-after");
+  if (tls_cert.empty() != tls_key.empty()) throw usage_error{"--tls-cert and --tls-key go together"};
+  if (tls_cert.empty() && vm.count("tls-port"))
+    throw usage_error{"--tls-port needs --tls-cert and --tls-key"};
+  if (tls_port > 65535) throw usage_error{"--tls-port must be between 0 and 65535"};
+  if (tls_min_version != "1.2" && tls_min_version != "1.3")
+    throw usage_error{"--tls-min-version must be 1.2 or 1.3"};
+  options.tls.certificate_file = tls_cert;
+  options.tls.private_key_file = tls_key;
+  options.tls.port = static_cast<std::uint16_t>(tls_port);
+  options.tls.only = !tls_cert.empty() && !vm.count("tls-port");
+  options.tls.min_version = tls_min_version == "1.2" ? chat::tls_version::v1_2 : chat::tls_version::v1_3;
   return options;
 }
 
@@ -278,22 +302,41 @@ int main(int argc, char** argv) {
   // Installed before the pool starts, so a signal always finds the handler.
   boost::asio::io_context signals_context;
   boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+  boost::asio::signal_set hangup(signals_context);  // SIGHUP, with TLS only
   int stop_signal = 0;
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (!ec) stop_signal = signal;
+    hangup.cancel();
   });
+  const bool tls = options->tls.enabled();
+  if (tls) hangup.add(SIGHUP);
 
   // Declared before the server, so it outlives every thread that logs.
   chat::log_queue log(write_line);
   options->log = [&log](chat::log_level level, std::string_view text) { log.push(level, text); };
   const auto requested = boost::asio::ip::tcp::endpoint(options->address, options->port);
+  const bool options_tls_only = options->tls.only;
   chat::server server(std::move(*options));
   if (auto ec = server.start()) {
-    std::cerr << "chatd: cannot listen on " << requested << ": " << ec.message() << '\n';
+    // A TLS file that does not load is logged (above) with its name.
+    std::cerr << "chatd: cannot " << (tls ? "load the TLS certificate and key or " : "")
+              << "listen on " << requested << ": " << ec.message() << '\n';
     return exit_runtime_error;
   }
   // The one line scripts read to learn the address (and the actual port when --port 0).
-  std::cout << "chatd listening on " << server.local_endpoint() << std::endl;
+  if (!options_tls_only) std::cout << "chatd listening on " << server.local_endpoint() << '\n';
+  if (tls) std::cout << "chatd listening for TLS on " << server.tls_endpoint() << '\n';
+  std::cout << std::flush;
+
+  // Reloading happens on this thread; a file that does not load leaves the certificate in use
+  // (the server logs why).
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        server.reload_tls();  // logs what it did
+        hangup.async_wait(on_hangup);
+      };
+  if (tls) hangup.async_wait(on_hangup);
 
   signals_context.run();
   log.push(chat::log_level::info, std::string("stopping on ") + (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT"));

@@ -83,8 +83,11 @@ public:
   /// Sets the handler of the end of the connection; call before async_connect().
   void on_close(close_handler handler);
 
-  /// Resolves `host` and connects.
+  /// Resolves `host` and connects; with options.tls, also completes the TLS handshake,
+  /// verifying the server's certificate for `host` (or tls.server_name) unless tls.insecure.
   /// Completion signature: void(error_code). Errors: those of resolving and connecting;
+  /// with TLS, those of the handshake (asio::error::get_ssl_category(): e.g. "certificate
+  /// verify failed", or the server refusing the version) and of loading tls.ca_file;
   /// already_connected; errc::operation_in_progress if a connect is under way.
   template <class CompletionToken>
   auto async_connect(std::string host, std::string port, CompletionToken&& token) {

@@ -1,6 +1,7 @@
 // What a chat::client is configured with. A plain value.
 #pragma once
 
+#include <chat/client_tls_options.hpp>
 #include <chat/limits.hpp>
 
 #include <chrono>
@@ -19,6 +20,7 @@ struct client_options {
   /// msg::server::session after WELCOME, whose token async_resume() takes on a later
   /// connection (docs/PROTOCOL.md 7.19).
   bool resume = false;
+  client_tls_options tls;  ///< Off by default: plain TCP.
 };
 
 }  // namespace chat

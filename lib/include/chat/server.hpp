@@ -10,8 +10,9 @@
 //
 // Thread-safety: start(), stop(), async_stop() and the destructor must not run concurrently
 // with each other. With its own pool, stop() and the destructor must not be called from a
-// handler running on the server's threads (stop() joins them). local_endpoint(), server_id(),
-// session_count() and history_bytes() may be called from any thread.
+// handler running on the server's threads (stop() joins them). local_endpoint(),
+// tls_endpoint(), server_id(), session_count(), history_bytes() and reload_tls() may be called
+// from any thread (reload_tls() once start() has returned).
 //
 // Lifetimes: with a shared io_context, the state the sessions share lives until the last of
 // them has finished, even if the server object is destroyed first; destroying the server
@@ -45,12 +46,24 @@ public:
   server& operator=(const server&) = delete;
 
   /// Binds, listens and (with its own pool) starts the threads. Errors: those of bind/listen
-  /// (e.g. address in use); invalid_argument if max_frame is below largest_valid_frame,
-  /// max_queue_bytes below twice (largest_valid_frame + 132), max_rooms_per_user is 0, or server_info is not UTF-8 of at most
-  /// max_info_bytes; operation_in_progress if already started or stopped.
+  /// (e.g. address in use); those of loading options.tls's certificate and key (also logged,
+  /// naming the file); invalid_argument if max_frame is below largest_valid_frame,
+  /// max_queue_bytes below twice (largest_valid_frame + 132), max_rooms_per_user is 0,
+  /// server_info is not UTF-8 of at most max_info_bytes, a TLS certificate is given without a
+  /// key, or tls.only without a certificate; operation_in_progress if already started or
+  /// stopped.
   boost::system::error_code start();
-  /// The bound address (with the actual port when options.port was 0).
+  /// The bound address (with the actual port when options.port was 0): the plain listener's,
+  /// or with options.tls.only the TLS listener's.
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  /// The TLS listener's address; default-constructed (port 0) when there is none.
+  boost::asio::ip::tcp::endpoint tls_endpoint() const;
+
+  /// Reads options.tls's certificate and key files again; connections accepted from now on
+  /// use them, those open keep theirs. On an error (a file missing, unreadable, or a key that
+  /// does not match) the certificate in use stays and the error is returned and logged;
+  /// invalid_argument when the server has no TLS. Meant for a SIGHUP handler.
+  boost::system::error_code reload_tls();
   /// Identifies this run in WELCOME (random, fixed at construction): message ids from one
   /// run mean nothing in another.
   std::uint64_t server_id() const noexcept;

@@ -3,6 +3,7 @@
 
 #include <chat/limits.hpp>
 #include <chat/log_level.hpp>
+#include <chat/server_tls_options.hpp>
 #include <chat/version.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -33,7 +34,8 @@ struct server_options {
   std::size_t max_queue_bytes = 1024 * 1024;    ///< Per-connection send queue bound.
   /// How long a closing connection may take to flush; also bounds the graceful stop.
   std::chrono::milliseconds close_timeout{2000};
-  /// How long a new connection may take to complete HELLO before it is closed; zero: forever.
+  /// How long a new connection may take to complete HELLO (over TLS: the handshake, then
+  /// HELLO) before it is closed; zero: forever.
   std::chrono::milliseconds handshake_timeout{30000};
   /// After this long without a frame from a client the server PINGs it; zero: never.
   std::chrono::milliseconds idle_timeout{90000};
@@ -91,6 +93,9 @@ struct server_options {
   /// timestamp. Called from the pool's threads, possibly concurrently: the function must be
   /// thread-safe, and should not block (it runs on an I/O thread).
   std::function<void(chat::log_level, std::string_view)> log;
+  /// TLS: off unless a certificate is given; then a TLS listener next to the plain one, or
+  /// instead of it (tls.only).
+  server_tls_options tls;
 };
 
 }  // namespace chat

@@ -1,8 +1,11 @@
 #include <chat/client.hpp>
 #include <chat/text.hpp>
 
+#include "client/client_stream.hpp"
 #include "client/request_tracker.hpp"
 #include "transport/stream_connection.hpp"
+
+#include <openssl/x509_vfy.h>
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/connect.hpp>
@@ -88,20 +91,40 @@ void finish(finished_request done) {
       r.handler);
 }
 
-class client_connection final : public stream_connection<tcp::socket> {
+// The TLS context of one client (its trust and verification settings), or null with `ec`
+// set when a CA file cannot be loaded; null without an error for plain TCP.
+std::shared_ptr<asio::ssl::context> make_client_tls_context(const client_tls_options& o, error_code& ec) {
+  if (!o.enabled) return nullptr;
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  ::SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression |
+                       SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+  if (o.insecure) {
+    context->set_verify_mode(asio::ssl::verify_none);
+    return context;
+  }
+  context->set_verify_mode(asio::ssl::verify_peer);
+  if (o.ca_file.empty())
+    context->set_default_verify_paths(ec);
+  else
+    context->load_verify_file(o.ca_file, ec);
+  return context;
+}
+
+client_stream make_client_stream(const asio::any_io_executor& executor,
+                                 std::shared_ptr<asio::ssl::context> tls) {
+  tcp::socket socket(asio::make_strand(executor));
+  if (tls) return client_stream(std::move(socket), std::move(tls));
+  return client_stream(std::move(socket));
+}
+
+class client_connection final : public stream_connection<client_stream> {
 public:
   using connect_handler = asio::any_completion_handler<void(error_code)>;
   using join_handler = asio::any_completion_handler<void(error_code, msg::server::welcome)>;
 
   client_connection(const asio::any_io_executor& executor, const client_options& options)
-      : stream_connection(tcp::socket(asio::make_strand(executor)),
-                          {options.max_frame,
-                           {options.max_queue_bytes, options.max_queue_bytes},
-                           options.close_timeout},
-                          wire_codec::v2),
-        resolver_(this->executor()),
-        password_(options.password),
-        ask_resume_(options.resume) {}
+      : client_connection(executor, options, options.tls, error_code{}) {}
 
   /// Any thread.
   std::string resume_token() const {
@@ -157,13 +180,16 @@ public:
                                   : make_error_code(errc::operation_in_progress);
         return self->complete(std::move(handler), ec);
       }
+      if (self->tls_setup_error_) return self->complete(std::move(handler), self->tls_setup_error_);
       self->connect_pending_ = std::move(handler);
       self->resolver_.async_resolve(
-          host, port, [self](error_code ec, const tcp::resolver::results_type& endpoints) {
+          host, port, [self, host](error_code ec, const tcp::resolver::results_type& endpoints) {
             if (ec) return self->finish_connect(ec);
-            asio::async_connect(self->stream(), endpoints,
-                                [self](error_code connect_ec, const tcp::endpoint&) {
-                                  self->finish_connect(connect_ec);
+            asio::async_connect(self->stream().socket(), endpoints,
+                                [self, host](error_code connect_ec, const tcp::endpoint&) {
+                                  if (connect_ec || !self->stream().tls())
+                                    return self->finish_connect(connect_ec);
+                                  self->handshake(host);
                                 });
           });
     });
@@ -212,6 +238,39 @@ private:
     if (!sent || !send_request(std::move(request), tracked))
       return complete(std::move(handler), make_error_code(errc::not_connected), msg::server::welcome{});
     join_pending_ = std::move(handler);
+  }
+
+  client_connection(const asio::any_io_executor& executor, const client_options& options,
+                    const client_tls_options& tls, error_code tls_error)
+      : stream_connection(make_client_stream(executor, make_client_tls_context(tls, tls_error)),
+                          {options.max_frame,
+                           {options.max_queue_bytes, options.max_queue_bytes},
+                           options.close_timeout},
+                          wire_codec::v2),
+        resolver_(this->executor()),
+        tls_options_(tls),
+        tls_setup_error_(tls_error),  // set by make_client_tls_context: the base is made first
+        password_(options.password),
+        ask_resume_(options.resume) {}
+
+  // TLS, once TCP is connected: the server's name as SNI (unless it is an address) and as what
+  // its certificate must be for (unless insecure); connecting completes when the handshake has.
+  void handshake(const std::string& host) {
+    auto& tls = *stream().tls();
+    const std::string& name = tls_options_.server_name.empty() ? host : tls_options_.server_name;
+    if (SSL* ssl = tls.native_handle()) {
+      error_code not_an_address;
+      asio::ip::make_address(name, not_an_address);
+      if (not_an_address) {
+        ::SSL_set_tlsext_host_name(ssl, name.c_str());
+        if (!tls_options_.insecure) ::SSL_set1_host(ssl, name.c_str());
+      } else if (!tls_options_.insecure) {
+        ::X509_VERIFY_PARAM_set1_ip_asc(::SSL_get0_param(ssl), name.c_str());
+      }
+    }
+    stream_ops<client_stream::tls_type>::async_start(tls, [self = self()](error_code ec) {
+      self->finish_connect(ec);
+    });
   }
 
   // The pending operation's handler, leaving none pending.
@@ -316,6 +375,8 @@ private:
   }
 
   tcp::resolver resolver_;
+  const client_tls_options tls_options_;
+  const error_code tls_setup_error_;  // the CA file could not be loaded: connect fails with it
   // Strand only:
   std::optional<connect_handler> connect_pending_;
   std::optional<join_handler> join_pending_;

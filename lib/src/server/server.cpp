@@ -6,7 +6,9 @@
 #include "server/connect_throttle.hpp"
 #include "server/connection_counter.hpp"
 #include "server/session_driver.hpp"
+#include "server/tls_context.hpp"
 #include "session/log_budget.hpp"
+#include "transport/tls_stream.hpp"
 #include "users/local_directory.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -52,7 +54,8 @@ error_code validate(const server_options& o) {
                      is_valid_utf8(o.password) && o.resume_grace.count() >= 0 &&
                      o.resume_grace.count() <= std::numeric_limits<std::uint32_t>::max() &&
                      o.flood_rate >= 0 && o.flood_disconnect_after.count() >= 0 &&
-                     o.connect_window.count() >= 0;
+                     o.connect_window.count() >= 0 &&
+                     (o.tls.enabled() ? !o.tls.private_key_file.empty() : !o.tls.only);
   return valid ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
 }
 
@@ -79,6 +82,8 @@ constexpr std::chrono::milliseconds max_accept_backoff{2000};
 using connection_executor = asio::strand<asio::io_context::executor_type>;
 using tcp_socket = asio::basic_stream_socket<tcp, connection_executor>;
 using tcp_session = detail::session_driver<tcp_socket>;
+using tls_socket = detail::tls_stream<tcp_socket>;
+using tls_session = detail::session_driver<tls_socket>;
 
 // What the sessions share. It holds no Asio object, so it may outlive the server and its
 // io_context: each session keeps it alive.
@@ -116,12 +121,17 @@ struct shared_state {
 // close. Whatever the client sent already is read and dropped first, only because closing a
 // socket with unread input makes the kernel reset the connection, and the client could lose the
 // ERROR to the reset.
-void refuse(tcp_socket& socket, const std::string& text) {
-  const frame_bytes frame =
-      encode(msg::server::error{static_cast<std::uint16_t>(errc::too_many_connections), text});
+//
+// On a TLS listener the refusal is only the close, before any handshake: the ERROR would need
+// the handshake the limit is there to spare (docs/PROTOCOL.md 7.1).
+void refuse(tcp_socket& socket, const std::string& text, bool tls) {
   error_code ignored;
   socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(frame), ignored);
+  if (!tls) {
+    const frame_bytes frame =
+        encode(msg::server::error{static_cast<std::uint16_t>(errc::too_many_connections), text});
+    socket.write_some(asio::buffer(frame), ignored);
+  }
   socket.shutdown(tcp::socket::shutdown_send, ignored);
   std::array<std::uint8_t, 4096> sink;
   for (int i = 0; i < 16; ++i)  // bounded: a client sending without pause is not waited for
@@ -151,6 +161,33 @@ private:
   const asio::any_io_executor executor_;
 };
 
+// One listening socket: plain TCP or TLS. Its handlers run on the accept strand.
+struct listener {
+  listener(const asio::strand<asio::io_context::executor_type>& strand, bool is_tls)
+      : acceptor(strand), retry(strand), tls(is_tls) {}
+  tcp::acceptor acceptor;
+  asio::steady_timer retry;
+  std::chrono::milliseconds backoff{};
+  const bool tls;
+  tcp::endpoint endpoint;  // set by start(), read from any thread after
+
+  error_code open(const tcp::endpoint& requested) {
+    error_code ec;
+    acceptor.open(requested.protocol(), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(requested, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) endpoint = acceptor.local_endpoint(ec);
+    if (ec) close();
+    return ec;
+  }
+  void close() {
+    error_code ignored;
+    acceptor.close(ignored);
+    retry.cancel();
+  }
+};
+
 }  // namespace
 
 struct server::impl : std::enable_shared_from_this<server::impl> {
@@ -161,8 +198,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         log(state->log),
         own_threads(threads_owned),
         accept_strand(asio::make_strand(context)),
-        acceptor(accept_strand),
-        accept_retry(accept_strand),
+        plain(accept_strand, false),
+        secure(accept_strand, true),
         stop_timer(accept_strand),
         expiry_timer(accept_strand),
         connects(options.max_connects_per_ip, options.connect_window) {}
@@ -174,36 +211,37 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
   // Every handler holds the impl: with a shared io_context, a server destroyed while some are
   // pending leaves them to finish (the acceptor's with operation_aborted once it is closed).
-  void accept() {
-    acceptor.async_accept(asio::make_strand(context),
-                          [self = shared_from_this()](error_code ec, tcp_socket socket) {
-                            if (ec == asio::error::operation_aborted) return;
-                            self->on_accept(ec, std::move(socket));
-                          });
+  void accept(listener& l) {
+    l.acceptor.async_accept(asio::make_strand(context),
+                            [self = shared_from_this(), &l](error_code ec, tcp_socket socket) {
+                              if (ec == asio::error::operation_aborted) return;
+                              self->on_accept(l, ec, std::move(socket));
+                            });
   }
 
-  void on_accept(error_code ec, tcp_socket socket) {
-    if (!acceptor.is_open()) return;
+  void on_accept(listener& l, error_code ec, tcp_socket socket) {
+    if (!l.acceptor.is_open()) return;
     if (ec) {
       log(log_level::warn, "accept error: ", ec.message());
       if (is_resource_exhaustion(ec)) {
-        backoff = std::clamp(backoff * 2, min_accept_backoff, max_accept_backoff);
-        accept_retry.expires_after(backoff);
-        accept_retry.async_wait([self = shared_from_this()](error_code wait_ec) {
-          if (!wait_ec) self->accept();
+        l.backoff = std::clamp(l.backoff * 2, min_accept_backoff, max_accept_backoff);
+        l.retry.expires_after(l.backoff);
+        l.retry.async_wait([self = shared_from_this(), &l](error_code wait_ec) {
+          if (!wait_ec) self->accept(l);
         });
         return;
       }
     } else {
-      backoff = {};
-      admit(std::move(socket));
+      l.backoff = {};
+      admit(std::move(socket), l.tls);
     }
-    accept();
+    accept(l);
   }
 
   // Counted here, on accept, so that a connection over a limit is never read nor given a
-  // session; the count is released when the session has closed its socket.
-  void admit(tcp_socket socket) {
+  // session (nor, over TLS, a handshake); the count is released when the session has closed
+  // its socket.
+  void admit(tcp_socket socket, bool tls) {
     auto& st = *state;
     error_code ec;
     const tcp::endpoint peer = socket.remote_endpoint(ec);
@@ -218,16 +256,42 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       // Logged at a bounded rate, the rest counted: a connect flood must not flood the log.
       if (log.enabled(log_level::info) && refusals_logged.allow(now)) {
         const auto unlogged = refusals_logged.take_suppressed();
-        log(log_level::info, "refused ", peer, ": ", *refusal,
+        log(log_level::info, "refused ", peer, tls ? " (TLS)" : "", ": ", *refusal,
             unlogged ? " (" + std::to_string(unlogged) + " more refused, not logged)" : std::string());
       }
-      refuse(socket, *refusal);
+      refuse(socket, *refusal, tls);
+      return;
+    }
+    auto slot = std::move(std::get<detail::connection_slot>(admitted));
+    if (tls) {
+      auto s = std::make_shared<tls_session>(
+          tls_socket(std::move(socket), current_tls_context(), detail::tls_side::server), state,
+          st.services, st.sessions, st.limits, std::move(slot));
+      if (st.sessions.add(s)) s->begin();
       return;
     }
     auto s = std::make_shared<tcp_session>(std::move(socket), state, st.services, st.sessions,
-                                           st.limits,
-                                           std::move(std::get<detail::connection_slot>(admitted)));
+                                           st.limits, std::move(slot));
     if (st.sessions.add(s)) s->begin();
+  }
+
+  std::shared_ptr<asio::ssl::context> current_tls_context() {
+    std::lock_guard lock(tls_mutex);
+    return tls_context;
+  }
+
+  // Loads the certificate and key; on success, new TLS connections use them.
+  error_code load_tls_context() {
+    error_code ec;
+    std::string what;
+    auto loaded = detail::make_server_tls_context(options.tls, ec, what);
+    if (!loaded) {
+      log(log_level::error, "TLS: ", what, ": ", ec.message(), "; keeping the certificate in use");
+      return ec;
+    }
+    std::lock_guard lock(tls_mutex);
+    tls_context = std::move(loaded);
+    return {};
   }
 
   /// Stops accepting and tells every session to shut down; `done`, if set, completes when
@@ -241,9 +305,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       stop_timer.async_wait([done](error_code) { done->fire(); });
     }
     asio::post(accept_strand, [self = shared_from_this()] {
-      error_code ignored;
-      self->acceptor.close(ignored);
-      self->accept_retry.cancel();
+      self->plain.close();
+      self->secure.close();
       self->expiry_timer.cancel();
     });
     for (const auto& s : state->sessions.begin_stop()) s->shut_down();
@@ -260,7 +323,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   // so a session ends at most a second after its grace period. On the accept strand.
   void expire_detached() {
     auto& resume = state->resume;
-    if (!resume.enabled() || !acceptor.is_open()) return;
+    if (!resume.enabled() || !(plain.acceptor.is_open() || secure.acceptor.is_open())) return;
     const auto now = std::chrono::steady_clock::now();
     if (const auto ended = resume.expire(now, state->rooms))
       log(log_level::info, "ended ", ended, ended == 1 ? " detached session" : " detached sessions",
@@ -293,12 +356,12 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   const detail::logger& log;
   const bool own_threads;
   asio::strand<asio::io_context::executor_type> accept_strand;
-  tcp::acceptor acceptor;
-  asio::steady_timer accept_retry;
+  listener plain;
+  listener secure;  // TLS
   asio::steady_timer stop_timer;
   asio::steady_timer expiry_timer;  // ends detached sessions whose grace period is over
-  tcp::endpoint endpoint;  // set by start(), read from any thread after
-  std::chrono::milliseconds backoff{};
+  std::mutex tls_mutex;
+  std::shared_ptr<asio::ssl::context> tls_context;  // guarded by tls_mutex; connections copy it
   detail::log_budget refusals_logged;  // on the accept strand only
   detail::connect_throttle connects;   // likewise
   std::vector<std::thread> threads;
@@ -327,21 +390,22 @@ error_code server::start() {
   auto& i = *impl_;
   if (i.started || i.stopped) return make_error_code(errc::operation_in_progress);
   if (auto ec = validate(i.options)) return ec;
-  const tcp::endpoint requested(i.options.address, i.options.port);
-  error_code ec;
-  i.acceptor.open(requested.protocol(), ec);
-  if (!ec) i.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) i.acceptor.bind(requested, ec);
-  if (!ec) i.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    error_code ignored;
-    i.acceptor.close(ignored);
-    return ec;
+  const auto& tls = i.options.tls;
+  if (tls.enabled()) {
+    if (auto ec = i.load_tls_context()) return ec;
+    const std::uint16_t tls_port = tls.only ? i.options.port : tls.port;
+    if (auto ec = i.secure.open({i.options.address, tls_port})) return ec;
+  }
+  if (!tls.only) {
+    if (auto ec = i.plain.open({i.options.address, i.options.port})) {
+      i.secure.close();
+      return ec;
+    }
   }
   i.started = true;
-  i.endpoint = i.acceptor.local_endpoint(ec);
   asio::post(i.accept_strand, [self = impl_] {
-    self->accept();
+    if (self->plain.acceptor.is_open()) self->accept(self->plain);
+    if (self->secure.acceptor.is_open()) self->accept(self->secure);
     self->expire_detached();
   });
   if (i.own_threads) {
@@ -352,7 +416,19 @@ error_code server::start() {
   return {};
 }
 
-tcp::endpoint server::local_endpoint() const { return impl_->endpoint; }
+tcp::endpoint server::local_endpoint() const {
+  return impl_->options.tls.only ? impl_->secure.endpoint : impl_->plain.endpoint;
+}
+
+tcp::endpoint server::tls_endpoint() const { return impl_->secure.endpoint; }
+
+error_code server::reload_tls() {
+  auto& i = *impl_;
+  if (!i.options.tls.enabled()) return make_error_code(boost::system::errc::invalid_argument);
+  if (auto ec = i.load_tls_context()) return ec;
+  i.log(log_level::info, "TLS: reloaded ", i.options.tls.certificate_file, "; new connections use it");
+  return {};
+}
 
 void server::stop() {
   auto& i = *impl_;
@@ -370,9 +446,8 @@ void server::stop() {
   for (auto& t : i.threads) t.join();
   i.threads.clear();
   // The posted close may not have run before the pool stopped; no handler runs now.
-  error_code ignored;
-  i.acceptor.close(ignored);
-  i.accept_retry.cancel();
+  i.plain.close();
+  i.secure.close();
   // Sessions that did not close in time are released with the pool; their rooms go now.
   i.state->sessions.clear();
   i.state->resume.clear();

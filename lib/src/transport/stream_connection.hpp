@@ -15,12 +15,14 @@
 // - Writes: frames are queued in the outbox from any thread. At most one write is in flight;
 //   when it completes, everything queued meanwhile goes out as one gathered write. Each write
 //   is first tried at once (non-blocking); only the part the socket does not take waits.
+// - Starting: the stream may need to set itself up first (the TLS handshake, stream_ops'
+//   async_start); until it has, nothing is read or written, and closing closes at once.
 // - Closing is graceful: flush what is queued (plus an optional last frame), shut down the send
 //   side (stream_ops), read and discard until the peer closes or a deadline passes, then close.
 //   Reading on avoids a reset that could destroy the last frame before the peer reads it.
 //
-// Stream is any Asio stream with stream_ops specialised for it: tcp::socket now; a TLS stream
-// plugs in the same way. A message transport (WebSocket) would hand whole frames to the same
+// Stream is any Asio stream with stream_ops specialised for it: tcp::socket, and TLS
+// (transport/tls_stream.hpp). A message transport (WebSocket) would hand whole frames to the same
 // hooks instead of feeding the decoder.
 #pragma once
 
@@ -34,7 +36,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -71,7 +72,14 @@ public:
     out_->listen(this->weak_from_this());
     boost::asio::post(executor(), [self = this->shared_from_this()] {
       stream_ops<Stream>::prepare(self->stream_);
-      self->read();
+      stream_ops<Stream>::async_start(self->stream_, [self](boost::system::error_code ec) {
+        if (self->state_ == state::closed) return;
+        if (ec) return self->fail(ec);
+        self->started_ = true;
+        if (self->state_ == state::open) self->read();
+        // The writer woken meanwhile, which waited (there is only ever one writer).
+        if (std::exchange(self->write_deferred_, false)) self->write();
+      });
     });
   }
 
@@ -137,6 +145,13 @@ protected:
                    after_close incoming = after_close::discard) {
     if (state_ != state::open) return;
     state_ = state::closing;
+    if (!started_) {
+      // Nothing can be sent before the stream is set up (a TLS handshake): close at once.
+      close_reason_ = reason;
+      out_->close(nullptr);
+      on_closing(reason);
+      return finish_close();
+    }
     close_reason_ = reason;
     receive_while_closing_ = incoming == after_close::receive;
     held_ = false;
@@ -236,6 +251,10 @@ private:
   // once, so it is tried without an asynchronous operation first; only what the socket does
   // not take waits for it.
   void write() {
+    if (!started_) {
+      write_deferred_ = true;  // start() writes once the stream is set up
+      return;
+    }
     for (int turn = 0; turn < max_writes_per_turn; ++turn) {
       if (state_ == state::closed) return;
       if (!out_->take(in_flight_)) {
@@ -244,7 +263,7 @@ private:
         std::vector<boost::asio::const_buffer>().swap(buffers_);
         if (state_ == state::closing && !send_side_shut_) {
           send_side_shut_ = true;  // everything is flushed: FIN, then read until the peer's FIN
-          stream_ops<Stream>::shut_down_send(stream_);
+          stream_ops<Stream>::shut_down_send(stream_, this->shared_from_this());
         }
         return;
       }
@@ -257,22 +276,26 @@ private:
         out_->written(in_flight_);
         return fail(ec);
       }
-      if (!consume(n)) {
-        boost::asio::async_write(stream_, buffers_, [self = this->shared_from_this()](
-                                                        boost::system::error_code write_ec, std::size_t) {
-          if (write_ec) {
-            self->out_->written(self->in_flight_);
-            return self->fail(write_ec);
-          }
-          self->on_written();
-          self->write();
-        });
-        return;
-      }
+      if (!consume(n)) return write_rest();
       on_written();
     }
     // A peer that keeps the queue full must not keep this thread to itself.
     boost::asio::post(executor(), [self = this->shared_from_this()] { self->write(); });
+  }
+
+  // What the stream did not take at once (buffers_) waits for it: all of it for TCP, a part
+  // at a time for TLS.
+  void write_rest() {
+    stream_ops<Stream>::async_write(
+        stream_, buffers_, [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
+          if (ec) {
+            self->out_->written(self->in_flight_);
+            return self->fail(ec);
+          }
+          if (!self->consume(n)) return self->write_rest();
+          self->on_written();
+          self->write();
+        });
   }
 
   /// Drops the first `n` written bytes from buffers_; true if that was all of them.
@@ -321,6 +344,8 @@ private:
   bool paused_ = false;  ///< Flow control: the peer's frames wait until its queue drains.
   bool held_ = false;    ///< The derived class holds the peer's frames (hold_input()).
   bool send_side_shut_ = false;
+  bool started_ = false;  ///< stream_ops' async_start has completed: frames may flow.
+  bool write_deferred_ = false;  ///< The writer was woken before started_.
   boost::system::error_code close_reason_;
 };
 

@@ -1,16 +1,18 @@
-// What a connection needs to know about its stream beyond writing: how to set it up, how to
-// read it without holding a buffer while idle, and how to end it. Each stream type a
-// connection runs over specialises stream_ops; plain TCP is here.
+// What a connection needs to know about its stream: how to set it up (and start it: a TLS
+// handshake), how to read it without holding a buffer while idle, how to write it, and how to
+// end it. Each stream type a connection runs over specialises stream_ops; plain TCP is here,
+// TLS in transport/tls_stream.hpp.
 //
 // Reading is readiness-based: wait until the stream is readable (no buffer is tied up while
-// waiting), then read what is there into the calling thread's buffer without blocking. A TLS
-// stream, whose records must be decrypted into a buffer of its own, can implement the same two
-// functions over a small per-connection buffer. Close semantics belong to the transport too:
-// TCP half-closes with FIN and then drains; TLS will send close_notify; a WebSocket stream its
-// close frame.
+// waiting), then read what is there into the calling thread's buffer without blocking. TLS does
+// the same with SSL_read, waiting only when OpenSSL needs the socket. Writes are tried at once
+// (write_now) and what is left goes through async_write. Close semantics belong to the
+// transport too: TCP half-closes with FIN and then drains; TLS sends close_notify; a WebSocket
+// stream its close frame.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include <cstddef>
 #include <sstream>
@@ -36,6 +38,11 @@ struct stream_ops<boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executo
     s.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
     s.non_blocking(true, ignored);  // read_now() and write_now() must never block the thread
   }
+  /// Calls `handler(error_code)` once the stream can carry frames: for TCP, at once.
+  template <class Handler>
+  static void async_start(socket&, Handler&& handler) {
+    std::forward<Handler>(handler)(boost::system::error_code{});
+  }
   /// Reads what is available into `buffer` without blocking: would_block when nothing is;
   /// eof when the peer has closed.
   static std::size_t read_now(socket& s, boost::asio::mutable_buffer buffer,
@@ -48,14 +55,21 @@ struct stream_ops<boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executo
   static std::size_t write_now(socket& s, const Buffers& buffers, boost::system::error_code& ec) {
     return s.write_some(buffers, ec);
   }
+  /// Writes all of `buffers`; calls `handler(error_code, bytes_written)`.
+  template <class Buffers, class Handler>
+  static void async_write(socket& s, const Buffers& buffers, Handler&& handler) {
+    boost::asio::async_write(s, buffers, std::forward<Handler>(handler));
+  }
   /// Calls `handler(error_code)` once the socket may be readable (or has failed).
   template <class Handler>
   static void async_wait_readable(socket& s, Handler&& handler) {
     s.async_wait(socket::wait_read, std::forward<Handler>(handler));
   }
 
-  /// Everything queued has been written: tell the peer no more follows.
-  static void shut_down_send(socket& s) noexcept {
+  /// Everything queued has been written: tell the peer no more follows. `keep_alive` holds
+  /// the connection for as long as the stream needs it (TCP: not at all).
+  template <class KeepAlive>
+  static void shut_down_send(socket& s, KeepAlive) noexcept {
     boost::system::error_code ignored;
     s.shutdown(socket::shutdown_send, ignored);
   }
