@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building libchat needs on Debian 12 (bookworm), skipping what is already there.
 # Boost must be 1.81: bookworm's default libboost-dev is 1.74, so the 1.81 packages are named.
+# `scripts/setup.sh fuzz` adds clang and its libFuzzer runtime (scripts/fuzz.sh).
 set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache
           libboost1.81-dev libboost-program-options1.81-dev libboost-test1.81-dev
           libreadline-dev libssl-dev)
+[[ "${1:-}" == fuzz ]] && packages+=(clang libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

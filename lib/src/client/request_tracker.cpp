@@ -99,8 +99,8 @@ std::optional<finished_request> request_tracker::on_message(const server_message
   const auto* e = std::get_if<msg::server::error>(&m);
   // ERROR names no request: it refuses the oldest one not yet answered.
   if (!e && !answers(oldest, m)) return std::nullopt;
-  std::optional<finished_request> done(std::in_place, std::move(oldest),
-                                       boost::system::error_code{}, msg::server::end{});
+  std::optional<finished_request> done =
+      finished_request{std::move(oldest), boost::system::error_code{}, msg::server::end{}};
   pending_.pop_front();
   if (e)
     done->error = boost::system::error_code(e->code, error_category());
