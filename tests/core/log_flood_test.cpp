@@ -1,0 +1,103 @@
+// The log under attack (issue 9): clients that send nothing but frames the server must refuse,
+// as fast as they can while reading the ERRORs, cost the log a few lines, not one per frame,
+// even when the log is slow to take them; and the server keeps serving everyone else.
+// 127.0.0.1 floods, 127.0.0.2 is the legitimate client.
+#include "session/log_budget.hpp"
+#include "support/raw_peer.hpp"
+#include "support/recording_client.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+using namespace chat;
+using namespace chat::test;
+using namespace std::chrono_literals;
+namespace ip = boost::asio::ip;
+
+namespace {
+
+const ip::address_v4 flooder = ip::make_address_v4("127.0.0.1");
+const ip::address_v4 legitimate = ip::make_address_v4("127.0.0.2");
+
+// A frame of a type no version defines: 5 bytes, each answered with ERROR unknown_type.
+const std::vector<std::uint8_t> unknown_frame = {0, 0, 0, 1, 0x7E};
+
+struct log_record {
+  std::mutex mutex;
+  std::size_t bytes = 0;
+  std::vector<std::string> flooder_lines;
+};
+
+// Sends `rounds` batches of `batch` bad frames, reading every ERROR before the next batch.
+void flood(std::uint16_t port, int rounds, int batch) {
+  raw_peer peer(port, flooder);
+  std::vector<std::uint8_t> burst;
+  for (int i = 0; i < batch; ++i) burst.insert(burst.end(), unknown_frame.begin(), unknown_frame.end());
+  for (int r = 0; r < rounds; ++r) {
+    peer.send_bytes(burst);
+    for (int i = 0; i < batch; ++i) {
+      const auto reply = peer.receive();
+      BOOST_REQUIRE_MESSAGE(reply.has_value(), "flooder lost its answers: " << reply.error().message());
+      const auto* e = std::get_if<msg::server::error>(&*reply);
+      BOOST_REQUIRE(e != nullptr);
+      BOOST_REQUIRE(e->code == static_cast<std::uint16_t>(errc::unknown_type));
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(bad_frames_as_fast_as_clients_can_send_cost_the_log_a_few_lines) {
+  log_record log;
+  server_options options;
+  options.log = [&](log_level, std::string_view line) {
+    std::this_thread::sleep_for(2ms);  // a slow reader of the log, as a congested pipe would be
+    std::lock_guard lock(log.mutex);
+    log.bytes += line.size() + 1;
+    if (line.find(flooder.to_string() + ":") != std::string_view::npos)
+      log.flooder_lines.emplace_back(line);
+  };
+  test_server server(options);
+  raw_peer alice(server.port(), legitimate), bob(server.port(), legitimate);
+  alice.hello("alice");
+  bob.hello("bob");
+
+  constexpr int flooders = 2, rounds = 40, batch = 1000;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < flooders; ++i) threads.emplace_back(flood, server.port(), rounds, batch);
+  // Meanwhile the others chat as usual.
+  for (int i = 0; i < 20; ++i) {
+    const std::string text = "still here " + std::to_string(i);
+    alice.send(msg::client::say{"lobby", 0, text});
+    for (;;) {
+      const auto next = bob.receive();
+      BOOST_REQUIRE_MESSAGE(next.has_value(), "bob stopped receiving: " << next.error().message());
+      if (const auto* m = std::get_if<msg::server::message>(&*next); m && m->text == text) break;
+    }
+  }
+  for (auto& t : threads) t.join();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  // The flooders have gone: their sessions end, each saying how much it did not log.
+  BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 2; }));
+
+  std::lock_guard lock(log.mutex);
+  const auto seconds = std::chrono::duration<double>(elapsed).count();
+  BOOST_TEST_MESSAGE(flooders * rounds * batch << " bad frames in " << seconds << " s: "
+                     << log.bytes << " bytes of log, " << log.flooder_lines.size()
+                     << " lines about the flooders");
+  // Per flooder: connect, the burst of errors, one more per interval, disconnect.
+  const auto intervals = static_cast<std::size_t>(elapsed / detail::log_budget::interval);
+  BOOST_TEST(log.flooder_lines.size() <= flooders * (2 + detail::log_budget::burst + intervals));
+  BOOST_TEST(log.bytes < 1024 * std::max(1.0, seconds));  // < 1 KiB/s, the issue's bound
+  std::size_t summaries = 0;
+  for (const auto& line : log.flooder_lines)
+    summaries += line.find("more errors not logged") != std::string::npos;
+  BOOST_TEST(summaries == std::size_t(flooders));  // the count is logged, not lost
+}
