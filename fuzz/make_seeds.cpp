@@ -88,6 +88,13 @@ int main(int argc, char** argv) {
                     step(1, client::ping{9}) + step(1, client::pong{1}) +
                     bytes{60 << 2, 200} + bytes{60 << 2, 200} + step(0, client::bye{"bye"});
   write(root / "session", "day", day);
+  // Sessions lost and resumed (59: RESUME with slot 0's last name and token), a thief trying
+  // another's token, and a password sent where none is needed.
+  write(root / "session", "resume",
+        step(0, client::cap{{"resume"}}) + step(0, client::hello{v, "alice", "lobby"}) +
+            step(1, client::cap{{"resume", "unknown"}}) + step(1, client::pass{"secret"}) +
+            step(1, client::hello{v, "bob", "lobby"}) + bytes{63 << 2} + step(2, client::hello{v, "alice", ""}) +
+            bytes{59 << 2, 0} + bytes{(59 << 2) | 2, 1} + bytes{60 << 2, 70} + bytes{59 << 2, 0});
   write(root / "session", "drops", step(0, client::hello{v, "alice", "lobby"}) + bytes{63 << 2} +
                                        step(0, client::hello{v, "alice", "lobby"}) + bytes{61 << 2});
   std::printf("seed corpus written to %s\n", root.c_str());

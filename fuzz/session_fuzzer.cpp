@@ -1,7 +1,8 @@
 // The server session state machine (lib/src/session) with real rooms, users and history, fed
 // a random script: three connections sending frames (decoded as the server would, so
 // undecodable ones take that path too), time passing, queues overflowing, transports closing
-// and clients reconnecting. No sockets, no threads, a clock that moves only when told.
+// and clients reconnecting, and resuming their sessions (or another's) with the tokens they
+// were given. No sockets, no threads, a clock that moves only when told.
 // Properties: nothing crashes or leaks (ASan, UBSan); every frame the server sends to anyone
 // decodes as a server message; no two registered sessions hold names that clash.
 #include "fuzz_check.hpp"
@@ -11,6 +12,7 @@
 #include "rooms/room_registry.hpp"
 #include "session/server_session.hpp"
 #include "users/local_directory.hpp"
+#include "users/resume_registry.hpp"
 
 #include <chat/error.hpp>
 #include <chat/frame_decoder.hpp>
@@ -24,6 +26,8 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
+#include <variant>
 #include <string>
 #include <vector>
 
@@ -32,39 +36,49 @@ namespace {
 using namespace std::chrono_literals;
 using chat::detail::server_session;
 
-/// Every frame in `bytes` must be a complete, decodable server message.
-void check_server_frames(std::span<const std::uint8_t> bytes) {
+/// What a client slot remembers across its connections, to RESUME with (PROTOCOL.md 7.19).
+struct resumable {
+  std::string name;   // the session's name when its connection was last lost
+  std::string token;  // from the last SESSION frame
+};
+
+/// Every frame in `bytes` must be a complete, decodable server message; SESSION tokens are
+/// remembered.
+void check_server_frames(std::span<const std::uint8_t> bytes, resumable& memory) {
   chat::frame_decoder decoder;
   while (!bytes.empty()) {
     auto frame = decoder.next(bytes);
     FUZZ_CHECK(frame.has_value());
     if (!*frame) break;
-    FUZZ_CHECK(chat::decode_server_message(**frame).has_value());
+    const auto m = chat::decode_server_message(**frame);
+    FUZZ_CHECK(m.has_value());
+    if (const auto* s = std::get_if<chat::msg::server::session>(&*m)) memory.token = s->token;
   }
   FUZZ_CHECK(decoder.buffered() == 0);
-}
-
-void check_batch(const std::vector<chat::server_message>& batch) {
-  const auto encoded = chat::detail::encode_batch_for(chat::detail::wire_codec::v2, batch);
-  check_server_frames(*encoded);
 }
 
 /// A member that checks what it is sent and keeps none of it.
 class checking_member final : public chat::detail::member,
                               public std::enable_shared_from_this<checking_member> {
 public:
+  explicit checking_member(resumable& memory) : memory_(memory) {}
   void deliver(const chat::detail::shared_event& e) override {
     const auto& slice = e->encoded(chat::detail::wire_codec::v2);
-    check_server_frames({slice.data, slice.size});
+    check_server_frames({slice.data, slice.size}, memory_);
   }
   void reply(const chat::server_message& m) override { check_batch({m}); }
   void answer(const std::vector<chat::server_message>& batch) override { check_batch(batch); }
   ticket reserve_answer() override { return ticket(shared_from_this(), ++reservations_); }
 
 private:
+  void check_batch(const std::vector<chat::server_message>& batch) {
+    const auto encoded = chat::detail::encode_batch_for(chat::detail::wire_codec::v2, batch);
+    check_server_frames(*encoded, memory_);
+  }
   void fill_reserved(std::uint64_t, const std::vector<chat::server_message>* batch) override {
     if (batch) check_batch(*batch);
   }
+  resumable& memory_;
   std::uint64_t reservations_ = 0;
 };
 
@@ -86,22 +100,35 @@ struct world {
   chat::detail::memory_history history{options.history};
   chat::detail::room_registry rooms{bus, history, options.retained_empty_rooms,
                                     options.retained_history_bytes, options.quiet_joins_above};
-  chat::detail::session_services services{options, bus, users, rooms, log};
+  chat::detail::resume_registry resume{users, options.resume_grace, options.max_detached_sessions,
+                                      options.max_detached_per_ip};
+  chat::detail::session_services services{options, bus, users, rooms, log, resume};
   server_session::clock::time_point now = server_session::clock::time_point{} + 1000h;
 
   struct connection {
+    resumable memory;
     std::shared_ptr<checking_member> out;
     std::unique_ptr<server_session> session;
+    std::uint64_t generation = 0;  // which of the slot's connections this is
   };
   std::array<connection, 3> connections;
+  std::uint64_t generations = 0;
+  std::vector<std::pair<connection*, std::uint64_t>> taken_over;  // told of a takeover, not yet run
 
   void connect(connection& c) {
     if (c.session) disconnect(c, chat::make_error_code(chat::errc::connection_closed));
-    c.out = std::make_shared<checking_member>();
+    c.out = std::make_shared<checking_member>(c.memory);
     c.session = std::make_unique<server_session>(services, c.out, "192.0.2.1:4242");
+    // A takeover reaches the old connection as a post to its strand: here, at the next settle().
+    // (It is lost if that connection has closed meanwhile, as a post to a gone strand is.)
+    c.generation = ++generations;
+    c.session->set_takeover_notifier([this, &c, generation = c.generation] {
+      taken_over.push_back({&c, generation});
+    });
     c.session->start(now);
   }
   void disconnect(connection& c, boost::system::error_code reason) {
+    if (!c.session->name().empty()) c.memory.name = c.session->name();
     c.session->on_closing(reason);
     c.session->on_closed(reason);
     c.session.reset();
@@ -109,6 +136,8 @@ struct world {
   /// Carries out what the sessions asked for, as a driver would: a close ends the connection,
   /// and (unless the server is stopping) the client connects again.
   void settle(bool reconnect = true) {
+    for (const auto& [c, generation] : std::exchange(taken_over, {}))
+      if (c->session && c->generation == generation) c->session->on_taken_over();
     for (auto& c : connections)
       if (!c.session) {
         continue;
@@ -124,7 +153,7 @@ struct world {
         const auto& b = *connections[j].session;
         if (a.current_state() == server_session::state::registered &&
             b.current_state() == server_session::state::registered)
-          FUZZ_CHECK(chat::fold_case(a.name()) != chat::fold_case(b.name()));
+          FUZZ_CHECK(chat::name_skeleton(a.name()) != chat::name_skeleton(b.name()));
       }
   }
 };
@@ -153,6 +182,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       case 61: s.on_too_slow(); break;
       case 62: s.on_stream_error(chat::make_error_code(chat::errc::frame_too_large)); break;
+      case 59: {  // RESUME of the session some slot last had (its own, or another's: a thief)
+        const auto& memory = w.connections[(script.empty() ? 0 : take(1)[0]) % 3].memory;
+        s.on_message(chat::msg::client::resume{chat::protocol_version, memory.name, memory.token}, w.now);
+        break;
+      }
       case 63: w.connect(c); break;  // the connection drops; the client comes back
       default: {  // a frame: length byte, then type and body
         const std::size_t length = script.empty() ? 0 : take(1)[0];

@@ -99,5 +99,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(folded[i] == s[i] || (s[i] >= 'A' && s[i] <= 'Z' && folded[i] == s[i] + 32));
   FUZZ_CHECK(chat::is_valid_name(folded) == chat::is_valid_name(s));
   FUZZ_CHECK(chat::is_valid_room(folded) == chat::is_valid_room(s));
+
+  // The lookalike skeleton (6.1) ignores case, never lengthens a name, and holds none of the
+  // characters it maps away.
+  if (chat::is_valid_name(s)) {
+    const std::string skeleton = chat::name_skeleton(s);
+    FUZZ_CHECK(skeleton == chat::name_skeleton(folded));
+    FUZZ_CHECK(skeleton.size() <= s.size());
+    FUZZ_CHECK(skeleton.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ01i") == std::string::npos);
+    FUZZ_CHECK(skeleton.find("rn") == std::string::npos && skeleton.find("vv") == std::string::npos &&
+               skeleton.find("cl") == std::string::npos);
+  }
   return 0;
 }
