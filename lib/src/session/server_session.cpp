@@ -296,15 +296,27 @@ void server_session::reply_error(error_code ec, std::string text) {
   self_->reply(error_message(ec, std::move(text)));
 }
 
+bool server_session::refused_registration(std::uint16_t version, const std::string& name) {
+  if (state_ == state::registered) {
+    reply_error(errc::already_registered, "already registered as " + name_);
+    return true;
+  }
+  if (refused_for_password()) return true;
+  if (version != protocol_version) {
+    reply_error(errc::unsupported_version,
+                "unsupported protocol version " + std::to_string(version) +
+                    "; this server speaks version " + std::to_string(protocol_version));
+    return true;
+  }
+  if (!is_valid_name(name)) {
+    reply_error(errc::invalid_name, invalid_name_text);
+    return true;
+  }
+  return false;
+}
+
 void server_session::handle(const msg::client::hello& m) {
-  if (state_ == state::registered)
-    return reply_error(errc::already_registered, "already registered as " + name_);
-  if (refused_for_password()) return;
-  if (m.version != protocol_version)
-    return reply_error(errc::unsupported_version,
-                       "unsupported protocol version " + std::to_string(m.version) +
-                           "; this server speaks version " + std::to_string(protocol_version));
-  if (!is_valid_name(m.name)) return reply_error(errc::invalid_name, invalid_name_text);
+  if (refused_registration(m.version, m.name)) return;
   if (!m.room.empty() && !is_valid_room(m.room))
     return reply_error(errc::invalid_room, invalid_room_text);
   // WELCOME's place is taken before the name can be found: a private message sent to the new
@@ -495,14 +507,7 @@ void server_session::handle(const msg::client::pass& m) {
 }
 
 void server_session::handle(const msg::client::resume& m) {
-  if (state_ == state::registered)
-    return reply_error(errc::already_registered, "already registered as " + name_);
-  if (refused_for_password()) return;
-  if (m.version != protocol_version)
-    return reply_error(errc::unsupported_version,
-                       "unsupported protocol version " + std::to_string(m.version) +
-                           "; this server speaks version " + std::to_string(protocol_version));
-  if (!is_valid_name(m.name)) return reply_error(errc::invalid_name, invalid_name_text);
+  if (refused_registration(m.version, m.name)) return;
   if (!resume_granted_)
     return reply_error(errc::resume_failed, "ask for the resume capability (CAP) before RESUME");
   // WELCOME's place first: once the session is ours, its rooms' events come to this

@@ -128,6 +128,9 @@ private:
   /// True (and the ERROR sent, the close requested) if the server needs a password this
   /// connection has not given.
   bool refused_for_password();
+  /// The checks HELLO and RESUME share, in the order of PROTOCOL.md 7.3 and 7.19 up to the
+  /// name's form: true (and the ERROR sent) if one fails.
+  bool refused_registration(std::uint16_t version, const std::string& name);
   /// The session's rooms changed: a resumable session tells the resume registry.
   void rooms_changed();
   void join(const std::string& room_name, std::uint64_t after_id);
