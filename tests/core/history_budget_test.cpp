@@ -210,7 +210,7 @@ BOOST_AUTO_TEST_CASE(many_connections_filling_many_rooms_stay_within_the_budget)
     attackers.emplace_back([&, c] {
       try {
         raw_peer peer(server.port());
-        peer.hello("flood" + std::to_string(c), "");
+        peer.register_as("flood" + std::to_string(c), "");
         const std::string text(max_text_bytes, 'x');
         for (int r = 0; r < rooms_each; ++r) {
           const std::string room = "f" + std::to_string(c) + "-" + std::to_string(r);

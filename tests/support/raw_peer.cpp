@@ -1,5 +1,7 @@
 #include "support/raw_peer.hpp"
 
+#include <stdexcept>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
@@ -30,14 +32,22 @@ void raw_peer::send_bytes(std::span<const std::uint8_t> bytes) {
 }
 
 void raw_peer::hello(const std::string& name, const std::string& room) {
+  try {
+    register_as(name, room);
+  } catch (const std::exception& e) {
+    BOOST_FAIL(e.what());
+  }
+}
+
+void raw_peer::register_as(const std::string& name, const std::string& room) {
   send(msg::client::hello{protocol_version, name, room});
   const auto reply = receive();
-  BOOST_REQUIRE_MESSAGE(reply.has_value() && std::holds_alternative<msg::server::welcome>(*reply),
-                        "no WELCOME for " << name);
+  if (!reply.has_value() || !std::holds_alternative<msg::server::welcome>(*reply))
+    throw std::runtime_error("no WELCOME for " + name);
   if (room.empty()) return;
   for (;;) {
     const auto next = receive();
-    BOOST_REQUIRE_MESSAGE(next.has_value(), "greeting for " << name << " broken off");
+    if (!next.has_value()) throw std::runtime_error("greeting for " + name + " broken off");
     if (std::holds_alternative<msg::server::end>(*next)) return;
   }
 }

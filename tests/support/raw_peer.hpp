@@ -34,6 +34,9 @@ public:
   /// Sends HELLO as `name`, requires WELCOME in reply and, when joining `room`, reads its
   /// greeting up to END.
   void hello(const std::string& name, const std::string& room = "lobby");
+  /// The same, throwing std::runtime_error instead of failing the test: for other threads than
+  /// the test's own (Boost.Test's assertions are not thread-safe).
+  void register_as(const std::string& name, const std::string& room = "lobby");
 
   /// The next message from the server; errc::connection_closed at EOF, timed_out at the deadline.
   boost::system::result<server_message> receive(
