@@ -22,8 +22,6 @@ namespace ip = boost::asio::ip;
 
 namespace {
 
-const ip::address_v4 flooder = ip::make_address_v4("127.0.0.1");
-const ip::address_v4 legitimate = ip::make_address_v4("127.0.0.2");
 
 ip::address key_of(const char* text) { return detail::address_key(ip::make_address(text)); }
 
@@ -39,7 +37,7 @@ msg::server::error refusal_of(raw_peer& peer) {
 // `count` connections from the flooding address, none saying anything yet.
 std::vector<std::unique_ptr<raw_peer>> connect_flooders(std::uint16_t port, int count) {
   std::vector<std::unique_ptr<raw_peer>> peers;
-  for (int i = 0; i < count; ++i) peers.push_back(std::make_unique<raw_peer>(port, flooder));
+  for (int i = 0; i < count; ++i) peers.push_back(std::make_unique<raw_peer>(port, flooding_address));
   return peers;
 }
 
@@ -120,7 +118,7 @@ BOOST_AUTO_TEST_CASE(counter_admits_and_releases_from_many_threads) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&counter, t] {
-      const ip::address peer = t % 2 ? flooder : legitimate;
+      const ip::address peer = t % 2 ? flooding_address : legitimate_address;
       for (int i = 0; i < 2000; ++i) {
         auto slot = counter.admit(peer);
         if (!holds_slot(slot)) std::abort();  // at most 4 open at a time: never refused
@@ -138,13 +136,13 @@ BOOST_AUTO_TEST_CASE(connection_over_the_per_ip_limit_is_refused_while_another_a
   auto flood = connect_flooders(server.port(), 3);
   flood[0]->hello("alice");
 
-  raw_peer fourth(server.port(), flooder);
+  raw_peer fourth(server.port(), flooding_address);
   const auto refusal = refusal_of(fourth);
   BOOST_TEST(refusal.code == static_cast<std::uint16_t>(errc::too_many_connections));
   BOOST_TEST(refusal.text == "too many connections from 127.0.0.1 (limit 3)");
 
   // The legitimate address is not held back by the flooding one.
-  raw_peer dave(server.port(), legitimate);
+  raw_peer dave(server.port(), legitimate_address);
   dave.hello("dave");
   say_and_receive(dave, *flood[0], "hello from 127.0.0.2");
   say_and_receive(*flood[0], dave, "hello from 127.0.0.1");
@@ -162,10 +160,10 @@ BOOST_AUTO_TEST_CASE(a_flood_of_refused_connections_is_logged_at_a_bounded_rate)
     refusals_logged += line.rfind("refused ", 0) == 0;
   };
   test_server server(options);
-  raw_peer first(server.port(), flooder);
+  raw_peer first(server.port(), flooding_address);
   first.hello("alice");
   for (int i = 0; i < 30; ++i) {
-    raw_peer refused(server.port(), flooder);
+    raw_peer refused(server.port(), flooding_address);
     BOOST_TEST(refusal_of(refused).code == static_cast<std::uint16_t>(errc::too_many_connections));
   }
   std::lock_guard lock(mutex);
@@ -179,13 +177,13 @@ BOOST_AUTO_TEST_CASE(a_connection_closing_lets_its_address_open_another) {
   auto open = connect_flooders(server.port(), 3);
   BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 3; }));
   {
-    raw_peer refused(server.port(), flooder);
+    raw_peer refused(server.port(), flooding_address);
     BOOST_TEST(refusal_of(refused).code == static_cast<std::uint16_t>(errc::too_many_connections));
   }
   open.pop_back();
   // The count is released before the session leaves the set.
   BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 2; }));
-  raw_peer again(server.port(), flooder);
+  raw_peer again(server.port(), flooding_address);
   again.hello("erin");
 }
 
@@ -193,9 +191,9 @@ BOOST_AUTO_TEST_CASE(a_refused_client_that_sent_hello_at_once_still_reads_the_er
   server_options options;
   options.max_connections_per_ip = 1;
   test_server server(options);
-  raw_peer first(server.port(), flooder);
+  raw_peer first(server.port(), flooding_address);
   first.hello("alice");
-  raw_peer eager(server.port(), flooder);
+  raw_peer eager(server.port(), flooding_address);
   eager.send(msg::client::hello{protocol_version, "bob", "lobby"});
   BOOST_TEST(refusal_of(eager).code == static_cast<std::uint16_t>(errc::too_many_connections));
   BOOST_TEST(server.instance.session_count() == 1u);
@@ -206,9 +204,9 @@ BOOST_AUTO_TEST_CASE(connection_over_the_global_limit_is_told_the_server_is_full
   options.max_connections = 2;
   options.max_connections_per_ip = 0;
   test_server server(options);
-  auto alice = std::make_unique<raw_peer>(server.port(), flooder);
+  auto alice = std::make_unique<raw_peer>(server.port(), flooding_address);
   alice->hello("alice");
-  raw_peer bob(server.port(), legitimate);
+  raw_peer bob(server.port(), legitimate_address);
   bob.hello("bob");
 
   raw_peer carol(server.port(), ip::make_address_v4("127.0.0.3"));
@@ -229,10 +227,10 @@ BOOST_AUTO_TEST_CASE(default_limit_is_sixteen_per_address) {
   // Each registered before the next: the limit on connections awaiting HELLO is lower.
   std::vector<std::unique_ptr<raw_peer>> open;
   for (int i = 0; i < 16; ++i) {
-    open.push_back(std::make_unique<raw_peer>(server.port(), flooder));
+    open.push_back(std::make_unique<raw_peer>(server.port(), flooding_address));
     open.back()->hello("user" + std::to_string(i));
   }
-  raw_peer seventeenth(server.port(), flooder);
+  raw_peer seventeenth(server.port(), flooding_address);
   BOOST_TEST(refusal_of(seventeenth).text == "too many connections from 127.0.0.1 (limit 16)");
 }
 
@@ -243,17 +241,17 @@ BOOST_AUTO_TEST_CASE(throttle_refuses_past_the_rate_until_the_window_passes_and_
   using namespace std::chrono_literals;
   detail::connect_throttle throttle(3, 10s);
   const auto t0 = std::chrono::steady_clock::time_point{} + 1000h;
-  for (int i = 0; i < 3; ++i) BOOST_TEST(!throttle.admit(flooder, t0 + std::chrono::seconds(i)));
-  const auto refused = throttle.admit(flooder, t0 + 9s);
+  for (int i = 0; i < 3; ++i) BOOST_TEST(!throttle.admit(flooding_address, t0 + std::chrono::seconds(i)));
+  const auto refused = throttle.admit(flooding_address, t0 + 9s);
   BOOST_TEST_REQUIRE(refused.has_value());
   BOOST_TEST(*refused == "too many new connections from 127.0.0.1 (limit 3 per 10 s); try again later");
-  BOOST_TEST(!throttle.admit(legitimate, t0 + 9s));  // another address has its own count
-  BOOST_TEST(!throttle.admit(flooder, t0 + 10s));    // the window that began at t0 has passed
+  BOOST_TEST(!throttle.admit(legitimate_address, t0 + 9s));  // another address has its own count
+  BOOST_TEST(!throttle.admit(flooding_address, t0 + 10s));    // the window that began at t0 has passed
   // Entries expire: a minute later, one admission sweeps the old ones away.
   for (int i = 0; i < 100; ++i)
     BOOST_TEST(!throttle.admit(ip::make_address_v4(0x0a000000u + std::uint32_t(i)), t0 + 11s));
   BOOST_TEST(throttle.tracked() == 102u);
-  BOOST_TEST(!throttle.admit(legitimate, t0 + 60s));
+  BOOST_TEST(!throttle.admit(legitimate_address, t0 + 60s));
   BOOST_TEST(throttle.tracked() == 1u);
   // IPv6 addresses in one /64 share a count.
   BOOST_TEST(!throttle.admit(ip::make_address("2001:db8::1"), t0));
@@ -262,7 +260,7 @@ BOOST_AUTO_TEST_CASE(throttle_refuses_past_the_rate_until_the_window_passes_and_
   BOOST_TEST(throttle.admit(ip::make_address("2001:db8::4"), t0).has_value());
   // Zero: no limit.
   detail::connect_throttle off(0, 10s);
-  for (int i = 0; i < 1000; ++i) BOOST_TEST_REQUIRE(!off.admit(flooder, t0));
+  for (int i = 0; i < 1000; ++i) BOOST_TEST_REQUIRE(!off.admit(flooding_address, t0));
   BOOST_TEST(off.tracked() == 0u);
 }
 
@@ -273,15 +271,15 @@ BOOST_AUTO_TEST_CASE(an_address_opening_connections_too_fast_is_refused_while_an
   test_server server(options);
   // Connect and close, connect and close: never more than one open, yet refused at the fifth.
   for (int i = 0; i < 4; ++i) {
-    raw_peer quick(server.port(), flooder);
+    raw_peer quick(server.port(), flooding_address);
     quick.hello("quick" + std::to_string(i));
   }
-  raw_peer fifth(server.port(), flooder);
+  raw_peer fifth(server.port(), flooding_address);
   const auto refusal = refusal_of(fifth);
   BOOST_TEST(refusal.code == static_cast<std::uint16_t>(errc::too_many_connections));
   BOOST_TEST(refusal.text == "too many new connections from 127.0.0.1 (limit 4 per 30 s); try again later");
 
-  raw_peer dave(server.port(), legitimate);
+  raw_peer dave(server.port(), legitimate_address);
   dave.hello("dave");
   BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 1; }));
 }
@@ -291,18 +289,18 @@ BOOST_AUTO_TEST_CASE(an_address_opening_connections_too_fast_is_refused_while_an
 
 BOOST_AUTO_TEST_CASE(counter_counts_unregistered_connections_until_they_register_or_close) {
   detail::connection_counter counter(detail::counter_limits{0, 0, 3, 2});
-  auto a = counter.admit(flooder);
-  auto b = counter.admit(flooder);
+  auto a = counter.admit(flooding_address);
+  auto b = counter.admit(flooding_address);
   BOOST_TEST(counter.unregistered() == 2u);
-  const auto third = counter.admit(flooder);
+  const auto third = counter.admit(flooding_address);
   BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(third));
   BOOST_TEST(std::get<std::string>(third) == "too many connections awaiting HELLO from 127.0.0.1 (limit 2)");
   std::get<detail::connection_slot>(a).registered();
   std::get<detail::connection_slot>(a).registered();  // idempotent
   BOOST_TEST(counter.unregistered() == 1u);
-  auto c = counter.admit(flooder);
+  auto c = counter.admit(flooding_address);
   BOOST_TEST(holds_slot(c));
-  auto d = counter.admit(legitimate);
+  auto d = counter.admit(legitimate_address);
   BOOST_TEST(holds_slot(d));
   const auto full = counter.admit(ip::make_address_v4("127.0.0.3"));
   BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(full));
@@ -326,15 +324,15 @@ BOOST_AUTO_TEST_CASE(connections_that_never_say_hello_are_bounded_per_address_an
   test_server server(options);
   auto silent = connect_flooders(server.port(), 4);
   BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 4; }));
-  raw_peer fifth(server.port(), flooder);
+  raw_peer fifth(server.port(), flooding_address);
   BOOST_TEST(refusal_of(fifth).text == "too many connections awaiting HELLO from 127.0.0.1 (limit 4)");
 
   // The legitimate address gets in and registers; registered, it no longer counts.
-  raw_peer dave(server.port(), legitimate);
+  raw_peer dave(server.port(), legitimate_address);
   dave.hello("dave");
   // One of the flooding address's connections registering makes room for another of them.
   silent[0]->hello("alice");
-  raw_peer again(server.port(), flooder);
+  raw_peer again(server.port(), flooding_address);
   BOOST_REQUIRE(eventually([&] { return server.instance.session_count() == 6; }));
   // 127.0.0.1 has 4 awaiting HELLO, 127.0.0.3 one more: the global limit of 5 is reached.
   raw_peer other(server.port(), ip::make_address_v4("127.0.0.3"));
@@ -345,7 +343,7 @@ BOOST_AUTO_TEST_CASE(connections_that_never_say_hello_are_bounded_per_address_an
 
 BOOST_AUTO_TEST_CASE(a_partial_frame_before_hello_is_limited_to_a_few_kilobytes) {
   test_server server;
-  raw_peer big(server.port(), flooder);
+  raw_peer big(server.port(), flooding_address);
   // The header of a frame of 60 000 bytes: a connection that never registers may not make the
   // server hold that much.
   const std::uint8_t header[] = {0x00, 0x00, 0xEA, 0x60, 0x02};
@@ -355,7 +353,7 @@ BOOST_AUTO_TEST_CASE(a_partial_frame_before_hello_is_limited_to_a_few_kilobytes)
   BOOST_TEST(refusal.text == "frame exceeds the limit of 4096 bytes before HELLO");
 
   // Registered, the full limit applies: the longest text goes through.
-  raw_peer alice(server.port(), legitimate);
+  raw_peer alice(server.port(), legitimate_address);
   alice.hello("alice");
   say_and_receive(alice, alice, std::string(max_text_bytes, 'x'));
 }

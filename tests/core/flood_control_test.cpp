@@ -19,8 +19,6 @@ namespace ip = boost::asio::ip;
 
 namespace {
 
-const ip::address_v4 flooder_address = ip::make_address_v4("127.0.0.1");
-const ip::address_v4 legitimate = ip::make_address_v4("127.0.0.2");
 
 // The texts of the MESSAGEs `peer` receives from `sender` until `last` (or the end).
 std::vector<std::string> texts_until(raw_peer& peer, const std::string& sender, const std::string& last,
@@ -62,9 +60,9 @@ BOOST_AUTO_TEST_CASE(a_flooder_in_a_200_member_room_is_delayed_in_order_and_nobo
     crowd.push_back(std::make_unique<raw_peer>(server.port()));
     crowd.back()->hello("member" + std::to_string(i), "crowd");
   }
-  raw_peer witness(server.port(), legitimate);
+  raw_peer witness(server.port(), legitimate_address);
   witness.hello("witness", "crowd");
-  raw_peer flooder(server.port(), flooder_address);
+  raw_peer flooder(server.port(), flooding_address);
   flooder.hello("flooder", "crowd");
 
   // All at once: far more than the burst. The server reads them as it paces them.
@@ -98,9 +96,9 @@ BOOST_AUTO_TEST_CASE(a_client_that_keeps_flooding_is_told_flooding_and_closed_wh
   options.flood_rate = 100;
   options.flood_disconnect_after = 500ms;
   test_server server(options);
-  raw_peer alice(server.port(), legitimate);
+  raw_peer alice(server.port(), legitimate_address);
   alice.hello("alice");
-  raw_peer flooder(server.port(), flooder_address);
+  raw_peer flooder(server.port(), flooding_address);
   flooder.hello("flooder");
 
   // Two seconds' worth at the rate, sent at once: paced, and past half a second, cut off.

@@ -23,8 +23,6 @@ namespace ip = boost::asio::ip;
 
 namespace {
 
-const ip::address_v4 flooder = ip::make_address_v4("127.0.0.1");
-const ip::address_v4 legitimate = ip::make_address_v4("127.0.0.2");
 
 // A frame of a type no version defines: 5 bytes, each answered with ERROR unknown_type.
 const std::vector<std::uint8_t> unknown_frame = {0, 0, 0, 1, 0x7E};
@@ -38,7 +36,7 @@ struct log_record {
 // Sends `rounds` batches of `batch` bad frames, reading every ERROR before the next batch. Runs
 // on a thread of its own, so it throws rather than using Boost.Test (not thread-safe).
 void flood(std::uint16_t port, int rounds, int batch) {
-  raw_peer peer(port, flooder);
+  raw_peer peer(port, flooding_address);
   std::vector<std::uint8_t> burst;
   for (int i = 0; i < batch; ++i) burst.insert(burst.end(), unknown_frame.begin(), unknown_frame.end());
   for (int r = 0; r < rounds; ++r) {
@@ -62,11 +60,11 @@ BOOST_AUTO_TEST_CASE(bad_frames_as_fast_as_clients_can_send_cost_the_log_a_few_l
     std::this_thread::sleep_for(2ms);  // a slow reader of the log, as a congested pipe would be
     std::lock_guard lock(log.mutex);
     log.bytes += line.size() + 1;
-    if (line.find(flooder.to_string() + ":") != std::string_view::npos)
+    if (line.find(flooding_address.to_string() + ":") != std::string_view::npos)
       log.flooder_lines.emplace_back(line);
   };
   test_server server(options);
-  raw_peer alice(server.port(), legitimate), bob(server.port(), legitimate);
+  raw_peer alice(server.port(), legitimate_address), bob(server.port(), legitimate_address);
   alice.hello("alice");
   bob.hello("bob");
 

@@ -17,6 +17,11 @@
 
 namespace chat::test {
 
+/// The two client addresses of the limit and flood tests (any of 127.0.0.0/8 is loopback on
+/// Linux): one floods, the other is the legitimate client that must keep being served.
+inline const boost::asio::ip::address_v4 flooding_address = boost::asio::ip::make_address_v4("127.0.0.1");
+inline const boost::asio::ip::address_v4 legitimate_address = boost::asio::ip::make_address_v4("127.0.0.2");
+
 class raw_peer {
 public:
   /// Connects to 127.0.0.1:port. A non-zero `receive_buffer` shrinks SO_RCVBUF first.
