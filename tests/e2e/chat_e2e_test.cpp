@@ -161,6 +161,21 @@ std::vector<boost::asio::ip::tcp::socket> connect_raw(boost::asio::io_context& i
   return raw;
 }
 
+// The reconnect tests: alice says three lines while bob's connection is cut (and sees the
+// last), and bob, once back, is shown them announced and in order.
+void say_three_while_bob_is_away(child_process& alice) {
+  for (const char* text : {"missed one\n", "missed two\n", "missed three\n"})
+    BOOST_REQUIRE(alice.write_stdin(text));
+  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: missed three)");
+}
+
+void expect_bob_shown_the_three_once_back(child_process& bob) {
+  expect_line(bob, "bob", hh_mm + R"( \* 3 messages in lobby while you were away:)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed one)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed two)");
+  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed three)");
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(e2e)
@@ -389,16 +404,11 @@ BOOST_AUTO_TEST_CASE(chatcli_reconnects_after_a_drop_and_shows_each_missed_messa
   network.cut();
   expect_line(alice, "alice", hh_mm + R"( \* bob left lobby \(1 online\): connection closed)");
   expect_line(bob, "bob", hh_mm + R"( \* .*; reconnecting in 1 s \(attempt 1 of 5\))");
-  for (const char* text : {"missed one\n", "missed two\n", "missed three\n"})
-    BOOST_REQUIRE(alice.write_stdin(text));
-  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: missed three)");
+  say_three_while_bob_is_away(alice);
   network.resume();
 
   expect_line(bob, "bob", hh_mm + R"( \* reconnected as bob; catching up)");
-  expect_line(bob, "bob", hh_mm + R"( \* 3 messages in lobby while you were away:)");
-  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed one)");
-  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed two)");
-  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed three)");
+  expect_bob_shown_the_three_once_back(bob);
   expect_line(alice, "alice", hh_mm + R"( \* bob joined lobby \(2 online\))");
   BOOST_REQUIRE(bob.write_stdin("back again\n"));
   expect_line(alice, "alice", hh_mm + R"( \[lobby\] bob: back again)");
@@ -432,16 +442,11 @@ BOOST_AUTO_TEST_CASE(chatcli_resumes_its_session_after_a_drop_without_leaving_or
 
   network.cut();
   expect_line(bob, "bob", hh_mm + R"( \* .*; reconnecting in 1 s \(attempt 1 of 5\))");
-  for (const char* text : {"missed one\n", "missed two\n", "missed three\n"})
-    BOOST_REQUIRE(alice.write_stdin(text));
-  expect_line(alice, "alice", hh_mm + R"( \[lobby\] alice: missed three)");
+  say_three_while_bob_is_away(alice);
   network.resume();
 
   expect_line(bob, "bob", hh_mm + R"( \* reconnected as bob, still in every room; catching up)");
-  expect_line(bob, "bob", hh_mm + R"( \* 3 messages in lobby while you were away:)");
-  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed one)");
-  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed two)");
-  expect_line(bob, "bob", hh_mm + R"( \[lobby\] alice: missed three)");
+  expect_bob_shown_the_three_once_back(bob);
   BOOST_REQUIRE(bob.write_stdin("back again\n"));
   expect_line(alice, "alice", hh_mm + R"( \[lobby\] bob: back again)");
   expect_line(bob, "bob", hh_mm + R"( \[lobby\] bob: back again)");
