@@ -97,6 +97,8 @@ const namesByByte = {
 const encoder = new TextEncoder();
 // ignoreBOM: a leading U+FEFF is part of the string, as for the C++ codec, not stripped.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// With the u flag a surrogate pair is one code point, so this matches only lone surrogates.
+const loneSurrogate = /\p{Cs}/u;
 const intBits = { u8: 8, u16: 16, u32: 32 };
 const u64Max = (1n << 64n) - 1n;
 
@@ -168,7 +170,7 @@ function encodeField(name, kind, value) {
 function encodeString(name, value) {
   if (typeof value !== 'string') throw new TypeError(`protocol: ${name} must be a string`);
   // TextEncoder would silently turn a lone surrogate into U+FFFD; refuse it instead.
-  if (!value.isWellFormed()) throw new TypeError(`protocol: ${name} has a lone surrogate`);
+  if (loneSurrogate.test(value)) throw new TypeError(`protocol: ${name} has a lone surrogate`);
   const utf8 = encoder.encode(value);
   if (utf8.length > 0xffff) throw new RangeError(`protocol: ${name} is over 65535 bytes`);
   return {
