@@ -111,7 +111,7 @@ const u64Max = (1n << 64n) - 1n;
  * @throws {RangeError} integer out of range, string over 65535 bytes, list over 65535 entries
  */
 export function encode(message) {
-  const direction = directions[message?.kind];
+  const direction = Object.hasOwn(directions, message?.kind) ? directions[message.kind] : undefined;
   if (!direction || !Object.hasOwn(direction.types, message.type))
     throw new TypeError(`protocol: no ${message?.kind} message ${message?.type}`);
   const layout = direction.fields[message.type];
@@ -193,7 +193,7 @@ function encodeString(name, value) {
  * @throws {ProtocolError}
  */
 export function decode(frameBytes, from = 'server', { maxFrame } = {}) {
-  const receiving = namesByByte[from];
+  const receiving = Object.hasOwn(namesByByte, from) ? namesByByte[from] : undefined;
   if (!receiving) throw new TypeError(`protocol: from must be 'client' or 'server', not ${from}`);
   if (!(frameBytes instanceof Uint8Array)) throw new TypeError('protocol: decode takes a Uint8Array');
   if (frameBytes.byteLength < 4)

@@ -94,6 +94,8 @@ test('encode refuses what it cannot send faithfully', () => {
   assert.throws(() => encode({ kind: 'client', type: 'ping', token: -1n }), RangeError);
   assert.throws(() => encode({ kind: 'client', type: 'welcome' }), TypeError);
   assert.throws(() => encode({ kind: 'server', type: 'nope' }), TypeError);
+  assert.throws(() => encode({ kind: 'constructor', type: 'toString' }), TypeError);
+  assert.throws(() => decode(encode(say), 'constructor'), TypeError);
   assert.throws(() => encode({ kind: 'server', type: 'caps', names: 'resume' }), TypeError);
   assert.equal(encode({ ...say, text: 'x'.repeat(65535) }).length, 4 + 1 + 6 + 1 + 2 + 65535);
 });
