@@ -114,12 +114,13 @@ std::string string_from_json(const json::value& v) {
 template <class Message>
 Message message_from_json(const json::object& fields) {
   Message m;
-  std::size_t seen = 0;
+  std::set<std::string_view> unknown;
+  for (const auto& field : fields) unknown.insert(field.key());
   boost::mp11::mp_for_each<boost::describe::describe_members<Message, boost::describe::mod_public>>(
       [&](auto member) {
         const auto* value = fields.if_contains(member.name);
         if (!value) throw bad_vector(std::string("missing field ") + member.name);
-        ++seen;
+        unknown.erase(member.name);
         auto& field = m.*member.pointer;
         using field_type = std::decay_t<decltype(field)>;
         if constexpr (std::is_same_v<field_type, std::string>) {
@@ -133,7 +134,7 @@ Message message_from_json(const json::object& fields) {
           field = integer_from_json<field_type>(*value);
         }
       });
-  if (seen != fields.size()) throw bad_vector("fields not in the message struct");
+  if (!unknown.empty()) throw bad_vector("not a field of the message: " + std::string(*unknown.begin()));
   return m;
 }
 
