@@ -159,6 +159,9 @@ private:
     }
     if (!offered.empty() && !offers_subprotocol(offered))
       return respond_and_close(http::status::bad_request, "the WebSocket subprotocol must be libchat.v2");
+    // From here it is a connection awaiting HELLO, under those limits (PROTOCOL.md 7.1).
+    if (auto refusal = slot_.await_hello())
+      return respond_and_close(http::status::service_unavailable, *refusal);
     upgrade_request_.emplace(std::move(req));
     ws_.emplace(std::move(*stream_));
     stream_.reset();
