@@ -27,6 +27,10 @@ const code = {
 };
 // After these the session cannot simply be picked up again by reconnecting.
 const endsForGood = new Set([code.sessionResumed, code.badPassword]);
+// Fatal ERRORs (section 8): the connection closes after them.
+const fatalCodes = new Set([2, 13, 14, 16, 22, 23, 24, 25, 27]);
+// ERRORs that answer no request: the server's own reasons for closing.
+const unsolicitedCodes = new Set([13, 14, 16, 22, 23, 27]);
 
 const firstBackoffMs = 1000;
 const maxBackoffMs = 30000;
@@ -446,7 +450,9 @@ export class Session {
     },
 
     error(m) {
-      const failed = this.pending.shift() ?? null;  // attributed to the oldest request (7.2)
+      if (fatalCodes.has(m.code)) this.fatal = m;
+      // Attributed to the oldest request awaiting its answer (7.2).
+      const failed = unsolicitedCodes.has(m.code) ? null : this.pending.shift() ?? null;
       this.#failed(failed, m);
     },
 
@@ -583,7 +589,6 @@ export class Session {
     const text = m.text || `error ${m.code}`;
     if (!failed) {
       // Unsolicited: a fatal ERROR before the close (too_slow, handshake_timeout, ...).
-      this.fatal = m;
       if (!this.everOnline) return;
       this.notice(`Server: ${text}`, 'error');
       return;
