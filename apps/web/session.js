@@ -511,7 +511,8 @@ export class Session {
       const key = room ? roomKey(m.room) : this.active;
       if (asked && !asked.quiet && !asked.setting) {
         this.notice(m.text ? `Topic of ${m.room}: ${m.text} (set by ${m.set_by})` : `${m.room} has no topic.`, 'topic', key);
-      } else if (room && changed && !this.catchup.isReplaying(m.room) && !asked?.quiet) {
+      } else if (room && changed && !this.catchup.isReplaying(m.room)) {
+        // (Also a change found by the refresh after a reconnect: it happened while away.)
         this.notice(m.text ? `${m.set_by} set the topic: ${m.text}` : 'The topic was cleared.', 'topic', key);
       }
     },
@@ -545,6 +546,9 @@ export class Session {
       if (result.show.length && room.catchingUp)
         this.notice(`${result.show.length} message${result.show.length === 1 ? '' : 's'} while you were away:`, 'info', key);
       for (const said of result.show) this.#addMessage(room, key, said);
+      // Said after the history it brought, so that the conversation reads in time order.
+      if (answered?.type === 'join' && !answered.rejoin)
+        this.notice(`You joined ${room.name} (${room.memberCount} here).`, 'join', key);
       if (result.askAfter !== null) {
         this.#send({ type: 'history', room: room.name, after_id: result.askAfter, limit: historyLimit },
                    { type: 'history', room: room.name, catchUp: answered?.catchUp });
@@ -683,7 +687,6 @@ export class Session {
     } else {
       this.#askWho(m.room);
     }
-    if (!rejoin) this.notice(`You joined ${m.room} (${m.member_count} here).`, 'join', roomKey(m.room));
     this.emit('conversations');
     if (!rejoin && (answered?.select || !this.active)) this.select(roomKey(m.room));
   }
