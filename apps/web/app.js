@@ -38,7 +38,7 @@ ui.signinForm.addEventListener('submit', (event) => {
 });
 
 function showSigninError(text) {
-  ui.signinError.textContent = displayText(text);
+  ui.signinError.replaceChildren(label(text));
   ui.signinButton.disabled = false;
   ui.signinButton.textContent = 'Sign in';
   ui.signinName.setAttribute('aria-invalid', 'true');
@@ -235,7 +235,7 @@ ui.composer.addEventListener('submit', (event) => {
 });
 
 function showComposerError(problem) {
-  ui.composerError.textContent = problem ? displayText(problem) : '';
+  ui.composerError.replaceChildren(...(problem ? [label(problem)] : []));
 }
 
 session.on('error', ({ text }) => showComposerError(text));

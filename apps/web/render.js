@@ -74,7 +74,11 @@ export function entryElement(entry) {
   if (entry.kind === 'notice') {
     item.className = `notice tone-${entry.tone}`;
     item.dataset.testid = 'notice';
-    item.append(body(entry.text));
+    // Our words as text; each value from the network as its own isolated label.
+    const words = element('span', 'text');
+    for (const part of entry.parts ?? [{ text: entry.text }])
+      words.append(part.net !== undefined ? label(part.net) : displayText(part.text));
+    item.append(words);
     return item;
   }
   item.className = 'message';

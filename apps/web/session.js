@@ -40,6 +40,19 @@ export function chatUrl(location) {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat`;
 }
 
+/**
+ * A notice whose interpolated values came from the network: n`${name} joined ${room}` keeps
+ * them apart from our words, so that the page shows each as an isolated, sanitised label.
+ */
+export function n(strings, ...values) {
+  const parts = [];
+  strings.forEach((s, i) => {
+    if (s) parts.push({ text: s });
+    if (i < values.length) parts.push({ net: String(values[i]) });
+  });
+  return { text: parts.map((p) => p.text ?? p.net).join(''), parts };
+}
+
 export const roomKey = (room) => `room:${room}`;
 export const privateKey = (peer) => `pm:${foldCase(peer)}`;
 
@@ -246,8 +259,9 @@ export class Session {
   }
 
   /** Adds a notice to `key`'s conversation (default: the shown one). */
-  notice(text, tone = 'info', key = this.active) {
-    const entry = { seq: ++this.seq, kind: 'notice', tone, text, time_ms: this.now() };
+  notice(content, tone = 'info', key = this.active) {
+    const { text, parts } = typeof content === 'string' ? { text: content, parts: [{ text: content }] } : content;
+    const entry = { seq: ++this.seq, kind: 'notice', tone, text, parts, time_ms: this.now() };
     const conversation = this.conversation(key);
     if (conversation) conversation.entries.push(entry);
     else this.serverLog.push(entry);
@@ -319,7 +333,7 @@ export class Session {
       this.#setStatus('ended');
       this.notice(this.fatal.code === code.sessionResumed
         ? 'This session was taken over by another connection (another tab?). Reload to sign in again.'
-        : `The server refused: ${this.fatal.text}`, 'error');
+        : n`The server refused: ${this.fatal.text}`, 'error');
       return;
     }
     this.#lost(this.fatal ? this.fatal.text : 'Connection lost');
@@ -332,7 +346,7 @@ export class Session {
     for (let i = 1; i < this.failedAttempts && delay < maxBackoffMs; ++i) delay *= 2;
     delay = Math.min(delay, maxBackoffMs);
     this.#setStatus('reconnecting', { retryInMs: delay });
-    this.notice(`${why}; reconnecting in ${delay / 1000} s (attempt ${this.failedAttempts}).`, 'error');
+    this.notice(n`${why}; reconnecting in ${delay / 1000} s (attempt ${this.failedAttempts}).`, 'error');
     this.#cancelRetry();
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = null;
@@ -372,7 +386,7 @@ export class Session {
       m = decode(data instanceof Uint8Array ? data : new Uint8Array(data), 'server');
     } catch (error) {
       // A non-conforming server; the frame's boundary is known, so skip it (section 4).
-      this.notice(`A frame from the server could not be read (${error.code ?? error.message}); skipped.`, 'error');
+      this.notice(n`A frame from the server could not be read (${error.code ?? error.message}); skipped.`, 'error');
       return;
     }
     const handler = this.#handlers[m.type];
@@ -477,7 +491,7 @@ export class Session {
         if (!fits || room.members.length !== m.member_count) this.#askWho(m.room);
         this.emit('members', { room: m.room });
       }
-      this.notice(`${m.name} joined ${m.room}`, 'join', roomKey(m.room));
+      this.notice(n`${m.name} joined ${m.room}`, 'join', roomKey(m.room));
     },
 
     left(m) {
@@ -485,7 +499,7 @@ export class Session {
       if (!room) return;
       if (this.#isSelf(m.name)) {
         this.#answered((p) => p.type === 'part' && p.room === m.room);
-        this.#leftRoom(m.room, `You left ${m.room}.`);
+        this.#leftRoom(m.room, n`You left ${m.room}.`);
         return;
       }
       room.memberCount = m.member_count;
@@ -495,7 +509,7 @@ export class Session {
         if (index < 0 || room.members.length !== m.member_count) this.#askWho(m.room);
         this.emit('members', { room: m.room });
       }
-      this.notice(`${m.name} left ${m.room}${m.reason ? `: ${m.reason}` : ''}`, 'leave', roomKey(m.room));
+      this.notice(n`${m.name} left ${m.room}${m.reason ? `: ${m.reason}` : ''}`, 'leave', roomKey(m.room));
     },
 
     topic(m) {
@@ -510,10 +524,10 @@ export class Session {
       }
       const key = room ? roomKey(m.room) : this.active;
       if (asked && !asked.quiet && !asked.setting) {
-        this.notice(m.text ? `Topic of ${m.room}: ${m.text} (set by ${m.set_by})` : `${m.room} has no topic.`, 'topic', key);
+        this.notice(m.text ? n`Topic of ${m.room}: ${m.text} (set by ${m.set_by})` : n`${m.room} has no topic.`, 'topic', key);
       } else if (room && changed && !this.catchup.isReplaying(m.room)) {
         // (Also a change found by the refresh after a reconnect: it happened while away.)
-        this.notice(m.text ? `${m.set_by} set the topic: ${m.text}` : 'The topic was cleared.', 'topic', key);
+        this.notice(m.text ? n`${m.set_by} set the topic: ${m.text}` : 'The topic was cleared.', 'topic', key);
       }
     },
 
@@ -532,7 +546,7 @@ export class Session {
         const rooms = this.list ?? [];
         this.list = null;
         this.notice(rooms.length
-          ? `Rooms: ${rooms.map((r) => `${r.room} (${r.member_count})`).join(', ')}${m.flags & endTruncated ? ' and more' : ''}`
+          ? n`Rooms: ${rooms.map((r) => `${r.room} (${r.member_count})`).join(', ')}${m.flags & endTruncated ? ' and more' : ''}`
           : 'No rooms.', 'info');
         return;
       }
@@ -542,13 +556,13 @@ export class Session {
       if (!result || !room) return;
       const key = roomKey(room.name);
       if (result.missed)
-        this.notice(`Some messages in ${room.name} were missed: they are older than what the server still holds.`, 'missed', key);
+        this.notice(n`Some messages in ${room.name} were missed: they are older than what the server still holds.`, 'missed', key);
       if (result.show.length && room.catchingUp)
-        this.notice(`${result.show.length} message${result.show.length === 1 ? '' : 's'} while you were away:`, 'info', key);
+        this.notice(n`${result.show.length} message${result.show.length === 1 ? '' : 's'} while you were away:`, 'info', key);
       for (const said of result.show) this.#addMessage(room, key, said);
       // Said after the history it brought, so that the conversation reads in time order.
       if (answered?.type === 'join' && !answered.rejoin)
-        this.notice(`You joined ${room.name} (${room.memberCount} here).`, 'join', key);
+        this.notice(n`You joined ${room.name} (${room.memberCount} here).`, 'join', key);
       if (result.askAfter !== null) {
         this.#send({ type: 'history', room: room.name, after_id: result.askAfter, limit: historyLimit },
                    { type: 'history', room: room.name, catchUp: answered?.catchUp });
@@ -564,7 +578,7 @@ export class Session {
         this.name = m.new_name;
         this.emit('name', { name: this.name });
       }
-      const text = self ? `You are now known as ${m.new_name}.` : `${m.old_name} is now known as ${m.new_name}.`;
+      const text = self ? n`You are now known as ${m.new_name}.` : n`${m.old_name} is now known as ${m.new_name}.`;
       for (const [name, room] of this.rooms) {
         const renamedHere = this.#renameIn(room.members, m);
         const collecting = this.who.get(name);
@@ -594,7 +608,7 @@ export class Session {
     if (!failed) {
       // Unsolicited: a fatal ERROR before the close (too_slow, handshake_timeout, ...).
       if (!this.everOnline) return;
-      this.notice(`Server: ${text}`, 'error');
+      this.notice(n`Server: ${text}`, 'error');
       return;
     }
     switch (failed.type) {
@@ -612,7 +626,7 @@ export class Session {
         }
         if (this.everOnline) {
           this.fatal = m;
-          this.notice(`Cannot sign in again: ${text}`, 'error');
+          this.notice(n`Cannot sign in again: ${text}`, 'error');
           return;
         }
         this.emit('signin-error', { text, code: m.code });
@@ -625,29 +639,29 @@ export class Session {
           return;
         }
         this.fatal = m;
-        this.notice(`Cannot resume: ${text}`, 'error');
+        this.notice(n`Cannot resume: ${text}`, 'error');
         return;
       case 'join': {
         const shown = this.catchup.cancelReplay(failed.room);
         const room = this.rooms.get(failed.room);
         if (room) for (const said of shown) this.#addMessage(room, roomKey(failed.room), said);
         if (room) room.catchingUp = false;
-        this.notice(`Cannot join ${failed.room}: ${text}`, 'error', room?.joined === false ? roomKey(failed.room) : this.active);
+        this.notice(n`Cannot join ${failed.room}: ${text}`, 'error', room?.joined === false ? roomKey(failed.room) : this.active);
         this.emit('error', { text: `Cannot join ${failed.room}: ${text}` });
         return;
       }
       case 'history': {
         this.catchup.cancelReplay(failed.room);
         if (failed.catchUp && m.code === code.notInRoom) {
-          this.#leftRoom(failed.room, `You are no longer in ${failed.room} (it was left while disconnected): /join it again if you like.`);
+          this.#leftRoom(failed.room, n`You are no longer in ${failed.room} (it was left while disconnected): /join it again if you like.`);
           return;
         }
-        this.notice(`History of ${failed.room}: ${text}`, 'error', roomKey(failed.room));
+        this.notice(n`History of ${failed.room}: ${text}`, 'error', roomKey(failed.room));
         return;
       }
       case 'who':
         this.who.delete(failed.room);
-        if (!failed.quiet) this.notice(`Who is in ${failed.room}: ${text}`, 'error');
+        if (!failed.quiet) this.notice(n`Who is in ${failed.room}: ${text}`, 'error');
         return;
       case 'topic':
         if (failed.quiet) return;
@@ -659,7 +673,7 @@ export class Session {
         break;
     }
     const key = failed.room ? roomKey(failed.room) : failed.to ? privateKey(failed.to) : this.active;
-    this.notice(`Not done: ${text}`, 'error', this.conversation(key) ? key : this.active);
+    this.notice(n`Not done: ${text}`, 'error', this.conversation(key) ? key : this.active);
     this.emit('error', { text });
   }
 
@@ -730,7 +744,7 @@ export class Session {
       this.emit('members', { room: m.room });
     }
     if (!collected.quiet)
-      this.notice(`In ${m.room}: ${collected.names.join(', ')}${m.flags & endTruncated ? ' and more' : ''}`, 'info');
+      this.notice(n`In ${m.room}: ${collected.names.join(', ')}${m.flags & endTruncated ? ' and more' : ''}`, 'info');
   }
 
   #who(roomName) {

@@ -428,3 +428,10 @@ test('a frame that cannot be decoded is skipped with a notice', () => {
   socket().onmessage({ data: new Uint8Array([0, 0, 0, 1, 0x7f]).buffer });
   assert.match(notices(session, roomKey('#dev')).at(-1), /could not be read/);
 });
+
+test('notices keep network strings apart from our words, to be shown as isolated labels', () => {
+  const { session, socket } = signedIn();
+  socket().frame({ type: 'topic', room: '#dev', text: '<img src=x onerror=alert(1)>\u202Eevil', set_by: 'bob', time_ms: 9n });
+  const notice = session.conversation(roomKey('#dev')).entries.at(-1);
+  assert.deepEqual(notice.parts, [{ net: 'bob' }, { text: ' set the topic: ' }, { net: '<img src=x onerror=alert(1)>\u202Eevil' }]);
+});
