@@ -290,6 +290,10 @@ function closeDrawers() {
 }
 
 ui.roomsToggle.addEventListener('click', () => toggleDrawer('rooms'));
+// A tap beside an open drawer closes it (narrow screens).
+document.querySelector('main').addEventListener('pointerdown', () => {
+  if (ui.sidebar.classList.contains('open') || ui.members.classList.contains('open')) closeDrawers();
+});
 ui.membersToggle.addEventListener('click', () => toggleDrawer('members'));
 
 function moveConversation(step) {
@@ -306,10 +310,11 @@ document.addEventListener('keydown', (event) => {
     const actions = {
       ArrowUp: () => moveConversation(-1),
       ArrowDown: () => moveConversation(1),
-      r: () => toggleDrawer('rooms'),
-      m: () => toggleDrawer('members'),
+      KeyR: () => toggleDrawer('rooms'),
+      KeyM: () => toggleDrawer('members'),
     };
-    const action = actions[event.key];
+    // Letters by their key's position: Alt+R on a Mac types '®'.
+    const action = actions[event.key] ?? actions[event.code];
     if (action) {
       event.preventDefault();
       action();

@@ -318,7 +318,7 @@ export class Session {
     for (const room of this.rooms.values()) room.catchingUp = false;
     if (this.quitting) {
       this.#setStatus('ended');
-      this.notice('You left the chat.', 'info');
+      this.notice('You left the chat. Reload the page to sign in again.', 'info');
       return;
     }
     if (!this.everOnline) {
