@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache
           libboost1.81-dev libboost-program-options1.81-dev libboost-test1.81-dev
+          libboost-json1.81-dev nodejs
           libreadline-dev libssl-dev)
 [[ "${1:-}" == fuzz ]] && packages+=(clang libclang-rt-14-dev)
 
