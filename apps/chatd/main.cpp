@@ -16,12 +16,14 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <limits>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <sys/resource.h>
 
@@ -110,6 +112,17 @@ std::string read_password_file(const std::string& path) {
   return line;
 }
 
+// The web client installed with chatd: share/chatd/web beside the directory of the chatd
+// binary (/usr/bin -> /usr/share/chatd/web; the build tree links it to the sources). Empty if
+// it is not there.
+std::string installed_web_root() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const auto root = exe.parent_path().parent_path() / CHATD_WEB_ROOT_RELATIVE;
+  return std::filesystem::is_directory(root, ec) ? root.string() : std::string();
+}
+
 // Options from the command line, or nullopt when --help/--version was answered.
 std::optional<chat::server_options> parse_options(int argc, char** argv) {
   std::string bind = "127.0.0.1";
@@ -139,6 +152,10 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   double flood_disconnect_seconds = std::chrono::duration<double>(defaults.flood_disconnect_after).count();
   std::string tls_cert, tls_key, tls_min_version = "1.3";
   unsigned tls_port = 0;
+  unsigned ws_port = 0;
+  std::vector<std::string> ws_origins;
+  std::string web_root;
+  unsigned ws_handshake_seconds = 10;
 
   po::options_description desc("Usage: chatd [options]\nOptions");
   desc.add_options()
@@ -202,7 +219,19 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
       ("tls-port", po::value(&tls_port),
        "TLS port, plain TCP staying on --port; 0 picks a free one")
       ("tls-min-version", po::value(&tls_min_version)->default_value(tls_min_version),
-       "lowest TLS version accepted: 1.3, or 1.2 for clients that cannot do 1.3");
+       "lowest TLS version accepted: 1.3, or 1.2 for clients that cannot do 1.3")
+      ("ws-port", po::value(&ws_port),
+       "serve browsers on this port: WebSocket at /chat and the web client at / (wss:// and "
+       "https:// with --tls-cert); 0 picks a free one")
+      ("ws-origin", po::value(&ws_origins)->composing(),
+       "an origin whose pages may open a WebSocket, e.g. https://chat.example.org (repeatable; "
+       "* allows any); by default only the server's own pages")
+      ("web-root", po::value(&web_root),
+       "directory of the web client's files served on --ws-port (default: the copy installed "
+       "with chatd, " CHATD_WEB_ROOT_RELATIVE " beside its bin directory)")
+      ("ws-handshake-timeout", po::value(&ws_handshake_seconds)->default_value(ws_handshake_seconds),
+       "seconds a connection to --ws-port has to open its WebSocket (TLS included), and to send "
+       "each next request for a file; 0 waits forever");
 
   po::variables_map vm;
   try {
@@ -284,7 +313,35 @@ std::optional<chat::server_options> parse_options(int argc, char** argv) {
   options.tls.port = static_cast<std::uint16_t>(tls_port);
   options.tls.only = !tls_cert.empty() && !vm.count("tls-port");
   options.tls.min_version = tls_min_version == "1.2" ? chat::tls_version::v1_2 : chat::tls_version::v1_3;
+  const bool ws = vm.count("ws-port") > 0;
+  if (!ws && (vm.count("ws-origin") || vm.count("web-root")))
+    throw usage_error{"--ws-origin and --web-root need --ws-port"};
+  if (ws) {
+    if (ws_port > 65535) throw usage_error{"--ws-port must be between 0 and 65535"};
+    options.websocket.port = static_cast<std::uint16_t>(ws_port);
+    options.websocket.allowed_origins = ws_origins;
+    options.websocket.handshake_timeout = std::chrono::seconds(ws_handshake_seconds);
+    if (vm.count("web-root")) {
+      std::error_code fs_ec;
+      if (!std::filesystem::is_directory(web_root, fs_ec))
+        throw usage_error{"--web-root " + web_root + " is not a directory"};
+      options.websocket.web_root = web_root;
+    } else {
+      options.websocket.web_root = installed_web_root();
+    }
+  }
   return options;
+}
+
+// "host:port" for a URL: an IPv6 address in brackets; a wildcard address as loopback, which
+// reaches it.
+std::string url_host(const boost::asio::ip::tcp::endpoint& endpoint) {
+  auto address = endpoint.address();
+  if (address.is_unspecified())
+    address = address.is_v6() ? boost::asio::ip::address(boost::asio::ip::address_v6::loopback())
+                              : boost::asio::ip::address(boost::asio::ip::address_v4::loopback());
+  const auto text = address.to_string();
+  return (address.is_v6() ? "[" + text + "]" : text) + ":" + std::to_string(endpoint.port());
 }
 
 }  // namespace
@@ -316,6 +373,8 @@ int main(int argc, char** argv) {
   options->log = [&log](chat::log_level level, std::string_view text) { log.push(level, text); };
   const auto requested = boost::asio::ip::tcp::endpoint(options->address, options->port);
   const bool options_tls_only = options->tls.only;
+  const bool ws_enabled = options->websocket.enabled();
+  const std::string web_root = options->websocket.web_root;
   chat::server server(std::move(*options));
   if (auto ec = server.start()) {
     // A TLS file that does not load is logged (above) with its name.
@@ -326,6 +385,14 @@ int main(int argc, char** argv) {
   // The one line scripts read to learn the address (and the actual port when --port 0).
   if (!options_tls_only) std::cout << "chatd listening on " << server.local_endpoint() << '\n';
   if (tls) std::cout << "chatd listening for TLS on " << server.tls_endpoint() << '\n';
+  if (ws_enabled) {
+    const auto endpoint = server.websocket_endpoint();
+    std::cout << "chatd listening for WebSocket on " << endpoint << '\n';
+    if (web_root.empty())
+      std::cout << "chatd: no web client files found (see --web-root): serving WebSocket only\n";
+    else
+      std::cout << "chatd web client at " << (tls ? "https" : "http") << "://" << url_host(endpoint) << "/\n";
+  }
   std::cout << std::flush;
 
   // Reloading happens on this thread; a file that does not load leaves the certificate in use

@@ -11,7 +11,7 @@
 // Thread-safety: start(), stop(), async_stop() and the destructor must not run concurrently
 // with each other. With its own pool, stop() and the destructor must not be called from a
 // handler running on the server's threads (stop() joins them). local_endpoint(),
-// tls_endpoint(), server_id(), session_count(), history_bytes() and reload_tls() may be called
+// tls_endpoint(), websocket_endpoint(), server_id(), session_count(), history_bytes() and reload_tls() may be called
 // from any thread (reload_tls() once start() has returned).
 //
 // Lifetimes: with a shared io_context, the state the sessions share lives until the last of
@@ -58,6 +58,8 @@ public:
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   /// The TLS listener's address; default-constructed (port 0) when there is none.
   boost::asio::ip::tcp::endpoint tls_endpoint() const;
+  /// The WebSocket listener's address (options.websocket); default-constructed when none.
+  boost::asio::ip::tcp::endpoint websocket_endpoint() const;
 
   /// Reads options.tls's certificate and key files again; connections accepted from now on
   /// use them, those open keep theirs. On an error (a file missing, unreadable, or a key that

@@ -4,6 +4,7 @@
 #include <chat/limits.hpp>
 #include <chat/log_level.hpp>
 #include <chat/server_tls_options.hpp>
+#include <chat/server_websocket_options.hpp>
 #include <chat/version.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -96,6 +97,9 @@ struct server_options {
   /// TLS: off unless a certificate is given; then a TLS listener next to the plain one, or
   /// instead of it (tls.only).
   server_tls_options tls;
+  /// Browsers: WebSocket and the web client's files on a port of their own; off unless a port
+  /// is given (wss:// when tls is enabled).
+  server_websocket_options websocket;
 };
 
 }  // namespace chat

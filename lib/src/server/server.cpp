@@ -7,9 +7,11 @@
 #include "server/connection_counter.hpp"
 #include "server/session_driver.hpp"
 #include "server/tls_context.hpp"
+#include "transport/stream_connection.hpp"
 #include "session/log_budget.hpp"
 #include "transport/tls_stream.hpp"
 #include "users/local_directory.hpp"
+#include "web/web_gateway.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -77,13 +79,10 @@ detail::connection_limits limits_of(const server_options& o) {
 constexpr std::chrono::milliseconds min_accept_backoff{50};
 constexpr std::chrono::milliseconds max_accept_backoff{2000};
 
-// Each connection's socket (and timer) runs on its own strand; naming the strand's type rather
-// than any_io_executor makes every connection and each of its pending operations smaller.
-using connection_executor = asio::strand<asio::io_context::executor_type>;
-using tcp_socket = asio::basic_stream_socket<tcp, connection_executor>;
-using tcp_session = detail::session_driver<tcp_socket>;
+using tcp_socket = detail::connection_socket;
+using tcp_session = detail::session_driver<detail::stream_connection<tcp_socket>>;
 using tls_socket = detail::tls_stream<tcp_socket>;
-using tls_session = detail::session_driver<tls_socket>;
+using tls_session = detail::session_driver<detail::stream_connection<tls_socket>>;
 
 // What the sessions share. It holds no Asio object, so it may outlive the server and its
 // io_context: each session keeps it alive.
@@ -100,7 +99,8 @@ struct shared_state {
         limits(limits_of(options)),
         connections(detail::counter_limits{options.max_connections, options.max_connections_per_ip,
                                            options.max_unregistered,
-                                           options.max_unregistered_per_ip}) {}
+                                           options.max_unregistered_per_ip}),
+        web{services, sessions, limits, options.websocket, log} {}
 
   const server_options options;
   const detail::logger log;
@@ -113,30 +113,45 @@ struct shared_state {
   detail::session_set sessions;
   const detail::connection_limits limits;
   detail::connection_counter connections;
+  const detail::web_gateway_context web;  // the WebSocket port's view of the above
 };
 
-// Answers a connection the server will not serve: one ERROR and the end of the stream, at once
-// and without waiting, so a flood of them costs no more than their accepts. A fresh socket's
-// send buffer takes the small frame whole; if it somehow does not, the client just sees the
-// close. Whatever the client sent already is read and dropped first, only because closing a
-// socket with unread input makes the kernel reset the connection, and the client could lose the
-// ERROR to the reset.
-//
-// On a TLS listener the refusal is only the close, before any handshake: the ERROR would need
-// the handshake the limit is there to spare (docs/PROTOCOL.md 7.1).
-void refuse(tcp_socket& socket, const std::string& text, bool tls) {
+// How a listener's connections are served.
+enum class listener_kind { plain, tls, web };
+
+// Answers a connection the server will not serve: `answer` (may be empty) and the end of the
+// stream, at once and without waiting, so a flood of them costs no more than their accepts. A
+// fresh socket's send buffer takes the small answer whole; if it somehow does not, the client
+// just sees the close. Whatever the client sent already is read and dropped first, only because
+// closing a socket with unread input makes the kernel reset the connection, and the client could
+// lose the answer to the reset.
+void refuse(tcp_socket& socket, std::string_view answer) {
   error_code ignored;
   socket.non_blocking(true, ignored);
-  if (!tls) {
-    const frame_bytes frame =
-        encode(msg::server::error{static_cast<std::uint16_t>(errc::too_many_connections), text});
-    socket.write_some(asio::buffer(frame), ignored);
-  }
+  if (!answer.empty()) socket.write_some(asio::buffer(answer), ignored);
   socket.shutdown(tcp::socket::shutdown_send, ignored);
   std::array<std::uint8_t, 4096> sink;
   for (int i = 0; i < 16; ++i)  // bounded: a client sending without pause is not waited for
     if (socket.read_some(asio::buffer(sink), ignored) == 0) break;
   socket.close(ignored);
+}
+
+// The refusal's answer: an ERROR on a plain port, an HTTP 503 on a plain WebSocket port; on a
+// TLS port only the close, before any handshake: the ERROR would need the handshake the limit
+// is there to spare (docs/PROTOCOL.md 7.1).
+std::string refusal_answer(listener_kind kind, bool web_tls, const std::string& text) {
+  switch (kind) {
+    case listener_kind::plain: {
+      const frame_bytes frame =
+          encode(msg::server::error{static_cast<std::uint16_t>(errc::too_many_connections), text});
+      return std::string(frame.begin(), frame.end());
+    }
+    case listener_kind::web:
+      return web_tls ? std::string() : detail::web_refusal(text);
+    case listener_kind::tls:
+      break;
+  }
+  return {};
 }
 
 // Completes async_stop once: when the last session has closed or at the deadline.
@@ -161,14 +176,14 @@ private:
   const asio::any_io_executor executor_;
 };
 
-// One listening socket: plain TCP or TLS. Its handlers run on the accept strand.
+// One listening socket: plain TCP, TLS or WebSocket. Its handlers run on the accept strand.
 struct listener {
-  listener(const asio::strand<asio::io_context::executor_type>& strand, bool is_tls)
-      : acceptor(strand), retry(strand), tls(is_tls) {}
+  listener(const asio::strand<asio::io_context::executor_type>& strand, listener_kind k)
+      : acceptor(strand), retry(strand), kind(k) {}
   tcp::acceptor acceptor;
   asio::steady_timer retry;
   std::chrono::milliseconds backoff{};
-  const bool tls;
+  const listener_kind kind;
   tcp::endpoint endpoint;  // set by start(), read from any thread after
 
   error_code open(const tcp::endpoint& requested) {
@@ -198,8 +213,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         log(state->log),
         own_threads(threads_owned),
         accept_strand(asio::make_strand(context)),
-        plain(accept_strand, false),
-        secure(accept_strand, true),
+        plain(accept_strand, listener_kind::plain),
+        secure(accept_strand, listener_kind::tls),
+        web(accept_strand, listener_kind::web),
         stop_timer(accept_strand),
         expiry_timer(accept_strand),
         connects(options.max_connects_per_ip, options.connect_window) {}
@@ -233,7 +249,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       }
     } else {
       l.backoff = {};
-      admit(std::move(socket), l.tls);
+      admit(std::move(socket), l.kind);
     }
     accept(l);
   }
@@ -241,7 +257,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   // Counted here, on accept, so that a connection over a limit is never read nor given a
   // session (nor, over TLS, a handshake); the count is released when the session has closed
   // its socket.
-  void admit(tcp_socket socket, bool tls) {
+  void admit(tcp_socket socket, listener_kind kind) {
     auto& st = *state;
     error_code ec;
     const tcp::endpoint peer = socket.remote_endpoint(ec);
@@ -256,14 +272,20 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       // Logged at a bounded rate, the rest counted: a connect flood must not flood the log.
       if (log.enabled(log_level::info) && refusals_logged.allow(now)) {
         const auto unlogged = refusals_logged.take_suppressed();
-        log(log_level::info, "refused ", peer, tls ? " (TLS)" : "", ": ", *refusal,
+        log(log_level::info, "refused ", peer, kind_label(kind), ": ", *refusal,
             unlogged ? " (" + std::to_string(unlogged) + " more refused, not logged)" : std::string());
       }
-      refuse(socket, *refusal, tls);
+      refuse(socket, refusal_answer(kind, options.tls.enabled(), *refusal));
       return;
     }
     auto slot = std::move(std::get<detail::connection_slot>(admitted));
-    if (tls) {
+    if (kind == listener_kind::web) {
+      detail::serve_web_connection(std::move(socket), std::move(slot),
+                                   std::shared_ptr<const detail::web_gateway_context>(state, &st.web),
+                                   options.tls.enabled() ? current_tls_context() : nullptr);
+      return;
+    }
+    if (kind == listener_kind::tls) {
       auto s = std::make_shared<tls_session>(
           tls_socket(std::move(socket), current_tls_context(), detail::tls_side::server), state,
           st.services, st.sessions, st.limits, std::move(slot));
@@ -273,6 +295,15 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     auto s = std::make_shared<tcp_session>(std::move(socket), state, st.services, st.sessions,
                                            st.limits, std::move(slot));
     if (st.sessions.add(s)) s->begin();
+  }
+
+  static const char* kind_label(listener_kind kind) {
+    switch (kind) {
+      case listener_kind::tls: return " (TLS)";
+      case listener_kind::web: return " (WebSocket)";
+      case listener_kind::plain: break;
+    }
+    return "";
   }
 
   std::shared_ptr<asio::ssl::context> current_tls_context() {
@@ -307,6 +338,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     asio::post(accept_strand, [self = shared_from_this()] {
       self->plain.close();
       self->secure.close();
+      self->web.close();
       self->expiry_timer.cancel();
     });
     for (const auto& s : state->sessions.begin_stop()) s->shut_down();
@@ -323,7 +355,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   // so a session ends at most a second after its grace period. On the accept strand.
   void expire_detached() {
     auto& resume = state->resume;
-    if (!resume.enabled() || !(plain.acceptor.is_open() || secure.acceptor.is_open())) return;
+    if (!resume.enabled() ||
+        !(plain.acceptor.is_open() || secure.acceptor.is_open() || web.acceptor.is_open()))
+      return;
     const auto now = std::chrono::steady_clock::now();
     if (const auto ended = resume.expire(now, state->rooms))
       log(log_level::info, "ended ", ended, ended == 1 ? " detached session" : " detached sessions",
@@ -358,6 +392,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   asio::strand<asio::io_context::executor_type> accept_strand;
   listener plain;
   listener secure;  // TLS
+  listener web;     // WebSocket and the web client's files (wss:// with TLS)
   asio::steady_timer stop_timer;
   asio::steady_timer expiry_timer;  // ends detached sessions whose grace period is over
   std::mutex tls_mutex;
@@ -402,10 +437,18 @@ error_code server::start() {
       return ec;
     }
   }
+  if (const auto& ws = i.options.websocket; ws.enabled()) {
+    if (auto ec = i.web.open({i.options.address, *ws.port})) {
+      i.plain.close();
+      i.secure.close();
+      return ec;
+    }
+  }
   i.started = true;
   asio::post(i.accept_strand, [self = impl_] {
     if (self->plain.acceptor.is_open()) self->accept(self->plain);
     if (self->secure.acceptor.is_open()) self->accept(self->secure);
+    if (self->web.acceptor.is_open()) self->accept(self->web);
     self->expire_detached();
   });
   if (i.own_threads) {
@@ -421,6 +464,8 @@ tcp::endpoint server::local_endpoint() const {
 }
 
 tcp::endpoint server::tls_endpoint() const { return impl_->secure.endpoint; }
+
+tcp::endpoint server::websocket_endpoint() const { return impl_->web.endpoint; }
 
 error_code server::reload_tls() {
   auto& i = *impl_;
@@ -448,6 +493,7 @@ void server::stop() {
   // The posted close may not have run before the pool stopped; no handler runs now.
   i.plain.close();
   i.secure.close();
+  i.web.close();
   // Sessions that did not close in time are released with the pool; their rooms go now.
   i.state->sessions.clear();
   i.state->resume.clear();

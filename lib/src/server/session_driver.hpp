@@ -8,8 +8,10 @@
 #include "server/connection_counter.hpp"
 #include "server/session_set.hpp"
 #include "session/server_session.hpp"
-#include "transport/stream_connection.hpp"
+#include "transport/connection_limits.hpp"
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <optional>
@@ -17,21 +19,24 @@
 
 namespace chat::detail {
 
-template <class Stream>
-class session_driver final : public stream_connection<Stream>, public live_session {
-  using base = stream_connection<Stream>;
+/// Connection: stream_connection<Stream> (TCP, TLS) or websocket_connection<NextLayer>.
+template <class Connection>
+class session_driver final : public Connection, public live_session {
+  using base = Connection;
   using clock = server_session::clock;
 
 public:
   /// `owner` keeps `services`, `sessions` and the counter of `slot` alive for as long as the
-  /// driver lives.
-  session_driver(Stream stream, std::shared_ptr<const void> owner, session_services& services,
-                 session_set& sessions, const connection_limits& limits, connection_slot slot)
-      : base(std::move(stream), limits, wire_codec::v2),
+  /// driver lives. `stream_args` go to the connection after its stream and limits.
+  template <class... StreamArgs>
+  session_driver(typename Connection::stream_type stream, std::shared_ptr<const void> owner,
+                 session_services& services, session_set& sessions,
+                 const connection_limits& limits, connection_slot slot, StreamArgs&&... stream_args)
+      : base(std::move(stream), limits, wire_codec::v2, std::forward<StreamArgs>(stream_args)...),
         owner_(std::move(owner)),
         sessions_(sessions),
         slot_(std::move(slot)),
-        session_(services, this->out(), stream_ops<Stream>::describe_peer(this->stream())) {
+        session_(services, this->out(), this->describe_peer()) {
     this->set_max_frame(session_.frame_limit());
   }
 

@@ -22,10 +22,11 @@
 //   Reading on avoids a reset that could destroy the last frame before the peer reads it.
 //
 // Stream is any Asio stream with stream_ops specialised for it: tcp::socket, and TLS
-// (transport/tls_stream.hpp). A message transport (WebSocket) would hand whole frames to the same
-// hooks instead of feeding the decoder.
+// (transport/tls_stream.hpp). The message transport, WebSocket, is websocket_connection
+// (transport/websocket_connection.hpp): the same interface and hooks, whole frames from messages.
 #pragma once
 
+#include "transport/connection_limits.hpp"
 #include "transport/outbox.hpp"
 #include "transport/read_buffer.hpp"
 #include "transport/stream_ops.hpp"
@@ -45,16 +46,12 @@
 
 namespace chat::detail {
 
-struct connection_limits {
-  std::size_t max_frame = default_max_frame;
-  outbox_limits queue;
-  std::chrono::milliseconds close_timeout{2000};
-};
-
 template <class Stream>
 class stream_connection : public outbox_listener,
                           public std::enable_shared_from_this<stream_connection<Stream>> {
 public:
+  using stream_type = Stream;
+
   stream_connection(Stream stream, const connection_limits& limits, wire_codec codec)
       : stream_(std::move(stream)),
         timer_(stream_.get_executor()),
@@ -101,6 +98,8 @@ public:
 
 protected:
   Stream& stream() noexcept { return stream_; }
+  /// "address:port" of the peer, for the log.
+  std::string describe_peer() const { return stream_ops<Stream>::describe_peer(stream_); }
   auto executor() noexcept { return stream_.get_executor(); }
   /// The connection's one timer (each costs memory and, armed, a pending wait): the derived
   /// class's for its own deadlines while the connection is open. Closing takes it over for the
