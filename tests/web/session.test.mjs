@@ -369,9 +369,14 @@ test('reconnect to a restarted server: old ids discarded, JOIN after 0, nothing 
   ws.frame({ type: 'caps', names: [] });
   ws.frame({ type: 'welcome', server_info: 'chatd test', server_id: 43n, name: 'alice' });
   greet(ws, 'alice', '#dev', ['alice'], [msg(1, 'carol', '#dev', 'new run')], { after: 0n });
-  assert.deepEqual(texts(session, roomKey('#dev')), ['new run']);
-  assert.ok(session.serverLog.concat(session.conversation(roomKey('#dev')).entries)
-    .some((e) => e.kind === 'notice' && /restarted server/.test(e.text)));
+  // What was shown stays, marked as the previous run's; the new run's messages follow.
+  assert.deepEqual(texts(session, roomKey('#dev')), ['old run', 'new run']);
+  const [old, fresh] = session.conversation(roomKey('#dev')).entries.filter((e) => e.kind === 'message');
+  assert.equal(old.previousRun, true);
+  assert.equal(fresh.previousRun, undefined);
+  assert.ok(notices(session, roomKey('#dev')).some((t) => /restarted server/.test(t)));
+  ws.frame(msg(900, 'bob', '#dev', 'a new 900'));  // the old run's 900 is no reason to drop it
+  assert.deepEqual(texts(session, roomKey('#dev')), ['old run', 'new run', 'a new 900']);
 });
 
 test('reconnecting backs off, and a name still held by the old connection is retried', () => {
