@@ -163,6 +163,22 @@ BOOST_AUTO_TEST_CASE(the_server_pings_an_idle_browser_with_the_protocols_own_pin
   BOOST_TEST(next_of<msg::server::pong>(answering).token == 42u);
 }
 
+BOOST_AUTO_TEST_CASE(flood_control_paces_a_browser_as_it_paces_tcp_clients) {
+  auto options = ws_server();
+  options.flood_burst = 3;
+  options.flood_rate = 40;  // 20 messages take about 0.4 s beyond the burst
+  test_server server(options);
+  ws_peer browser(ws_port(server));
+  browser.register_as("fast", "lobby");
+  raw_peer watcher(server.port());
+  watcher.hello("watcher", "lobby");
+  for (int i = 0; i < 20; ++i) browser.send(msg::client::say{"lobby", 0, "burst " + std::to_string(i)});
+  // Held, not dropped: every message arrives, in order, and the browser stays connected.
+  for (int i = 0; i < 20; ++i) BOOST_TEST(next_of<msg::server::message>(watcher).text == "burst " + std::to_string(i));
+  browser.send(msg::client::ping{9});
+  BOOST_TEST(next_of<msg::server::pong>(browser).token == 9u);
+}
+
 BOOST_AUTO_TEST_CASE(a_message_that_is_not_exactly_one_binary_frame_is_a_fatal_malformed_frame) {
   test_server server(ws_server());
   const auto expect_malformed = [&](auto send) {

@@ -5,6 +5,8 @@
 
 #include "support/decode_all.hpp"
 
+#include "support/hex.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
@@ -63,16 +65,7 @@ frame_bytes from_hex(std::string_view s) {
   return out;
 }
 
-std::string to_hex(const frame_bytes& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : bytes) {
-    if (!out.empty()) out += ' ';
-    out += digits[b >> 4];
-    out += digits[b & 0x0f];
-  }
-  return out;
-}
+using chat::test::to_hex;
 
 // A frame with the given type byte and body, length prefix computed.
 frame_bytes make_frame(std::uint8_t type, std::span<const std::uint8_t> body) {

@@ -10,6 +10,8 @@
 #include <boost/describe/members.hpp>
 #include <boost/json/src.hpp>  // header-only Boost.JSON, compiled into this test alone
 #include <boost/mp11/algorithm.hpp>
+#include "support/hex.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <charconv>
@@ -73,16 +75,7 @@ frame_bytes from_hex(std::string_view hex) {
   return out;
 }
 
-std::string to_hex(const frame_bytes& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : bytes) {
-    if (!out.empty()) out += ' ';
-    out += digits[b >> 4];
-    out += digits[b & 0x0f];
-  }
-  return out;
-}
+using chat::test::to_hex;
 
 template <class Int>
 Int integer_from_json(const json::value& v) {
