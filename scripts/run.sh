@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Builds Release and runs chatd, by default on 127.0.0.1:7777. Extra arguments go to chatd (see
-# chatd --help) and override those defaults, e.g. `scripts/run.sh --port 9000`.
+# Builds Release and runs chatd, by default on 127.0.0.1:7777 for chatcli and on 127.0.0.1:8080
+# for browsers (the web client and its WebSocket). Extra arguments go to chatd (see chatd --help)
+# and override those defaults, e.g. `scripts/run.sh --port 9000 --ws-port 9080`.
 # LIBCHAT_RUN_DRY_RUN=1 prints what would be run instead of building and running it (tests use it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bind=127.0.0.1
 port=7777
+ws_port=8080
 bind_given=false
 port_given=false
+ws_port_given=false
 help_only=false
 args=("$@")
 # chatd takes "--opt value" and "--opt=value", and any unambiguous prefix of an option name.
@@ -18,6 +21,8 @@ for ((i = 0; i < ${#args[@]}; ++i)); do
     --b=* | --bi=* | --bin=* | --bind=*) bind_given=true; bind="${args[i]#*=}" ;;
     --po | --por | --port) port_given=true; port="${args[i + 1]:-}"; ((++i)) ;;
     --po=* | --por=* | --port=*) port_given=true; port="${args[i]#*=}" ;;
+    --ws-p | --ws-po | --ws-por | --ws-port) ws_port_given=true; ws_port="${args[i + 1]:-}"; ((++i)) ;;
+    --ws-p=* | --ws-po=* | --ws-por=* | --ws-port=*) ws_port_given=true; ws_port="${args[i]#*=}" ;;
     -h | --he | --hel | --help | --v | --ve | --ver | --vers | --versi | --versio | --version)
       help_only=true ;;
   esac
@@ -26,6 +31,7 @@ done
 defaults=()
 $bind_given || defaults+=(--bind "$bind")
 $port_given || defaults+=(--port "$port")
+$ws_port_given || defaults+=(--ws-port "$ws_port")
 chatd=(build/release/apps/chatd/chatd "${defaults[@]}" "$@")
 
 # chatcli connects to an address, not to "any": a wildcard bind is reachable on loopback.
@@ -34,7 +40,23 @@ case "$bind" in
   :: | 0::0 | ::0) host=::1 ;;
   *) host="$bind" ;;
 esac
+case "$host" in
+  *:*) url_host="[$host]" ;;  # IPv6 in a URL
+  *) url_host="$host" ;;
+esac
+# TLS options make the web port https:// (and wss://).
+scheme=http
+for arg in "$@"; do
+  case "$arg" in --tls-cert | --tls-cert=*) scheme=https ;; esac
+done
 # Port 0 lets chatd pick one, which it prints as "chatd listening on ADDR:PORT".
+if [[ "$ws_port" == 0 ]]; then
+  ws_port_text='PORT'
+  ws_port_note=' (PORT: the one in the "chatd web client at" line below)'
+else
+  ws_port_text="$ws_port"
+  ws_port_note=''
+fi
 if [[ "$port" == 0 ]]; then
   port_text='PORT'
   port_note=' (PORT: the one in the "chatd listening on" line below)'
@@ -55,6 +77,8 @@ if ! $help_only; then
 In two other terminals, chat with${port_note}:
   build/release/apps/chatcli/chatcli --host $host --port $port_text --name alice
   build/release/apps/chatcli/chatcli --host $host --port $port_text --name bob
+Or open the web client in a browser${ws_port_note}:
+  ${scheme}://${url_host}:${ws_port_text}/
 Stop the server with Ctrl-C.
 
 TEXT

@@ -34,32 +34,40 @@ chatd=build/release/apps/chatd/chatd
 chatcli="  build/release/apps/chatcli/chatcli"
 
 # No arguments: the README's 127.0.0.1:7777.
-expect "would run: $chatd --bind 127.0.0.1 --port 7777"
+expect "would run: $chatd --bind 127.0.0.1 --port 7777 --ws-port 8080"
 expect "$chatcli --host 127.0.0.1 --port 7777 --name alice"
 expect "$chatcli --host 127.0.0.1 --port 7777 --name bob"
 
 # The caller's port replaces the default one, in either spelling, and the lines follow it.
-expect "would run: $chatd --bind 127.0.0.1 --port 9000" --port 9000
+expect "would run: $chatd --bind 127.0.0.1 --ws-port 8080 --port 9000" --port 9000
 expect "$chatcli --host 127.0.0.1 --port 9000 --name alice" --port 9000
-expect "would run: $chatd --bind 127.0.0.1 --port=9001" --port=9001
+expect "would run: $chatd --bind 127.0.0.1 --ws-port 8080 --port=9001" --port=9001
 expect "$chatcli --host 127.0.0.1 --port 9001 --name bob" --port=9001
-expect "would run: $chatd --bind 127.0.0.1 --por 9002" --por 9002
+expect "would run: $chatd --bind 127.0.0.1 --ws-port 8080 --por 9002" --por 9002
 
 # The caller's address replaces the default one; a wildcard is reached on loopback.
-expect "would run: $chatd --port 7777 --bind 10.1.2.3" --bind 10.1.2.3
+expect "would run: $chatd --port 7777 --ws-port 8080 --bind 10.1.2.3" --bind 10.1.2.3
 expect "$chatcli --host 10.1.2.3 --port 7777 --name alice" --bind 10.1.2.3
-expect "would run: $chatd --bind=0.0.0.0 --port 9000" --bind=0.0.0.0 --port 9000
+expect "would run: $chatd --ws-port 8080 --bind=0.0.0.0 --port 9000" --bind=0.0.0.0 --port 9000
 expect "$chatcli --host 127.0.0.1 --port 9000 --name alice" --bind=0.0.0.0 --port 9000
 expect "$chatcli --host ::1 --port 7777 --name alice" --bind ::
 
 # Other options pass through after the defaults.
-expect "would run: $chatd --bind 127.0.0.1 --port 7777 --threads 4 --history 10" --threads 4 --history 10
+expect "would run: $chatd --bind 127.0.0.1 --port 7777 --ws-port 8080 --threads 4 --history 10" --threads 4 --history 10
 
 # Port 0: chatd picks the port, so the lines point at chatd's own report of it.
 expect "$chatcli --host 127.0.0.1 --port PORT --name alice" --port 0
 
+# The web client's URL follows the address and the WebSocket port; TLS makes it https.
+expect "  http://127.0.0.1:8080/"
+expect "would run: $chatd --bind 127.0.0.1 --port 7777 --ws-port 9080" --ws-port 9080
+expect "  http://127.0.0.1:9080/" --ws-port=9080
+expect "  http://[::1]:8080/" --bind ::
+expect "  http://127.0.0.1:PORT/" --ws-port 0
+expect "  https://127.0.0.1:8080/" --tls-cert c.pem --tls-key k.pem
+
 # --help and --version only print: no chat lines.
-expect "would run: $chatd --bind 127.0.0.1 --port 7777 --help" --help
+expect "would run: $chatd --bind 127.0.0.1 --port 7777 --ws-port 8080 --help" --help
 expect_no "chat with" --help
 expect_no "chat with" --version
 
