@@ -54,8 +54,13 @@ export async function say(page, line) {
   const input = page.getByTestId('composer-input');
   await input.fill(line);
   await input.press('Enter');
-  await waitUntil(page, () => document.querySelector('[data-testid=composer-input]').value === '',
-    `the composer to take "${line}"`);
+  try {
+    await waitUntil(page, () => document.querySelector('[data-testid=composer-input]').value === '',
+      `the composer to take "${line}"`);
+  } catch (error) {
+    const refusal = await page.getByTestId('composer-error').textContent();
+    throw new Error(`${error.message}; the composer says: "${refusal}"`);
+  }
 }
 
 /** Waits for `predicate` (run in the page) to become true. */
