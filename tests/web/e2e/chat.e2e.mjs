@@ -90,8 +90,10 @@ test('two browser users and a chatcli in one room: messages, ids, joins, leaves,
     await say(alice.page, '/msg robert psst, just between us');
     const fromAlice = bob.page.locator('[data-testid=private-entry][data-name="alice"]');
     await fromAlice.getByTestId('unread-badge').getByText('1', { exact: true }).waitFor();
+    await waitUntil(bob.page, () => document.title === '(1) lobby — libchat', 'the unread count in the tab title');
     await openConversation(bob.page, 'private-entry', 'alice');
     await expectMessage(bob.page, 'alice', 'psst, just between us');
+    await waitUntil(bob.page, () => document.title === 'alice — libchat', 'the tab title without unread');
     await say(bob.page, 'got it');
     await openConversation(alice.page, 'private-entry', 'robert');
     await expectMessage(alice.page, 'robert', 'got it');

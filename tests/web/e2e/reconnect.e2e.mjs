@@ -21,9 +21,10 @@ async function waitForStatus(page, state, timeout = step) {
 
 /**
  * alice in a browser behind the proxy, carol in chatcli talking on; alice's connection is cut
- * while carol says `away` messages. Returns what alice's page shows once back.
+ * while carol says `away` messages. Returns what alice's page shows once back; `shots` names
+ * the screenshots to take while away and once back.
  */
-async function cutWhileOthersTalk({ chatdOptions, away, name }) {
+async function cutWhileOthersTalk({ chatdOptions, away, shots = {} }) {
   const chatd = await startChatd(chatdOptions);
   const proxy = new CuttableProxy(chatd.wsPort);
   const browser = await launchBrowser();
@@ -45,7 +46,7 @@ async function cutWhileOthersTalk({ chatdOptions, away, name }) {
     for (const text of away) carol.writeLine(text);
     await carol.waitForLine(new RegExp(`\\[lobby\\] carol: ${away.at(-1)}$`));
     await expectMessage(bob.page, 'carol', away.at(-1));  // the others were not taken down
-    if (name === 'reconnect') await screenshot(alice.page, 'reconnect-away');  // once is enough
+    if (shots.away) await screenshot(alice.page, shots.away);
     proxy.restore();
 
     await waitForStatus(alice.page, 'online', reconnectTime);
@@ -53,7 +54,7 @@ async function cutWhileOthersTalk({ chatdOptions, away, name }) {
     carol.writeLine('back again');
     await expectMessage(alice.page, 'carol', 'back again');
     await expectMessage(bob.page, 'carol', 'back again');
-    await screenshot(alice.page, `${name}-back`);
+    if (shots.back) await screenshot(alice.page, shots.back);
 
     const messages = await shownMessages(alice.page);
     assertIdsIncrease(messages, 'alice');
@@ -73,17 +74,27 @@ async function cutWhileOthersTalk({ chatdOptions, away, name }) {
 
 test('cut within the history: exactly the messages said while away, once each, in order, no missed notice', async () => {
   const away = ['away one', 'away two', 'away three'];
-  const { messages, notices, before } = await cutWhileOthersTalk({ chatdOptions: [], away, name: 'reconnect' });
+  const { messages, notices, before } = await cutWhileOthersTalk({ chatdOptions: [], away, shots: { away: 'reconnect-away', back: 'reconnect-back' } });
   assert.deepEqual(messages.map((m) => m.text), [...before, ...away, 'back again']);
   assert.deepEqual(notices.filter((n) => n.tone === 'missed'), [], 'a missed notice although nothing was missed');
   assert.ok(notices.some((n) => n.text.includes('3 messages while you were away')),
     `no "while you were away" notice: ${JSON.stringify(notices)}`);
 });
 
+test('cut with resume off (--resume-grace 0): signed in and rejoined anew, still exactly what was said while away', async () => {
+  const away = ['away one', 'away two'];
+  const { messages, notices, before } = await cutWhileOthersTalk({
+    chatdOptions: ['--resume-grace', '0'], away });
+  assert.deepEqual(messages.map((m) => m.text), [...before, ...away, 'back again']);
+  assert.deepEqual(notices.filter((n) => n.tone === 'missed'), []);
+  assert.ok(notices.some((n) => n.text.includes('Reconnected; rejoining and catching up.')),
+    `not a new sign-in: ${JSON.stringify(notices)}`);
+});
+
 test('cut for longer than the history (--history 2, 5 messages away): the last 2 shown and an honest missed notice', async () => {
   const away = ['away one', 'away two', 'away three', 'away four', 'away five'];
   const { messages, notices, before } = await cutWhileOthersTalk({
-    chatdOptions: ['--history', '2'], away, name: 'reconnect-missed' });
+    chatdOptions: ['--history', '2'], away, shots: { back: 'reconnect-missed-back' } });
   assert.deepEqual(messages.map((m) => m.text), [...before, 'away four', 'away five', 'back again']);
   const missed = notices.filter((n) => n.tone === 'missed');
   assert.equal(missed.length, 1, `one missed notice: ${JSON.stringify(notices)}`);
