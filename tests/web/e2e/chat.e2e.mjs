@@ -62,6 +62,13 @@ test('two browser users and a chatcli in one room: messages, ids, joins, leaves,
     });
     assert.deepEqual(carolSaw, seenByAlice.map((m) => [m.sender, m.text]));
 
+    // Times and a day separator.
+    const days = await alice.page.getByTestId('day-separator').allTextContents();
+    assert.ok(days.length >= 1 && days.at(-1) === 'Today', `day separators: ${days}`);  // (2 across midnight)
+    const times = await alice.page.getByTestId('message').locator('time').evaluateAll((nodes) =>
+      nodes.map((t) => Date.now() - Date.parse(t.dateTime)));
+    assert.ok(times.length === 4 && times.every((ago) => ago >= 0 && ago < 120_000), `message times: ${times}`);
+
     // Everyone in the member list.
     await waitUntil(alice.page, () =>
       [...document.querySelectorAll('[data-testid=member]')].map((b) => b.dataset.name).sort().join() === 'alice,bob,carol',

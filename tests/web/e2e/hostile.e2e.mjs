@@ -95,6 +95,20 @@ test('hostile strings in messages, a private message and the topic are shown as 
     }
     assert.ok(!alice.console.some((line) => /Content Security Policy/i.test(line)),
       `something tried to run against the CSP: ${alice.console.join('\n')}`);
+
+    // And were the page ever to put a network string in as markup, the server's CSP would
+    // still stop its script: an inline handler is refused, with a violation reported.
+    const csp = alice.response.headers()['content-security-policy'];
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    const violation = await alice.page.evaluate(() => new Promise((resolve) => {
+      document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), { once: true });
+      const probe = document.createElement('div');
+      probe.innerHTML = '<img src="data:," onload="window.__pwned=1">';  // as a buggy page would
+      document.body.append(probe);
+    }));
+    assert.match(violation, /^script-src/);
+    assert.equal(await alice.page.evaluate(() => typeof window.__pwned), 'undefined');
   } finally {
     await trudy?.stop();
     await browser.close();

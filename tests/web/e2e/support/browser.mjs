@@ -28,7 +28,7 @@ export async function openUser(browser, url, contextOptions = {}) {
   });
   page.on('pageerror', (error) => user.pageErrors.push(String(error)));
   page.on('console', (message) => user.console.push(`${message.type()}: ${message.text()}`));
-  await page.goto(url);
+  user.response = await page.goto(url);
   await page.getByTestId('signin-form').waitFor();
   return user;
 }
