@@ -73,6 +73,7 @@ test('phone viewport (390x844): readable, nothing off screen, rooms and members 
     const alice = await signIn(browser, chatd.url, 'alice', 'lobby', phone);
     const { page } = alice;
     await expectMessage(page, 'carol', 'the build is green again');  // history on join
+    carol.writeLine(`https://wiki.example.org/${'x'.repeat(60)}`);  // one long word, unbreakable
     carol.writeLine('welcome alice, the notes are in the wiki');
     await expectMessage(page, 'carol', 'welcome alice, the notes are in the wiki');
     await say(page, 'thanks!');
