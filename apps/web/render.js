@@ -83,7 +83,12 @@ export function entryElement(entry) {
   }
   item.className = 'message';
   item.dataset.testid = 'message';
-  item.dataset.id = String(entry.id);
+  if (entry.previousRun) {
+    item.classList.add('previous-run');
+    item.title = 'From before the server restarted';
+  } else {
+    item.dataset.id = String(entry.id);
+  }
   if (entry.own) item.classList.add('own');
   if (entry.mention) item.classList.add('mention');
   if (entry.history) item.classList.add('history');

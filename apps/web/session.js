@@ -426,8 +426,8 @@ export class Session {
       if (!sameRun) {
         // Another server run: its ids mean nothing against ours (7.13), so what was shown
         // cannot be matched with what it holds; start each room afresh from its history.
-        for (const name of rooms) this.#resetRoom(name);
-        this.notice('Reconnected to a restarted server: earlier messages cannot be matched with its history; showing what it holds.', 'missed');
+        for (const name of rooms) this.#previousRun(name);
+        this.notice('Reconnected to a restarted server. The messages above are from before the restart: its history cannot be matched with them, and what was said just before it is lost.', 'missed');
       } else {
         this.notice(this.resumed ? 'Reconnected; catching up.' : 'Reconnected; rejoining and catching up.', 'info');
       }
@@ -606,8 +606,9 @@ export class Session {
   #failed(failed, m) {
     const text = m.text || `error ${m.code}`;
     if (!failed) {
-      // Unsolicited: a fatal ERROR before the close (too_slow, handshake_timeout, ...).
-      if (!this.everOnline) return;
+      // Unsolicited. A fatal one (too_slow, server_shutting_down, ...) is the reason the
+      // close that follows gives.
+      if (!this.everOnline || fatalCodes.has(m.code)) return;
       this.notice(n`Server: ${text}`, 'error');
       return;
     }
@@ -718,11 +719,11 @@ export class Session {
     this.emit('conversations');
   }
 
-  #resetRoom(name) {
+  // What was shown stays, marked as from the server's previous run: its ids mean nothing now
+  // (7.13), so they are no longer the messages' identity and are never compared again.
+  #previousRun(name) {
     const room = this.rooms.get(name);
-    room.entries = [];
-    room.unread = 0;
-    room.mentioned = false;
+    for (const entry of room.entries) entry.previousRun = true;
     this.emit('reset', { key: roomKey(name) });
   }
 

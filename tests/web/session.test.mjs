@@ -369,9 +369,14 @@ test('reconnect to a restarted server: old ids discarded, JOIN after 0, nothing 
   ws.frame({ type: 'caps', names: [] });
   ws.frame({ type: 'welcome', server_info: 'chatd test', server_id: 43n, name: 'alice' });
   greet(ws, 'alice', '#dev', ['alice'], [msg(1, 'carol', '#dev', 'new run')], { after: 0n });
-  assert.deepEqual(texts(session, roomKey('#dev')), ['new run']);
-  assert.ok(session.serverLog.concat(session.conversation(roomKey('#dev')).entries)
-    .some((e) => e.kind === 'notice' && /restarted server/.test(e.text)));
+  // What was shown stays, marked as the previous run's; the new run's messages follow.
+  assert.deepEqual(texts(session, roomKey('#dev')), ['old run', 'new run']);
+  const [old, fresh] = session.conversation(roomKey('#dev')).entries.filter((e) => e.kind === 'message');
+  assert.equal(old.previousRun, true);
+  assert.equal(fresh.previousRun, undefined);
+  assert.ok(notices(session, roomKey('#dev')).some((t) => /restarted server/.test(t)));
+  ws.frame(msg(900, 'bob', '#dev', 'a new 900'));  // the old run's 900 is no reason to drop it
+  assert.deepEqual(texts(session, roomKey('#dev')), ['old run', 'new run', 'a new 900']);
 });
 
 test('reconnecting backs off, and a name still held by the old connection is retried', () => {
@@ -434,4 +439,29 @@ test('notices keep network strings apart from our words, to be shown as isolated
   socket().frame({ type: 'topic', room: '#dev', text: '<img src=x onerror=alert(1)>\u202Eevil', set_by: 'bob', time_ms: 9n });
   const notice = session.conversation(roomKey('#dev')).entries.at(-1);
   assert.deepEqual(notice.parts, [{ net: 'bob' }, { text: ' set the topic: ' }, { net: '<img src=x onerror=alert(1)>\u202Eevil' }]);
+});
+
+test('while the page is hidden the shown conversation counts unread too, until looked at', () => {
+  const { session, socket } = signedIn();
+  session.setVisible(false);
+  socket().frame(msg(50, 'bob', '#dev', 'anyone?'));
+  socket().frame(msg(51, 'bob', '#dev', 'hello?'));
+  assert.equal(session.totalUnread(), 2);
+  session.setVisible(true);
+  assert.equal(session.totalUnread(), 0);
+});
+
+test('/who and /rooms answer in the conversation', () => {
+  const { session, socket } = signedIn();
+  const ws = socket();
+  assert.equal(session.input('/who #ops'), null);
+  assert.equal(session.input('/rooms'), null);
+  assert.deepEqual(ws.take().map((m) => [m.type, m.room]), [['who', '#ops'], ['list', undefined]]);
+  ws.frame({ type: 'members', room: '#ops', names: ['carol', 'dave'] });
+  ws.frame({ type: 'end', request: 0x08, room: '#ops', flags: 0, last_id: 0n });
+  ws.frame({ type: 'room_info', room: '#dev', member_count: 1, topic: '' });
+  ws.frame({ type: 'room_info', room: '#ops', member_count: 2, topic: 'x' });
+  ws.frame({ type: 'end', request: 0x07, room: '', flags: 0, last_id: 0n });
+  assert.deepEqual(notices(session, roomKey('#dev')).slice(-2), ['In #ops: carol, dave', 'Rooms: #dev (1), #ops (2)']);
+  assert.equal(session.rooms.has('#ops'), false);  // asking is not joining
 });
