@@ -22,9 +22,10 @@ async function waitForStatus(page, state, timeout = step) {
 /**
  * alice in a browser behind the proxy, carol in chatcli talking on; alice's connection is cut
  * while carol says `away` messages. Returns what alice's page shows once back; `shots` names
- * the screenshots to take while away and once back.
+ * the screenshots to take while away and once back; `aliceContext` her browser context's
+ * options; `whileAway` checks her page while it is cut off.
  */
-async function cutWhileOthersTalk({ chatdOptions, away, shots = {} }) {
+async function cutWhileOthersTalk({ chatdOptions, away, shots = {}, aliceContext = {}, whileAway = async () => {} }) {
   const chatd = await startChatd(chatdOptions);
   const proxy = new CuttableProxy(chatd.wsPort);
   const browser = await launchBrowser();
@@ -32,7 +33,7 @@ async function cutWhileOthersTalk({ chatdOptions, away, shots = {} }) {
   let bob = null;
   try {
     const proxyPort = await proxy.listen();
-    const alice = await signIn(browser, `http://127.0.0.1:${proxyPort}/`, 'alice');
+    const alice = await signIn(browser, `http://127.0.0.1:${proxyPort}/`, 'alice', 'lobby', aliceContext);
     bob = await signIn(browser, chatd.url, 'bob');  // straight to chatd: never cut
     carol = await startChatcli(chatd.port, 'carol');
     await expectNotice(alice.page, 'carol joined lobby');
@@ -46,6 +47,7 @@ async function cutWhileOthersTalk({ chatdOptions, away, shots = {} }) {
     for (const text of away) carol.writeLine(text);
     await carol.waitForLine(new RegExp(`\\[lobby\\] carol: ${away.at(-1)}$`));
     await expectMessage(bob.page, 'carol', away.at(-1));  // the others were not taken down
+    await whileAway(alice.page);
     if (shots.away) await screenshot(alice.page, shots.away);
     proxy.restore();
 
@@ -81,10 +83,17 @@ test('cut within the history: exactly the messages said while away, once each, i
     `no "while you were away" notice: ${JSON.stringify(notices)}`);
 });
 
-test('cut with resume off (--resume-grace 0): signed in and rejoined anew, still exactly what was said while away', async () => {
+// On a phone, which also shows that the lost connection is said without crowding out the title.
+test('cut with resume off (--resume-grace 0), on a phone: signed in and rejoined anew, still exactly what was said while away', async () => {
   const away = ['away one', 'away two'];
+  const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
   const { messages, notices, before } = await cutWhileOthersTalk({
-    chatdOptions: ['--resume-grace', '0'], away });
+    chatdOptions: ['--resume-grace', '0'], away, aliceContext: phone, shots: { away: 'phone-reconnecting' },
+    whileAway: async (page) => {
+      await page.getByTestId('status').getByText('Connection lost', { exact: false }).waitFor();
+      const title = await page.getByTestId('conversation-title').boundingBox();
+      assert.ok(title && title.width >= 40, `the title crowded out while reconnecting: ${JSON.stringify(title)}`);
+    } });
   assert.deepEqual(messages.map((m) => m.text), [...before, ...away, 'back again']);
   assert.deepEqual(notices.filter((n) => n.tone === 'missed'), []);
   assert.ok(notices.some((n) => n.text.includes('Reconnected; rejoining and catching up.')),
