@@ -1,6 +1,6 @@
 // Hostile strings from the network (HTML, script, bidi overrides, zero-width characters) in
 // messages, a private message and the topic reach another person's page as inert text: the
-// literal characters are shown, no element is made from them, nothing runs, and what could
+// literal characters are shown (also in a leave reason), no element is made from them, nothing runs, and what could
 // reorder or hide the text around it is shown as a visible ⟨U+XXXX⟩ marker (apps/web/text.js).
 
 import assert from 'node:assert/strict';
@@ -42,7 +42,7 @@ async function assertInert(page, who) {
     `${who}: markup from the network became elements or ran`);
 }
 
-test('hostile strings in messages, a private message and the topic are shown as inert text', async () => {
+test('hostile strings in messages, a private message, the topic and a leave reason are shown as inert text', async () => {
   const chatd = await startChatd();
   const browser = await launchBrowser();
   let trudy = null;
@@ -88,6 +88,10 @@ test('hostile strings in messages, a private message and the topic are shown as 
     await topicText.getByText('a⟨U+200D⟩b⟨U+2066⟩c', { exact: true }).waitFor();
     assert.equal(await alice.page.getByTestId('topic').locator('.topic-setter').textContent(), 'trudy');
     await screenshot(alice.page, 'hostile');
+
+    // A hostile reason for leaving, in the leave notice.
+    await say(mallory.page, `/part lobby ${imgPwn}\u202E!`);
+    await expectNotice(alice.page, `mallory left lobby: ${imgPwn}⟨U+202E⟩!`);
 
     for (const [user, who] of [[alice, 'alice'], [mallory, 'mallory']]) {
       await assertInert(user.page, who);
