@@ -109,3 +109,46 @@ test('cut for longer than the history (--history 2, 5 messages away): the last 2
   assert.equal(missed.length, 1, `one missed notice: ${JSON.stringify(notices)}`);
   assert.match(missed[0].text, /Some messages in lobby were missed/);
 });
+
+test('the server restarts while the page is away: what was shown stays, marked as before the restart, with an honest notice; the new run\'s messages once each', async () => {
+  let chatd = await startChatd();
+  const proxy = new CuttableProxy(chatd.wsPort);
+  const browser = await launchBrowser();
+  let carol = null;
+  try {
+    const proxyPort = await proxy.listen();
+    const alice = await signIn(browser, `http://127.0.0.1:${proxyPort}/`, 'alice');
+    carol = await startChatcli(chatd.port, 'carol');
+    carol.writeLine('before the restart');
+    await expectMessage(alice.page, 'carol', 'before the restart');
+
+    proxy.cut();
+    await waitForStatus(alice.page, 'reconnecting');
+    await carol.stop();
+    await chatd.stop();
+    chatd = await startChatd();
+    carol = await startChatcli(chatd.port, 'carol');
+    carol.writeLine('said on the new run');
+    await carol.waitForLine(/\[lobby\] carol: said on the new run$/);
+    proxy.retarget(chatd.wsPort);
+    proxy.restore();
+
+    await waitForStatus(alice.page, 'online', reconnectTime);
+    await expectMessage(alice.page, 'carol', 'said on the new run');
+    carol.writeLine('and live');
+    await expectMessage(alice.page, 'carol', 'and live');
+    const messages = await shownMessages(alice.page);
+    assert.deepEqual(messages.map((m) => [m.text, m.previousRun]),
+      [['before the restart', true], ['said on the new run', false], ['and live', false]]);
+    assertIdsIncrease(messages.filter((m) => !m.previousRun), 'alice');
+    const missed = (await shownNotices(alice.page)).filter((n) => n.tone === 'missed');
+    assert.equal(missed.length, 1, JSON.stringify(missed));
+    assert.match(missed[0].text, /restarted server/);
+    assertNothingRan(alice, 'alice');
+  } finally {
+    await carol?.stop();
+    await browser.close();
+    await proxy.close();
+    await chatd.stop();
+  }
+});

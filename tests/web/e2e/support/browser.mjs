@@ -88,7 +88,10 @@ export async function expectNotice(page, text) {
   return notice;
 }
 
-/** The messages of the shown conversation, in page order: { id, sender, text, history }. */
+/**
+ * The messages of the shown conversation, in page order: { id, sender, text, history,
+ * previousRun } (a message from before a server restart has no id any more: NaN).
+ */
 export function shownMessages(page) {
   return page.getByTestId('message-list').evaluate((list) =>
     [...list.querySelectorAll('[data-testid=message]')].map((m) => ({
@@ -96,6 +99,7 @@ export function shownMessages(page) {
       sender: m.querySelector('[data-testid=sender]').textContent,
       text: m.querySelector('[data-testid=text]').textContent,
       history: m.classList.contains('history'),
+      previousRun: m.classList.contains('previous-run'),
     })));
 }
 

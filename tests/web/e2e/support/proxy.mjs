@@ -49,6 +49,11 @@ export class CuttableProxy {
     for (const socket of this.sockets) socket.destroy();
   }
 
+  /** Where connections accepted from now on go (a restarted server on another port). */
+  retarget(port) {
+    this.targetPort = port;
+  }
+
   restore() {
     this.refusing = false;
   }
