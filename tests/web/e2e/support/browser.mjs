@@ -16,10 +16,13 @@ export function launchBrowser() {
 /**
  * A person in their own browser context: the page opened at `url`, with what must never
  * happen recorded (a dialog, an uncaught page error) so that tests can assert it did not.
+ * `contextOptions` are playwright's, plus `initScript`: a function run in the page before its
+ * own scripts.
  */
-export async function openUser(browser, url, contextOptions = {}) {
+export async function openUser(browser, url, { initScript, ...contextOptions } = {}) {
   const context = await browser.newContext({ viewport: desktop, ...contextOptions });
   context.setDefaultTimeout(step);
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   const user = { context, page, dialogs: [], pageErrors: [], console: [] };
   page.on('dialog', (dialog) => {
