@@ -7,6 +7,14 @@ import { chatdPath, chatcliPath, webRoot } from './config.mjs';
 
 export const step = 10_000;  // the longest any single wait may take
 
+// Children still running when this test process ends (a test that failed or timed out before
+// its cleanup) are killed with it, so that no chatd outlives the run.
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => process.exit(1));
+
 class LineProcess {
   constructor(name, argv) {
     this.name = name;
@@ -16,6 +24,7 @@ class LineProcess {
     this.waiters = new Set();
     this.exitStatus = null;
     this.child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    running.add(this.child);
     let partial = '';
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk) => {
@@ -29,6 +38,7 @@ class LineProcess {
     this.child.stdin.on('error', () => {});  // writing to an exited child: seen as its exit
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
+        running.delete(this.child);
         this.exitStatus = { code, signal };
         this.#wake();
         resolve(this.exitStatus);
