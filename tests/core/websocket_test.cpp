@@ -310,6 +310,47 @@ BOOST_AUTO_TEST_CASE(a_connection_over_a_limit_gets_a_503_with_the_reason) {
   BOOST_TEST(answer.ends_with("too many connections from 127.0.0.1 (limit 1)\n"));
 }
 
+BOOST_AUTO_TEST_CASE(two_tabs_loading_the_page_at_once_are_served_under_the_default_limits) {
+  web_root root;
+  test_server server(ws_server(&root));  // the default connection limits
+  const auto port = ws_port(server);
+  // Each tab: six parallel connections for its files, kept open (keep-alive), then its WebSocket.
+  asio::io_context io;
+  std::vector<asio::ip::tcp::socket> file_connections;
+  std::vector<std::unique_ptr<ws_peer>> tabs;
+  for (int tab = 0; tab < 2; ++tab) {
+    for (int i = 0; i < 6; ++i) {
+      auto& c = file_connections.emplace_back(io);
+      c.connect({asio::ip::make_address_v4("127.0.0.1"), port});
+      asio::write(c, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+    }
+    tabs.push_back(std::make_unique<ws_peer>(port));
+    BOOST_REQUIRE_EQUAL(tabs.back()->handshake_status(), 101u);
+    tabs.back()->register_as("tab" + std::to_string(tab), "lobby");
+  }
+  for (auto& c : file_connections) {
+    std::array<char, 17> start{};
+    asio::read(c, asio::buffer(start));
+    BOOST_TEST(std::string(start.data(), start.size()) == "HTTP/1.1 200 OK\r\n");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_websocket_over_the_limit_of_connections_awaiting_hello_gets_a_503) {
+  web_root root;
+  auto options = ws_server(&root);
+  options.max_unregistered_per_ip = 1;
+  test_server server(options);
+  const auto port = ws_port(server);
+  ws_peer waiting(port);  // open, no HELLO yet
+  BOOST_REQUIRE_EQUAL(waiting.handshake_status(), 101u);
+  BOOST_TEST(ws_peer(port).handshake_status() == 503u);
+  // Files are still served: fetching them awaits no HELLO.
+  BOOST_TEST(http_exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                 .starts_with("HTTP/1.1 200 OK\r\n"));
+  waiting.register_as("waiting", "");
+  BOOST_TEST(ws_peer(port).handshake_status() == 101u);
+}
+
 BOOST_AUTO_TEST_CASE(with_tls_the_port_speaks_wss_with_the_servers_certificate) {
   test_support::test_pki pki;
   pki.make_ca("ca");

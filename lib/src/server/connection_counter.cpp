@@ -27,19 +27,26 @@ void connection_slot::registered() noexcept {
   if (owner_ && std::exchange(unregistered_, false)) owner_->registered(entry_);
 }
 
+std::optional<std::string> connection_slot::await_hello() {
+  if (!owner_ || unregistered_) return std::nullopt;
+  auto refusal = owner_->await_hello(entry_);
+  if (!refusal) unregistered_ = true;
+  return refusal;
+}
+
 void connection_slot::release() noexcept {
   if (auto* owner = std::exchange(owner_, nullptr))
     owner->release(std::exchange(entry_, nullptr), std::exchange(unregistered_, false));
 }
 
-std::variant<connection_slot, std::string> connection_counter::admit(const ip::address& peer) {
+std::variant<connection_slot, std::string> connection_counter::admit(const ip::address& peer,
+                                                                    bool awaiting_hello) {
   const ip::address key = address_key(peer);
   std::lock_guard lock(mutex_);
   if (limits_.total > 0 && total_ >= limits_.total)
     return "server full (limit " + std::to_string(limits_.total) + " connections)";
-  if (limits_.unregistered > 0 && unregistered_ >= limits_.unregistered)
-    return "too many connections awaiting HELLO (limit " + std::to_string(limits_.unregistered) +
-           "); try again later";
+  if (awaiting_hello)
+    if (auto refusal = unregistered_refusal(nullptr)) return std::move(*refusal);
   connection_slot::entry* entry = nullptr;
   if (limits_.per_address > 0 || limits_.unregistered_per_address > 0) {
     // Looked up before inserting, so a refused address leaves no entry behind.
@@ -48,18 +55,35 @@ std::variant<connection_slot, std::string> connection_counter::admit(const ip::a
       if (limits_.per_address > 0 && it->second.open >= limits_.per_address)
         return "too many connections from " + describe_address_key(key) + " (limit " +
                std::to_string(limits_.per_address) + ")";
-      if (limits_.unregistered_per_address > 0 &&
-          it->second.unregistered >= limits_.unregistered_per_address)
-        return "too many connections awaiting HELLO from " + describe_address_key(key) +
-               " (limit " + std::to_string(limits_.unregistered_per_address) + ")";
+      if (awaiting_hello)
+        if (auto refusal = unregistered_refusal(&*it)) return std::move(*refusal);
     }
     entry = &*per_address_.try_emplace(key).first;
     ++entry->second.open;
-    ++entry->second.unregistered;
+    if (awaiting_hello) ++entry->second.unregistered;
   }
   ++total_;
+  if (awaiting_hello) ++unregistered_;
+  return connection_slot(*this, entry, awaiting_hello);
+}
+
+std::optional<std::string> connection_counter::unregistered_refusal(const connection_slot::entry* address) const {
+  if (limits_.unregistered > 0 && unregistered_ >= limits_.unregistered)
+    return "too many connections awaiting HELLO (limit " + std::to_string(limits_.unregistered) +
+           "); try again later";
+  if (address && limits_.unregistered_per_address > 0 &&
+      address->second.unregistered >= limits_.unregistered_per_address)
+    return "too many connections awaiting HELLO from " + describe_address_key(address->first) +
+           " (limit " + std::to_string(limits_.unregistered_per_address) + ")";
+  return std::nullopt;
+}
+
+std::optional<std::string> connection_counter::await_hello(connection_slot::entry* address) {
+  std::lock_guard lock(mutex_);
+  if (auto refusal = unregistered_refusal(address)) return refusal;
   ++unregistered_;
-  return connection_slot(*this, entry);
+  if (address) ++address->second.unregistered;
+  return std::nullopt;
 }
 
 void connection_counter::registered(connection_slot::entry* address) noexcept {

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -34,14 +35,18 @@ public:
 
   connection_slot() = default;
   /// `address` is the counter's entry for the connection's key; null when it keeps none.
-  connection_slot(connection_counter& owner, entry* address)
-      : owner_(&owner), entry_(address), unregistered_(true) {}
+  connection_slot(connection_counter& owner, entry* address, bool unregistered = true)
+      : owner_(&owner), entry_(address), unregistered_(unregistered) {}
   connection_slot(connection_slot&& other) noexcept;
   connection_slot& operator=(connection_slot&& other) noexcept;
   ~connection_slot() { release(); }
 
   /// The connection has registered: no longer counted as unregistered. Idempotent.
   void registered() noexcept;
+  /// A connection admitted as not yet awaiting HELLO (a request for the web client's files)
+  /// now does (it opens a WebSocket): counted as unregistered from now on, or, if that is
+  /// over a limit, the refusal's text and nothing changes. Nothing to do if already counted.
+  std::optional<std::string> await_hello();
   void release() noexcept;
 
 private:
@@ -69,7 +74,9 @@ public:
 
   /// A slot for a connection from `peer`, or, if a limit is reached, the text of the ERROR
   /// that refuses it. The counter must outlive the slot.
-  std::variant<connection_slot, std::string> admit(const boost::asio::ip::address& peer);
+  /// `awaiting_hello` false: not counted as unregistered until the slot's await_hello().
+  std::variant<connection_slot, std::string> admit(const boost::asio::ip::address& peer,
+                                                   bool awaiting_hello = true);
 
   std::size_t total() const;
   std::size_t unregistered() const;
@@ -83,6 +90,10 @@ private:
   friend class connection_slot;
   void release(connection_slot::entry* address, bool unregistered) noexcept;
   void registered(connection_slot::entry* address) noexcept;
+  std::optional<std::string> await_hello(connection_slot::entry* address);
+  /// The refusal if one more unregistered connection (in all, or of `address`) is over a
+  /// limit; the lock is held.
+  std::optional<std::string> unregistered_refusal(const connection_slot::entry* address) const;
 
   const counter_limits limits_;
   mutable std::mutex mutex_;

@@ -76,6 +76,10 @@ detail::connection_limits limits_of(const server_options& o) {
   return {o.max_frame, queue, o.close_timeout};
 }
 
+// The web port's connection rate is this many times the others': a browser loading the page
+// opens several connections at once (up to six, for the files), then its WebSocket.
+constexpr std::size_t web_connects_per_connect = 4;
+
 constexpr std::chrono::milliseconds min_accept_backoff{50};
 constexpr std::chrono::milliseconds max_accept_backoff{2000};
 
@@ -218,7 +222,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         web(accept_strand, listener_kind::web),
         stop_timer(accept_strand),
         expiry_timer(accept_strand),
-        connects(options.max_connects_per_ip, options.connect_window) {}
+        connects(options.max_connects_per_ip, options.connect_window),
+        web_connects(options.max_connects_per_ip * web_connects_per_connect, options.connect_window) {}
 
   unsigned thread_count() const {
     if (options.threads > 0) return options.threads;
@@ -263,10 +268,14 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     const tcp::endpoint peer = socket.remote_endpoint(ec);
     if (ec) return;  // gone already (reset before accept completed): nothing to answer
     const auto now = std::chrono::steady_clock::now();
-    auto admitted = st.connections.admit(peer.address());
+    // A connection to the web port awaits HELLO only once it asks for a WebSocket: loading the
+    // page takes several connections at once (PROTOCOL.md 15.1).
+    const bool to_web = kind == listener_kind::web;
+    auto admitted = st.connections.admit(peer.address(), !to_web);
     if (std::holds_alternative<detail::connection_slot>(admitted)) {
       // Counted only once the connection limits admit it; refused, the slot is given back.
-      if (auto too_fast = connects.admit(peer.address(), now)) admitted = std::move(*too_fast);
+      auto& throttle = to_web ? web_connects : connects;
+      if (auto too_fast = throttle.admit(peer.address(), now)) admitted = std::move(*too_fast);
     }
     if (auto* refusal = std::get_if<std::string>(&admitted)) {
       // Logged at a bounded rate, the rest counted: a connect flood must not flood the log.
@@ -399,6 +408,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::shared_ptr<asio::ssl::context> tls_context;  // guarded by tls_mutex; connections copy it
   detail::log_budget refusals_logged;  // on the accept strand only
   detail::connect_throttle connects;   // likewise
+  detail::connect_throttle web_connects;  // the web port's, which serves files too; likewise
   std::vector<std::thread> threads;
   bool started = false;
   bool stopped = false;

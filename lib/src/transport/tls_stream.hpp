@@ -26,6 +26,7 @@
 #include "transport/stream_ops.hpp"
 #include "transport/tls_engine.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -211,7 +212,8 @@ private:
   template <class Buffers, std::size_t N>
   static std::size_t gather(const Buffers& buffers, std::size_t offset, std::array<std::uint8_t, N>& record) {
     std::size_t size = 0;
-    for (const auto& b : buffers) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
+      const boost::asio::const_buffer b(*it);
       if (offset >= b.size()) {
         offset -= b.size();
         continue;

@@ -48,6 +48,8 @@ namespace chat::detail {
 
 /// Largest read buffer kept between messages; beyond it, a message's buffer is released.
 inline constexpr std::size_t websocket_kept_buffer = 4096;
+/// The smallest write buffer Beast allows.
+inline constexpr std::size_t minimum_write_buffer = 8;
 
 template <class NextLayer>
 class websocket_connection : public outbox_listener,
@@ -76,6 +78,9 @@ public:
     boost::asio::post(executor(), [self = this->shared_from_this()] {
       self->ws_.binary(true);
       self->ws_.auto_fragment(false);
+      // Beast's write buffer serves masking, compression and fragmenting, none of which a
+      // server's unfragmented messages use: the default 4 KiB per connection would go unused.
+      self->ws_.write_buffer_bytes(minimum_write_buffer);
       self->ws_.read_message_max(frame_header_size + self->max_frame_);
       self->read();
     });

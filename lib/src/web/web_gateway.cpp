@@ -1,6 +1,7 @@
 #include "web/web_gateway.hpp"
 
 #include "server/session_driver.hpp"
+#include "transport/tls_async_stream.hpp"
 #include "transport/websocket_connection.hpp"
 #include "web/origin_policy.hpp"
 #include "web/static_files.hpp"
@@ -8,7 +9,6 @@
 #include <chat/version.hpp>
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -16,7 +16,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include <optional>
@@ -39,7 +38,9 @@ constexpr std::size_t max_request_header_bytes = 8 * 1024;
 constexpr unsigned max_requests_per_connection = 100;
 
 using request = http::request<http::empty_body>;
-using tls_socket = asio::ssl::stream<connection_socket>;
+// wss://: OpenSSL straight over the socket (transport/tls_async_stream.hpp), not Asio's
+// ssl::stream, whose buffers would cost ~70 KiB per idle connection.
+using tls_socket = tls_async_stream<connection_socket>;
 
 std::string_view path_of(beast::string_view target) {
   std::string_view t(target.data(), target.size());
@@ -72,10 +73,8 @@ class web_connection final : public live_session,
   using driver = session_driver<websocket_connection<Stream>>;
 
 public:
-  web_connection(Stream stream, connection_slot slot, std::shared_ptr<const web_gateway_context> context,
-                 std::shared_ptr<asio::ssl::context> tls)
+  web_connection(Stream stream, connection_slot slot, std::shared_ptr<const web_gateway_context> context)
       : context_(std::move(context)),
-        tls_(std::move(tls)),
         stream_(std::move(stream)),
         timer_(beast::get_lowest_layer(*stream_).get_executor()),
         slot_(std::move(slot)) {}
@@ -86,7 +85,7 @@ public:
       if constexpr (is_tls) {
         error_code ignored;
         self->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-        self->stream_->async_handshake(asio::ssl::stream_base::server, [self](error_code ec) {
+        self->stream_->async_handshake([self](error_code ec) {
           if (ec) return self->close();
           self->read_request();
         });
@@ -160,6 +159,9 @@ private:
     }
     if (!offered.empty() && !offers_subprotocol(offered))
       return respond_and_close(http::status::bad_request, "the WebSocket subprotocol must be libchat.v2");
+    // From here it is a connection awaiting HELLO, under those limits (PROTOCOL.md 7.1).
+    if (auto refusal = slot_.await_hello())
+      return respond_and_close(http::status::service_unavailable, *refusal);
     upgrade_request_.emplace(std::move(req));
     ws_.emplace(std::move(*stream_));
     stream_.reset();
@@ -183,7 +185,7 @@ private:
     upgrade_request_.reset();
     context_->sessions.remove(this);
     auto session = std::make_shared<driver>(std::move(*ws_), context_, context_->services, context_->sessions,
-                                            context_->limits, std::move(slot_), tls_);
+                                            context_->limits, std::move(slot_));
     ws_.reset();
     if (context_->sessions.add(session)) session->begin();
   }
@@ -201,7 +203,6 @@ private:
   }
 
   const std::shared_ptr<const web_gateway_context> context_;
-  const std::shared_ptr<asio::ssl::context> tls_;  // declared before the streams: outlives them
   std::optional<Stream> stream_;  // until the upgrade
   std::optional<ws_stream> ws_;   // during the WebSocket handshake
   asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
@@ -223,14 +224,13 @@ void serve_web_connection(connection_socket socket, connection_slot slot,
                           std::shared_ptr<asio::ssl::context> tls) {
   auto& sessions = context->sessions;
   if (tls) {
-    tls_socket stream(std::move(socket), *tls);
-    auto c = std::make_shared<web_connection<tls_socket>>(std::move(stream), std::move(slot),
-                                                          std::move(context), std::move(tls));
+    tls_socket stream(tls_stream<connection_socket>(std::move(socket), std::move(tls), tls_side::server));
+    auto c = std::make_shared<web_connection<tls_socket>>(std::move(stream), std::move(slot), std::move(context));
     if (sessions.add(c)) c->begin();
     return;
   }
   auto c = std::make_shared<web_connection<connection_socket>>(std::move(socket), std::move(slot),
-                                                               std::move(context), nullptr);
+                                                               std::move(context));
   if (sessions.add(c)) c->begin();
 }
 
