@@ -6,8 +6,11 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache
           libboost1.81-dev libboost-program-options1.81-dev libboost-test1.81-dev
-          libboost-json1.81-dev nodejs
+          libboost-json1.81-dev nodejs chromium
           libreadline-dev libssl-dev)
+# npm installs the e2e tests' playwright-core (tests/web/e2e). NodeSource's nodejs carries its
+# own npm (and conflicts with Debian's package), Debian's nodejs does not.
+command -v npm >/dev/null || packages+=(npm)
 [[ "${1:-}" == fuzz ]] && packages+=(clang libclang-rt-14-dev)
 
 missing=()
