@@ -148,7 +148,7 @@ function drawHeading() {
     drawTopic(shown);
   } else {
     ui.title.replaceChildren('Private: ', label(shown.peer, 'peer-name'));
-    ui.topic.replaceChildren('Private: only the two of you see these; the server keeps no copy.');
+    ui.topic.replaceChildren('Only the two of you see these messages; the server keeps no copy.');
   }
 }
 
