@@ -49,21 +49,21 @@ scheme=http
 for arg in "$@"; do
   case "$arg" in --tls-cert | --tls-cert=*) scheme=https ;; esac
 done
-# Port 0 lets chatd pick one, which it prints as "chatd listening on ADDR:PORT".
-if [[ "$ws_port" == 0 ]]; then
-  ws_port_text='PORT'
-  ws_port_note=' (PORT: the one in the "chatd web client at" line below)'
-else
-  ws_port_text="$ws_port"
-  ws_port_note=''
-fi
-if [[ "$port" == 0 ]]; then
-  port_text='PORT'
-  port_note=' (PORT: the one in the "chatd listening on" line below)'
-else
-  port_text="$port"
-  port_note=''
-fi
+# Port 0 lets chatd pick one, which it prints: the lines then say where to read it.
+# Usage: shown_port PORT LINE -> sets shown_text and shown_note.
+shown_port() {
+  if [[ "$1" == 0 ]]; then
+    shown_text='PORT'
+    shown_note=" (PORT: the one in the \"$2\" line below)"
+  else
+    shown_text="$1"
+    shown_note=''
+  fi
+}
+shown_port "$ws_port" "chatd web client at"
+ws_port_text="$shown_text" ws_port_note="$shown_note"
+shown_port "$port" "chatd listening on"
+port_text="$shown_text" port_note="$shown_note"
 
 if [[ -z "${LIBCHAT_RUN_DRY_RUN:-}" ]]; then
   scripts/setup.sh
