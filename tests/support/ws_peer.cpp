@@ -1,5 +1,7 @@
 #include "support/ws_peer.hpp"
 
+#include "protocol/frame_length.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/field.hpp>
@@ -117,8 +119,7 @@ boost::system::result<server_message> ws_peer::receive(std::chrono::milliseconds
   const auto* p = static_cast<const std::uint8_t*>(s_->buffer.data().data());
   const std::size_t size = s_->buffer.size();
   if (!got_binary || size < frame_header_size + 1) return make_error_code(errc::malformed_frame);
-  const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
-  if (length != size - frame_header_size) return make_error_code(errc::malformed_frame);
+  if (detail::declared_frame_length(p) != size - frame_header_size) return make_error_code(errc::malformed_frame);
   return decode_server_message(frame_view{p[4], std::span<const std::uint8_t>(p + 5, size - 5)});
 }
 

@@ -1,5 +1,7 @@
 #include <chat/frame_decoder.hpp>
 
+#include "protocol/frame_length.hpp"
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -33,12 +35,7 @@ void frame_decoder::feed(std::span<const std::uint8_t> bytes) {
   commit(bytes.size());
 }
 
-namespace {
-std::size_t read_length(const std::uint8_t* p) noexcept {
-  return (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) |
-         std::size_t{p[3]};
-}
-}  // namespace
+using detail::declared_frame_length;
 
 boost::system::error_code frame_decoder::check_length(std::size_t length) {
   if (length == 0) return failed_ = make_error_code(errc::malformed_frame);
@@ -47,7 +44,7 @@ boost::system::error_code frame_decoder::check_length(std::size_t length) {
 }
 
 std::size_t frame_decoder::buffered_frame_length() const noexcept {
-  return buffered() < frame_header_size ? 0 : read_length(buffer_.data() + begin_);
+  return buffered() < frame_header_size ? 0 : declared_frame_length(buffer_.data() + begin_);
 }
 
 boost::system::result<std::optional<frame_view>> frame_decoder::next() {
@@ -55,7 +52,7 @@ boost::system::result<std::optional<frame_view>> frame_decoder::next() {
   const std::size_t available = end_ - begin_;
   if (available < frame_header_size) return std::nullopt;
   const std::uint8_t* p = buffer_.data() + begin_;
-  const std::size_t length = read_length(p);
+  const std::size_t length = declared_frame_length(p);
   if (auto ec = check_length(length)) return ec;
   if (available - frame_header_size < length) return std::nullopt;
   begin_ += frame_header_size + length;
@@ -87,7 +84,7 @@ boost::system::result<std::optional<frame_view>> frame_decoder::next(
     begin_ = end_ = 0;
   }
   if (input.size() >= frame_header_size) {
-    const std::size_t length = read_length(input.data());
+    const std::size_t length = declared_frame_length(input.data());
     if (auto ec = check_length(length)) return ec;
     if (input.size() - frame_header_size >= length) {
       const std::uint8_t* p = input.data();

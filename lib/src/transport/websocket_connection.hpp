@@ -19,6 +19,7 @@
 //   until the peer's Close (Beast's error::closed) or the close deadline, then close the socket.
 #pragma once
 
+#include "protocol/frame_length.hpp"
 #include "transport/connection_limits.hpp"
 #include "transport/outbox.hpp"
 
@@ -213,9 +214,7 @@ private:
     const auto size = buffer_.size();
     if (size < frame_header_size + 1) return false;
     const auto* p = static_cast<const std::uint8_t*>(buffer_.data().data());
-    const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) |
-                               (std::size_t{p[2]} << 8) | std::size_t{p[3]};
-    return length == size - frame_header_size;
+    return declared_frame_length(p) == size - frame_header_size;
   }
 
   // A message that is not a frame: the stream's boundaries are lost, as for a byte stream.
@@ -272,9 +271,7 @@ private:
   // A queued entry may hold a run of consecutive frames: one message each.
   void split_frames(const std::uint8_t* data, std::size_t size) {
     while (size >= frame_header_size) {
-      const std::size_t length = (std::size_t{data[0]} << 24) | (std::size_t{data[1]} << 16) |
-                                 (std::size_t{data[2]} << 8) | std::size_t{data[3]};
-      const std::size_t whole = std::min(size, frame_header_size + length);
+      const std::size_t whole = std::min(size, frame_header_size + declared_frame_length(data));
       frames_.emplace_back(data, whole);
       data += whole;
       size -= whole;
