@@ -22,6 +22,7 @@
 #include "protocol/frame_length.hpp"
 #include "transport/connection_limits.hpp"
 #include "transport/outbox.hpp"
+#include "transport/stream_ops.hpp"
 
 #include <chat/codec.hpp>
 #include <chat/error.hpp>
@@ -40,8 +41,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <sstream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -121,12 +122,8 @@ protected:
 
   /// "address:port" of the peer, for the log.
   std::string describe_peer() const {
-    boost::system::error_code ec;
-    const auto endpoint = boost::beast::get_lowest_layer(ws_).remote_endpoint(ec);
-    if (ec) return "unknown peer";
-    std::ostringstream out;
-    out << endpoint << " (WebSocket)";
-    return out.str();
+    const auto& socket = boost::beast::get_lowest_layer(ws_);
+    return stream_ops<std::decay_t<decltype(socket)>>::describe_peer(socket) + " (WebSocket)";
   }
 
   // Hooks, as stream_connection's, each called on the strand.
