@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(g++ cmake ninja-build ccache
           libboost1.81-dev libboost-program-options1.81-dev libboost-test1.81-dev
           libboost-json1.81-dev nodejs chromium
-          libreadline-dev libssl-dev)
+          libreadline-dev libssl-dev
+          libsystemd-dev pkg-config dpkg-dev fakeroot lintian file)
 # npm installs the e2e tests' playwright-core (tests/web/e2e). NodeSource's nodejs carries its
 # own npm (and conflicts with Debian's package), Debian's nodejs does not.
 command -v npm >/dev/null || packages+=(npm)
