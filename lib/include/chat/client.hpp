@@ -31,6 +31,7 @@
 #pragma once
 
 #include <chat/client_options.hpp>
+#include <chat/export.hpp>
 #include <chat/protocol.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -64,7 +65,7 @@ using answer_handler =
 }  // namespace detail
 
 
-class client {
+class CHAT_EXPORT client {
 public:
   using message_handler = std::function<void(const server_message&)>;
   /// Called once when the connection ends: success after bye() or close(); errc::connection_closed

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chat/error.hpp>
+#include <chat/export.hpp>
 #include <chat/messages.hpp>
 
 #include <boost/system/result.hpp>
@@ -38,9 +39,9 @@ constexpr std::uint8_t type_byte_of() noexcept {
 /// Throws std::length_error if a string is longer than 65535 bytes: callers validate first.
 /// Defined for every alternative of client_message and server_message.
 template <wire_message Message>
-void encode_to(frame_bytes& out, const Message& m);
-void encode_to(frame_bytes& out, const client_message& m);
-void encode_to(frame_bytes& out, const server_message& m);
+CHAT_EXPORT void encode_to(frame_bytes& out, const Message& m);
+CHAT_EXPORT void encode_to(frame_bytes& out, const client_message& m);
+CHAT_EXPORT void encode_to(frame_bytes& out, const server_message& m);
 
 template <class Message>
 frame_bytes encode(const Message& m) {
@@ -62,8 +63,8 @@ struct frame_view {
 
 /// Decodes a frame sent by a client. Errors: unknown_type, unexpected_type (a server message),
 /// malformed_frame, invalid_utf8.
-boost::system::result<client_message> decode_client_message(frame_view frame);
+CHAT_EXPORT boost::system::result<client_message> decode_client_message(frame_view frame);
 /// Decodes a frame sent by a server. Errors as decode_client_message, mirrored.
-boost::system::result<server_message> decode_server_message(frame_view frame);
+CHAT_EXPORT boost::system::result<server_message> decode_server_message(frame_view frame);
 
 }  // namespace chat

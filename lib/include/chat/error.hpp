@@ -4,6 +4,7 @@
 // so an ERROR received from a server converts to an error_code without a lookup table.
 #pragma once
 
+#include <chat/export.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
@@ -50,7 +51,7 @@ enum class errc : std::uint16_t {
 };
 
 /// The libchat error category; its name() is "chat".
-const boost::system::error_category& error_category() noexcept;
+CHAT_EXPORT const boost::system::error_category& error_category() noexcept;
 
 inline boost::system::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};

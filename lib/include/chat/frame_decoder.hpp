@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chat/codec.hpp>
+#include <chat/export.hpp>
 
 #include <boost/system/result.hpp>
 
@@ -26,7 +27,7 @@
 
 namespace chat {
 
-class frame_decoder {
+class CHAT_EXPORT frame_decoder {
 public:
   explicit frame_decoder(std::size_t max_frame = default_max_frame);
 

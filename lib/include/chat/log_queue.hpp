@@ -7,6 +7,7 @@
 // what is queued, then joins the writer thread.
 #pragma once
 
+#include <chat/export.hpp>
 #include <chat/log_level.hpp>
 
 #include <chrono>
@@ -22,7 +23,7 @@
 
 namespace chat {
 
-class log_queue {
+class CHAT_EXPORT log_queue {
 public:
   struct line {
     std::chrono::system_clock::time_point time;  ///< When it was pushed.

@@ -20,6 +20,7 @@
 // completed if the clients are to be told the server is stopping.
 #pragma once
 
+#include <chat/export.hpp>
 #include <chat/server_options.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -33,7 +34,7 @@
 
 namespace chat {
 
-class server {
+class CHAT_EXPORT server {
 public:
   /// A server on a pool of its own (options.threads threads; 0: one per core).
   explicit server(server_options options);
