@@ -2,10 +2,11 @@
 # The Debian packages (cmake/Packaging.cmake), built from this build tree by cpack into a
 # scratch directory: each holds the files it should, passes lintian without errors, and, unpacked
 # into a scratch root, chatd serves (its web client too) and chatcli talks to it.
-# Usage: debian_packages.sh <build dir> <work dir>. Every step is bounded by `timeout`.
+# Usage: debian_packages.sh <build dir> <work dir> [cpack]. Every step is bounded by `timeout`.
 set -euo pipefail
 build=$1
 work=$2
+cpack=${3:-cpack}
 rm -rf "$work"
 mkdir -p "$work/root"
 
@@ -14,7 +15,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # cpack installs each component into its own staging tree under -B; the only thing it leaves
 # in the build tree is the install manifest of each component, removed again below.
 manifests_before=$(ls "$build"/install_manifest_*.txt 2>/dev/null || true)
-timeout 120 cpack --config "$build/CPackConfig.cmake" -B "$work" >"$work/cpack.log" 2>&1 ||
+timeout 120 "$cpack" --config "$build/CPackConfig.cmake" -B "$work" >"$work/cpack.log" 2>&1 ||
   { cat "$work/cpack.log" >&2; fail "cpack"; }
 for m in "$build"/install_manifest_*.txt; do
   grep -qxF "$m" <<<"$manifests_before" || rm -f "$m"
