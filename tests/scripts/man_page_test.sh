@@ -14,7 +14,7 @@ missing=()
 for option in $options; do
   # In roff a hyphen is written \- ; the option must not run on into a longer one.
   roff=${option//-/\\-}
-  grep -qE -- "$(printf '%s' "$roff" | sed 's/\\/\\\\/g')([^A-Za-z0-9\\\\]|\$)" "$page" ||
+  grep -qP -- "\\Q$roff\\E(?![A-Za-z0-9]|\\\\-)" "$page" ||
     missing+=("$option")
 done
 if ((${#missing[@]})); then
