@@ -76,4 +76,8 @@ and an asynchronous client.
 This package holds the headers, the static library, the CMake package
 (find_package(libchat), target libchat::chat) and the pkg-config file libchat.")
 
+# `cpack --config CPackSourceConfig.cmake`: the sources as a tarball, without build trees.
+set(CPACK_SOURCE_GENERATOR TGZ)
+set(CPACK_SOURCE_IGNORE_FILES "/build/" "/\\.git(/|$)" "/\\.cache/" "/node_modules/")
+
 include(CPack)
