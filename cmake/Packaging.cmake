@@ -5,8 +5,8 @@
 #   libchat-dev  the headers, the static library, the CMake package and libchat.pc
 # from the install rules' components of the same names. Each carries
 # /usr/share/doc/<package>/copyright (DEP-5) and changelog.Debian.gz
-# (cmake/LibchatDistFiles.cmake). tests/package/debian_packages.cmake builds, installs into a
-# scratch root, runs and lints them.
+# (cmake/LibchatDistFiles.cmake). tests/package/debian_packages.sh builds them, unpacks them
+# into a scratch root, runs and lints them.
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME libchat)
