@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   std::cout << parsed.out;
   if (!parsed.error.empty()) std::cerr << parsed.error << '\n';
   if (!parsed.run) return parsed.exit_code;
-  auto* opts = &*parsed.run;
+  const auto opts = &*parsed.run;  // lives as long as main
   if (opts->session.tls.insecure)
     std::cerr << "chatcli: warning: --insecure: the server's certificate is not verified; "
                  "anyone on the path can read and change this connection\n";

@@ -150,6 +150,7 @@ struct parser {
   }
 
   void read_config_file(bool named) {
+    errno = 0;
     std::ifstream in(config_path);
     if (!in) {
       if (!named && errno == ENOENT) return;  // no default file: nothing to read
