@@ -12,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <charconv>
+#include <memory>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -217,6 +218,23 @@ BOOST_AUTO_TEST_CASE(health_and_the_answers_to_other_paths_and_methods) {
   const auto deleted = http_request(admin.admin_port(), http::verb::delete_, "/healthz");
   BOOST_REQUIRE(!deleted.error);
   BOOST_TEST(deleted.status == 405u);
+}
+
+BOOST_AUTO_TEST_CASE(at_most_eight_admin_connections_are_served_at_once) {
+  admin_server admin;
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), admin.admin_port());
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> idle;
+  for (int i = 0; i < 8; ++i) {
+    idle.push_back(std::make_unique<boost::asio::ip::tcp::socket>(io));
+    idle.back()->connect(endpoint);
+  }
+  // Accepted after the eight (the accept queue is in order) and closed without an answer.
+  const auto ninth = http_get(admin.admin_port(), "/healthz");
+  BOOST_TEST(ninth.error.failed());
+  BOOST_TEST(ninth.status == 0u);
+  idle.front()->close();  // one goes: a place is free again
+  BOOST_TEST(eventually([&] { return http_get(admin.admin_port(), "/healthz").status == 200u; }, 10s));
 }
 
 BOOST_AUTO_TEST_CASE(a_scrape_follows_connections_rooms_and_messages) {
