@@ -312,6 +312,29 @@ BOOST_AUTO_TEST_CASE(a_flooding_cut_off_and_a_refused_connection_are_counted) {
   admin.await_equal(tcp_registered, 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_member_cut_off_as_too_slow_is_counted_with_the_frames_it_lost) {
+  server_options options;
+  options.flood_burst = 0;  // the talker fills the deaf member's queue as fast as it can
+  admin_server admin(options);
+  client_pool pool;
+  recording_client talker(pool);
+  talker.connect_and_hello(admin.server.port(), "talker");
+  raw_peer deaf(admin.server.port(), 4096);  // never reads from here on
+  deaf.hello("deaf", "lobby");
+  BOOST_TEST(admin.value("chat_queue_drops_total") == 0u);
+  const auto cut_off = [](const msg::server::left& l) { return l.name == "deaf"; };
+  const std::string big(8000, 't');
+  for (int i = 0; !talker.wait_for<msg::server::left>(cut_off, 0ms); ++i) {
+    BOOST_REQUIRE_MESSAGE(i < 4000, "the deaf member was never cut off");
+    const auto said = talker.api().say("lobby", big);
+    BOOST_REQUIRE_MESSAGE(!said, said.message());
+    if (i % 16 == 15) talker.sync(std::uint64_t(i));
+  }
+  admin.await_equal("chat_cut_offs_total{reason=\"too_slow\"}", 1);
+  admin.await("chat_queue_drops_total", [](std::uint64_t v) { return v > 0; });
+  BOOST_TEST(admin.value("chat_cut_offs_total{reason=\"flooding\"}") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(healthz_says_503_while_the_server_stops) {
   boost::asio::io_context io;
   server_options options = admin_server::with_admin({});
