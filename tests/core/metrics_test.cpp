@@ -6,6 +6,7 @@
 #include "support/http_client.hpp"
 #include "support/raw_peer.hpp"
 #include "support/recording_client.hpp"
+#include "support/test_pki.hpp"
 #include "support/ws_peer.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -287,6 +288,25 @@ BOOST_AUTO_TEST_CASE(a_scrape_follows_connections_rooms_and_messages) {
   BOOST_TEST(!alice.wait_closed());
   admin.await_equal(tcp_registered, 1);
   admin.await_equal("chat_room_members", 2);
+}
+
+BOOST_AUTO_TEST_CASE(tls_connections_are_counted_under_their_transport) {
+  test_support::test_pki pki;
+  pki.make_ca("ca");
+  pki.make_server("server", "ca", "metrics");
+  server_options options;
+  options.tls.certificate_file = pki.certificate("server");
+  options.tls.private_key_file = pki.key("server");
+  admin_server admin(options);
+  client_options secure;
+  secure.tls.enabled = true;
+  secure.tls.ca_file = pki.certificate("ca");
+  client_pool pool;
+  recording_client alice(pool, secure);
+  alice.connect_and_hello(admin.server.instance.tls_endpoint().port(), "alice");
+  admin.await_equal("chat_connections{transport=\"tls\",state=\"registered\"}", 1);
+  BOOST_TEST(admin.value(tcp_registered) == 0u);
+  admin.await("chat_received_bytes_total", [](std::uint64_t v) { return v > 0; });
 }
 
 BOOST_AUTO_TEST_CASE(a_flooding_cut_off_and_a_refused_connection_are_counted) {
