@@ -1,11 +1,14 @@
 #include "line_editor.hpp"
 
+#include "history_file.hpp"
+
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -22,9 +25,6 @@
 
 namespace chatcli {
 namespace {
-
-// Enough to scroll back through a session without growing for as long as the program runs.
-constexpr int history_limit = 1000;
 
 // Wakes the editor thread: requests from print()/set_prompt()/the destructor, and SIGWINCH.
 // It lives as long as the process because the signal handler may run on any thread at any time
@@ -96,7 +96,7 @@ bool in_own_prompt_mode() {
 
 class line_editor::impl {
 public:
-  impl(std::string prompt, line_handler on_line);
+  impl(std::string prompt, line_handler on_line, std::filesystem::path history);
   ~impl();
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
@@ -106,6 +106,7 @@ public:
 
 private:
   void run() noexcept;
+  void open_history() noexcept;
   bool serve_requests() noexcept;
   void apply_pending_prompt() noexcept;
   void take_pending_prompt() noexcept;
@@ -130,13 +131,15 @@ private:
   bool reading_ = false;
   bool end_delivered_ = false;
   std::vector<std::string> entered_;
+  const std::filesystem::path history_path_;
+  std::optional<history_file> history_;  // opened and closed on the editor's thread
 
   struct sigaction previous_sigwinch_{};
   std::thread thread_;
 };
 
-line_editor::impl::impl(std::string prompt, line_handler on_line)
-    : on_line_(std::move(on_line)), prompt_(std::move(prompt)) {
+line_editor::impl::impl(std::string prompt, line_handler on_line, std::filesystem::path history)
+    : on_line_(std::move(on_line)), prompt_(std::move(prompt)), history_path_(std::move(history)) {
   if (!on_line_) throw std::invalid_argument("line_editor: on_line is empty");
   signal_wake_fd.store(process_wake_pipe().write_fd);
   impl* none = nullptr;
@@ -199,7 +202,9 @@ void line_editor::impl::run() noexcept {
   rl_deprep_term_function = &deprep_terminal;
   // Enter on an empty line leaves no empty prompt line behind in the transcript.
   rl_erase_empty_line = 1;
+  // Enough to scroll back through a session without growing for as long as the program runs.
   stifle_history(history_limit);
+  open_history();
 
   rl_callback_handler_install(prompt_.c_str(), &impl::on_readline_line);
   // The terminal may have been resized while no editor was listening for SIGWINCH.
@@ -228,6 +233,17 @@ void line_editor::impl::run() noexcept {
     deliver_lines();
   }
   end_input();
+  history_.reset();
+}
+
+// Before the terminal is in editing mode, so a warning can go straight to stderr.
+void line_editor::impl::open_history() noexcept {
+  if (history_path_.empty()) return;
+  try {
+    history_.emplace(history_path_, history_limit);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chatcli: warning: the line history is not kept: %s\n", e.what());
+  }
 }
 
 // Shows queued output above the input line and takes a new prompt; true when asked to stop.
@@ -313,7 +329,12 @@ void line_editor::impl::on_readline_line(char* raw) noexcept {
     // Recall what was typed, skipping blank lines and immediate repeats.
     if (!text.empty()) {
       const HIST_ENTRY* last = history_get(history_base + history_length - 1);
-      if (last == nullptr || text != last->line) add_history(line.get());
+      if (last == nullptr || text != last->line) {
+        add_history(line.get());
+        // A failure (a full disk) loses this line from the file only; nothing to show it on
+        // here, in the middle of readline's line handling.
+        if (self.history_) self.history_->record_newest();
+      }
     }
     // Bracketed paste puts pasted newlines into the line itself; on_line gets single lines.
     for (std::size_t begin = 0;;) {
@@ -326,8 +347,8 @@ void line_editor::impl::on_readline_line(char* raw) noexcept {
   }
 }
 
-line_editor::line_editor(std::string prompt, line_handler on_line)
-    : impl_(std::make_unique<impl>(std::move(prompt), std::move(on_line))) {}
+line_editor::line_editor(std::string prompt, line_handler on_line, std::filesystem::path history)
+    : impl_(std::make_unique<impl>(std::move(prompt), std::move(on_line), std::move(history))) {}
 
 line_editor::~line_editor() = default;
 

@@ -7,6 +7,7 @@
 // on the editor's own thread.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,8 +16,9 @@
 
 namespace chatcli {
 
-/// Reads lines from the terminal with readline's editing keys, ~/.inputrc and an in-memory history
-/// (arrow keys recall earlier lines), while other threads print above the line being typed.
+/// Reads lines from the terminal with readline's editing keys, ~/.inputrc and a history (arrow
+/// keys recall earlier lines, of this run and, with a history file, of earlier ones), while
+/// other threads print above the line being typed.
 ///
 /// While it exists, a line_editor owns the terminal:
 /// - stdin is read by the editor only, and all output meant for stdout must go through print():
@@ -47,9 +49,15 @@ public:
   /// The prompt is a single line with no NUL. Terminal escape sequences in it (colours) must be
   /// enclosed in RL_PROMPT_START_IGNORE ('\001') and RL_PROMPT_END_IGNORE ('\002') so that
   /// readline does not count them as columns, e.g. "\001\033[1m\002> \001\033[0m\002".
+  /// With a `history` path, the history is read from that file, and each line entered is
+  /// appended to it (history_file: at most history_limit lines are kept); if the file cannot
+  /// be created or read, one warning goes to stderr and the history stays in memory only.
   /// Throws std::logic_error if another line_editor exists, std::invalid_argument if `on_line`
   /// is empty, std::system_error if the thread or its wake-up pipe cannot be created.
-  line_editor(std::string prompt, line_handler on_line);
+  line_editor(std::string prompt, line_handler on_line, std::filesystem::path history = {});
+
+  /// The most lines the history holds, in memory and in its file.
+  static constexpr int history_limit = 1000;
 
   /// Shows everything passed to print() before the call, erases the prompt line (leaving the
   /// cursor at the start of an empty line), restores the terminal mode and stops the thread.

@@ -562,7 +562,9 @@ BOOST_AUTO_TEST_CASE(chatcli_connection_refused_exits_1) {
 }
 
 BOOST_AUTO_TEST_CASE(chatcli_usage_error_exits_2) {
-  child_process cli({CHATCLI_PATH, "--host", "127.0.0.1", "--port", "1"});  // no --name
+  std::vector<std::string> argv{CHATCLI_PATH, "--host", "127.0.0.1", "--port", "1"};  // no --name
+  auto options = test_support::chatcli_isolated({}, argv);  // nor one from a config file
+  child_process cli(std::move(argv), std::move(options));
   cli.close_stdin();
   BOOST_TEST(expect_exit(cli, "chatcli") == 2);
   const std::string err = cli.stderr_so_far();

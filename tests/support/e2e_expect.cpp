@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <regex>
 #include <utility>
 
@@ -61,10 +62,22 @@ chatd_server::chatd_server(std::vector<std::string> extra, const std::string& li
       }()),
       port(listening_port(process, "chatd", "chatd listening on ")) {}
 
+child_options chatcli_isolated(child_options options, std::vector<std::string>& argv) {
+  const auto sets = [&](std::string_view variable) {
+    return std::any_of(options.environment.begin(), options.environment.end(),
+                       [&](const std::string& entry) { return entry.starts_with(variable); });
+  };
+  // Absolute and never there: a config file that does not exist is no error.
+  if (!sets("XDG_CONFIG_HOME=")) options.environment.push_back("XDG_CONFIG_HOME=/nonexistent/libchat-tests");
+  if (!sets("XDG_STATE_HOME=")) argv.push_back("--no-history");
+  return options;
+}
+
 child_process start_chatcli(const std::string& port, const std::string& name,
                             std::vector<std::string> extra, child_options options) {
   std::vector<std::string> argv{CHATCLI_PATH, "--host", "127.0.0.1", "--port", port, "--name", name};
   argv.insert(argv.end(), extra.begin(), extra.end());
+  options = chatcli_isolated(std::move(options), argv);
   return child_process(std::move(argv), std::move(options));
 }
 

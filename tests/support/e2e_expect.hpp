@@ -54,8 +54,13 @@ struct chatd_server {
   explicit chatd_server(std::vector<std::string> extra = {}, const std::string& listen_port = "0");
 };
 
+/// `options` for a chatcli run with `argv`, kept away from the user's own chatcli files: no
+/// config file is read unless `options` sets XDG_CONFIG_HOME, and no history is kept (argv
+/// gains --no-history) unless it sets XDG_STATE_HOME.
+child_options chatcli_isolated(child_options options, std::vector<std::string>& argv);
+
 /// The built chatcli for `name` at 127.0.0.1:`port`, run with `extra` arguments; stdin and
-/// stdout on pipes unless `options` asks for a terminal.
+/// stdout on pipes unless `options` asks for a terminal. Isolated as by chatcli_isolated.
 child_process start_chatcli(const std::string& port, const std::string& name,
                             std::vector<std::string> extra = {}, child_options options = {});
 

@@ -11,8 +11,9 @@
 // Thread-safety: start(), stop(), async_stop() and the destructor must not run concurrently
 // with each other. With its own pool, stop() and the destructor must not be called from a
 // handler running on the server's threads (stop() joins them). local_endpoint(),
-// tls_endpoint(), websocket_endpoint(), server_id(), session_count(), history_bytes() and reload_tls() may be called
-// from any thread (reload_tls() once start() has returned).
+// tls_endpoint(), websocket_endpoint(), admin_endpoint(), server_id(), session_count(),
+// history_bytes(), metrics() and reload_tls() may be called from any thread (reload_tls() once
+// start() has returned).
 //
 // Lifetimes: with a shared io_context, the state the sessions share lives until the last of
 // them has finished, even if the server object is destroyed first; destroying the server
@@ -21,6 +22,7 @@
 #pragma once
 
 #include <chat/export.hpp>
+#include <chat/server_metrics.hpp>
 #include <chat/server_options.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -47,7 +49,7 @@ public:
   server& operator=(const server&) = delete;
 
   /// Binds, listens and (with its own pool) starts the threads. Errors: those of bind/listen
-  /// (e.g. address in use); those of loading options.tls's certificate and key (also logged,
+  /// of any listener, options.admin's included (e.g. address in use); those of loading options.tls's certificate and key (also logged,
   /// naming the file); invalid_argument if max_frame is below largest_valid_frame,
   /// max_queue_bytes below twice (largest_valid_frame + 132), max_rooms_per_user is 0,
   /// server_info is not UTF-8 of at most max_info_bytes, a TLS certificate is given without a
@@ -61,6 +63,8 @@ public:
   boost::asio::ip::tcp::endpoint tls_endpoint() const;
   /// The WebSocket listener's address (options.websocket); default-constructed when none.
   boost::asio::ip::tcp::endpoint websocket_endpoint() const;
+  /// The admin endpoint's address (options.admin); default-constructed (port 0) when none.
+  boost::asio::ip::tcp::endpoint admin_endpoint() const;
 
   /// Reads options.tls's certificate and key files again; connections accepted from now on
   /// use them, those open keep theirs. On an error (a file missing, unreadable, or a key that
@@ -72,7 +76,8 @@ public:
   std::uint64_t server_id() const noexcept;
 
   /// Graceful stop: stops accepting, sends every client ERROR server_shutting_down, lets
-  /// queues flush for up to close_timeout and closes everything. With its own pool it then
+  /// queues flush for up to close_timeout and closes everything. The admin endpoint answers
+  /// /healthz with 503 meanwhile and closes with the last connection. With its own pool it then
   /// joins the threads and returns; with a shared io_context it only begins the stop (use
   /// async_stop() to learn when it is done). Idempotent.
   void stop();
@@ -93,6 +98,10 @@ public:
   std::size_t session_count() const;
   /// Bytes of room history held now, over every room (at most history_budget_bytes).
   std::size_t history_bytes() const;
+  /// A snapshot of the server's gauges and counters (what GET /metrics on the admin endpoint
+  /// renders). Any thread; cheap enough to call every second: it takes the rooms' locks one
+  /// by one to count their members, and no lock of any connection.
+  server_metrics metrics() const;
 
 private:
   struct impl;
