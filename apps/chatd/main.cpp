@@ -45,7 +45,10 @@ void write_line(const chat::log_queue::line& l) {
   char stamp[32];
   const auto n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(millis));
-  std::cerr << stamp << ' ' << chat::to_string(l.level) << ' ' << l.text << '\n';
+  std::cerr << stamp << ' ' << chat::to_string(l.level) << " event=" << l.event;
+  if (!l.peer.empty()) std::cerr << " peer=" << l.peer;
+  if (!l.message.empty()) std::cerr << ' ' << l.message;
+  std::cerr << '\n';
 }
 
 struct usage_error {
@@ -370,7 +373,7 @@ int main(int argc, char** argv) {
 
   // Declared before the server, so it outlives every thread that logs.
   chat::log_queue log(write_line);
-  options->log = [&log](chat::log_level level, std::string_view text) { log.push(level, text); };
+  options->log = [&log](const chat::log_record& record) { log.push(record); };
   const auto requested = boost::asio::ip::tcp::endpoint(options->address, options->port);
   const bool options_tls_only = options->tls.only;
   const bool ws_enabled = options->websocket.enabled();
@@ -406,8 +409,8 @@ int main(int argc, char** argv) {
   if (tls) hangup.async_wait(on_hangup);
 
   signals_context.run();
-  log.push(chat::log_level::info, std::string("stopping on ") + (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+  log.push({chat::log_level::info, "stopping", {}, stop_signal == SIGTERM ? "stopping on SIGTERM" : "stopping on SIGINT"});
   server.stop();
-  log.push(chat::log_level::info, "stopped");
+  log.push({chat::log_level::info, "stopped", {}, {}});
   return 0;
 }
