@@ -90,14 +90,13 @@ int main(int argc, char** argv) {
   // writes, so a slow destination delays only the log, never a connection.
   chatd::log_sink sink(running.target, running.format);
   chat::log_queue log([&sink](const chat::log_queue::line& l) {
-    sink.write({l.time, l.level, "log", {}, l.text});  // until the library logs records
+    sink.write({l.time, l.level, l.event, l.peer, l.message});
   });
   const auto note = [&log](chat::log_level level, std::string_view event, const std::string& message) {
-    (void)event;
-    log.push(level, message);
+    log.push(chat::log_record{level, event, {}, message});
   };
   const auto wire = [&log](chat::server_options& options) {
-    options.log = [&log](chat::log_level level, std::string_view text) { log.push(level, text); };
+    options.log = [&log](const chat::log_record& record) { log.push(record); };
   };
   chat::server_options server_options = loaded->server;
   wire(server_options);
@@ -150,7 +149,7 @@ int main(int argc, char** argv) {
           if (!next) throw chatd::startup_error("nothing to reload");
           wire(next->server);
           if (tls) server.reload_tls();  // until server::reload: logs what it did
-          note(chat::log_level::info, "reloaded", "the TLS certificate and key");
+          note(chat::log_level::info, "reloaded", "the TLS certificate and key (other options: not yet)");
         } catch (const chatd::startup_error& e) {
           note(chat::log_level::error, "reload_rejected",
                std::string(e.what()) + "; the running options stay");

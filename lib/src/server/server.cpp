@@ -243,7 +243,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   void on_accept(listener& l, error_code ec, tcp_socket socket) {
     if (!l.acceptor.is_open()) return;
     if (ec) {
-      log(log_level::warn, "accept error: ", ec.message());
+      log(log_level::warn, "accept_failed", detail::no_peer, "accept error", kind_label(l.kind), ": ", ec.message());
       if (is_resource_exhaustion(ec)) {
         l.backoff = std::clamp(l.backoff * 2, min_accept_backoff, max_accept_backoff);
         l.retry.expires_after(l.backoff);
@@ -281,7 +281,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       // Logged at a bounded rate, the rest counted: a connect flood must not flood the log.
       if (log.enabled(log_level::info) && refusals_logged.allow(now)) {
         const auto unlogged = refusals_logged.take_suppressed();
-        log(log_level::info, "refused ", peer, kind_label(kind), ": ", *refusal,
+        log(log_level::info, "refused", peer, *refusal, kind_label(kind),
             unlogged ? " (" + std::to_string(unlogged) + " more refused, not logged)" : std::string());
       }
       refuse(socket, refusal_answer(kind, options.tls.enabled(), *refusal));
@@ -326,7 +326,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     std::string what;
     auto loaded = detail::make_server_tls_context(options.tls, ec, what);
     if (!loaded) {
-      log(log_level::error, "TLS: ", what, ": ", ec.message(), "; keeping the certificate in use");
+      log(log_level::error, "tls_load_failed", detail::no_peer, what, ": ", ec.message(),
+          "; keeping the certificate in use");
       return ec;
     }
     std::lock_guard lock(tls_mutex);
@@ -369,8 +370,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       return;
     const auto now = std::chrono::steady_clock::now();
     if (const auto ended = resume.expire(now, state->rooms))
-      log(log_level::info, "ended ", ended, ended == 1 ? " detached session" : " detached sessions",
-          ": grace period over");
+      log(log_level::info, "detached_expired", detail::no_peer, "ended ", ended,
+          ended == 1 ? " detached session" : " detached sessions", ": grace period over");
     const auto tick = std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(1),
                                                                     options.resume_grace / 4);
     expiry_timer.expires_at(std::min(now + tick, std::max(now, resume.next_expiry())));
@@ -386,9 +387,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         context.run();
         return;
       } catch (const std::exception& e) {
-        log(log_level::error, "unhandled exception in a handler: ", e.what());
+        log(log_level::error, "handler_exception", detail::no_peer, "unhandled exception in a handler: ", e.what());
       } catch (...) {
-        log(log_level::error, "unhandled non-standard exception in a handler");
+        log(log_level::error, "handler_exception", detail::no_peer, "unhandled non-standard exception in a handler");
       }
     }
   }
@@ -481,7 +482,8 @@ error_code server::reload_tls() {
   auto& i = *impl_;
   if (!i.options.tls.enabled()) return make_error_code(boost::system::errc::invalid_argument);
   if (auto ec = i.load_tls_context()) return ec;
-  i.log(log_level::info, "TLS: reloaded ", i.options.tls.certificate_file, "; new connections use it");
+  i.log(log_level::info, "tls_reloaded", detail::no_peer, "TLS: reloaded ", i.options.tls.certificate_file,
+        "; new connections use it");
   return {};
 }
 

@@ -36,7 +36,7 @@ public:
         owner_(std::move(owner)),
         sessions_(sessions),
         slot_(std::move(slot)),
-        session_(services, this->out(), this->describe_peer()) {
+        session_(services, this->out(), this->describe_peer(), Connection::transport_name()) {
     this->set_max_frame(session_.frame_limit());
   }
 

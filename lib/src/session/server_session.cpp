@@ -82,11 +82,11 @@ bool password_matches(std::string_view given, std::string_view expected) {
 }  // namespace
 
 server_session::server_session(session_services& services, std::shared_ptr<member> self,
-                               std::string peer)
+                               std::string peer, std::string_view transport)
     : services_(services),
       self_(std::move(self)),
       peer_(std::move(peer)) {
-  services_.log(log_level::info, "connect ", peer_);
+  services_.log(log_level::info, "connected", peer_, transport);
 }
 
 server_session::~server_session() { leave_and_release("connection closed"); }
@@ -152,7 +152,7 @@ void server_session::on_message(const client_message& m, clock::time_point now) 
         m);
   } catch (const std::exception& e) {
     // The request failed (e.g. out of memory); the session and the server carry on.
-    services_.log(log_level::error, "request from ", peer_, " failed: ", e.what());
+    services_.log(log_level::error, "request_failed", peer_, name_, name_.empty() ? "" : ": ", e.what());
     try {
       reply_error(errc::internal_error);
     } catch (...) {
@@ -200,7 +200,7 @@ bool server_session::pace(const client_message& m, clock::time_point now) {
   if (cost == 0 || !policy.enabled()) return true;
   const auto verdict = flood_.charge(policy, cost, now);
   if (verdict.flooding) {
-    services_.log(log_level::info, "flooding ", peer_, " ", name_, ": disconnected");
+    services_.log(log_level::info, "flooding", peer_, name_, ": disconnected");
     request_close(errc::flooding);
     return false;
   }
@@ -249,7 +249,7 @@ void server_session::on_closing(error_code reason) {
   if (!token_.empty()) {
     const auto token = std::exchange(token_, {});
     if (keeps_session(reason) && services_.resume.detach(token, address_of(peer_), why, clock::now())) {
-      services_.log(log_level::info, "detach ", name_, " (", rooms_count(rooms_.size()), "): ", why);
+      services_.log(log_level::info, "detached", peer_, name_, " (", rooms_count(rooms_.size()), "): ", why);
       rooms_.clear();  // the registry's now, as is the name
       name_.clear();
       return;
@@ -262,7 +262,7 @@ void server_session::on_closing(error_code reason) {
 void server_session::on_taken_over() {
   if (state_ != state::registered) return;
   token_.clear();  // already the new connection's
-  services_.log(log_level::info, "session of ", name_, " at ", peer_, " taken over by RESUME");
+  services_.log(log_level::info, "taken_over", peer_, name_, ": session taken over by RESUME");
   self_->reply(error_message(errc::session_resumed, "session resumed by another connection"));
   request_close(errc::session_resumed);
 }
@@ -272,13 +272,13 @@ void server_session::on_closed(error_code reason) {
   on_closing(reason);
   state_ = state::closed;
   const auto unlogged = mistakes_logged_.take_suppressed();
-  services_.log(log_level::info, "disconnect ", peer_, ": ", reason ? reason.message() : "quit",
+  services_.log(log_level::info, "closed", peer_, reason ? reason.message() : "quit",
                 unlogged ? " (" + std::to_string(unlogged) + " more errors not logged)" : std::string());
 }
 
 void server_session::leave_and_release(std::string_view why) {
   for (const auto& [folded, r] : rooms_) services_.rooms.leave(r, *self_, why);
-  if (!rooms_.empty()) services_.log(log_level::debug, "leave ", name_, " (", rooms_count(rooms_.size()), "): ", why);
+  if (!rooms_.empty()) services_.log(log_level::debug, "left_rooms", peer_, name_, " (", rooms_count(rooms_.size()), "): ", why);
   rooms_.clear();
   // Cleared so that a second call cannot free the name after someone else has claimed it.
   // Guarded by owner: after a RESUME took the session over, the name is the new connection's.
@@ -289,7 +289,7 @@ void server_session::reply_error(error_code ec, std::string text) {
   // A client's mistake: worth knowing, but a hostile client must not flood the log with them.
   if (services_.log.enabled(log_level::info) && mistakes_logged_.allow(last_input_)) {
     const auto unlogged = mistakes_logged_.take_suppressed();
-    services_.log(log_level::info, "error ", peer_, name_.empty() ? "" : " ", name_, ": ",
+    services_.log(log_level::info, "protocol_error", peer_, name_, name_.empty() ? "" : ": ",
                   ec.message(),
                   unlogged ? " (" + std::to_string(unlogged) + " more errors not logged)" : std::string());
   }
@@ -339,7 +339,7 @@ void server_session::handle(const msg::client::hello& m) {
     welcome.emplace_back(msg::server::session{
         token_, static_cast<std::uint32_t>(services_.resume.grace().count())});
   welcome_place.fill(welcome);
-  services_.log(log_level::info, "hello ", name_, " from ", peer_);
+  services_.log(log_level::info, "registered", peer_, name_);
   if (!m.room.empty()) join(m.room, 0);
 }
 
@@ -353,7 +353,7 @@ void server_session::join(const std::string& room_name, std::uint64_t after_id) 
   auto r = services_.rooms.join(folded, self_, name_, after_id);
   rooms_.emplace(std::move(folded), std::move(r));
   rooms_changed();
-  services_.log(log_level::debug, "join ", name_, " room ", room_name);
+  services_.log(log_level::debug, "joined", peer_, name_, " joined ", room_name);
 }
 
 std::shared_ptr<room> server_session::joined_room(const std::string& room_name) {
@@ -390,7 +390,7 @@ void server_session::handle(const msg::client::part& m) {
   rooms_.erase(r->name());
   rooms_changed();
   services_.rooms.leave(r, *self_, m.reason);
-  services_.log(log_level::debug, "part ", name_, " room ", r->name());
+  services_.log(log_level::debug, "parted", peer_, name_, " left ", r->name());
 }
 
 void server_session::handle(const msg::client::say& m) {
@@ -446,7 +446,7 @@ void server_session::handle(const msg::client::nick& m) {
   std::unordered_set<const member*> notified;
   for (const auto& [folded, r] : rooms_) r->rename(*self_, m.name, notice, notified);
   if (!notified.contains(self_.get())) self_->deliver(notice);
-  services_.log(log_level::debug, "nick ", name_, " -> ", m.name);
+  services_.log(log_level::debug, "renamed", peer_, name_, " -> ", m.name);
   name_ = m.name;
   if (!token_.empty()) services_.resume.renamed(token_, name_);
 }
@@ -497,7 +497,7 @@ void server_session::handle(const msg::client::pass& m) {
   const auto& expected = services_.options.password;
   if (!expected.empty()) {
     if (!password_matches(m.password, expected)) {
-      services_.log(log_level::info, "wrong password from ", peer_);
+      services_.log(log_level::info, "bad_password", peer_, "wrong password");
       self_->reply(error_message(errc::bad_password, "wrong password"));
       return request_close(errc::bad_password);
     }
@@ -524,7 +524,7 @@ void server_session::handle(const msg::client::resume& m) {
   welcomed_ = true;
   welcome_place.fill({msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_},
                       msg::server::session{token_, static_cast<std::uint32_t>(services_.resume.grace().count())}});
-  services_.log(log_level::info, "resume ", name_, " (", rooms_count(rooms_.size()), ") from ", peer_);
+  services_.log(log_level::info, "resumed", peer_, name_, " (", rooms_count(rooms_.size()), ")");
   if (taken->kick) taken->kick();  // the old connection, if still open, is told and closes
 }
 

@@ -41,8 +41,10 @@ public:
     std::optional<msg::server::error> farewell;
   };
 
-  /// `self` is how this client is reached (rooms and private messages hold it).
-  server_session(session_services& services, std::shared_ptr<member> self, std::string peer);
+  /// `self` is how this client is reached (rooms and private messages hold it); `peer` is its
+  /// "ADDR:PORT" and `transport` how it is connected ("TCP", "TLS"...), for the log.
+  server_session(session_services& services, std::shared_ptr<member> self, std::string peer,
+                 std::string_view transport = {});
   server_session(const server_session&) = delete;
   server_session& operator=(const server_session&) = delete;
   ~server_session();

@@ -154,7 +154,11 @@ private:
     const auto offered = view(req[http::field::sec_websocket_protocol]);
     if (path_of(req.target()) != websocket_path) return respond_and_close(http::status::not_found, "not found");
     if (!origin_allowed(origin, view(req[http::field::host]), context_->options.allowed_origins)) {
-      context_->log(log_level::debug, "WebSocket refused: origin not allowed: ", origin);
+      if (context_->log.enabled(log_level::debug)) {
+        error_code ignored;
+        const auto peer = socket().remote_endpoint(ignored);
+        context_->log(log_level::debug, "origin_refused", peer, "WebSocket refused: origin not allowed: ", origin);
+      }
       return respond_and_close(http::status::forbidden, "this page's origin may not open a WebSocket here");
     }
     if (!offered.empty() && !offers_subprotocol(offered))
