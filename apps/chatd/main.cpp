@@ -95,11 +95,13 @@ int main(int argc, char** argv) {
   const auto note = [&log](chat::log_level level, std::string_view event, const std::string& message) {
     log.push(chat::log_record{level, event, {}, message});
   };
-  const auto wire = [&log](chat::server_options& options) {
-    options.log = [&log](const chat::log_record& record) { log.push(record); };
+  const auto wire = [&log](chatd::daemon_options& options) {
+    options.server.log = [&log](const chat::log_record& record) { log.push(record); };
+    options.server.log_lines_dropped = [&log] { return log.dropped(); };
+    options.server.admin = options.admin;
   };
-  chat::server_options server_options = loaded->server;
-  wire(server_options);
+  wire(*loaded);
+  chat::server_options server_options = std::move(loaded->server);
   const auto requested = boost::asio::ip::tcp::endpoint(server_options.address, server_options.port);
   const bool tls = server_options.tls.enabled();
   const bool tls_only = server_options.tls.only;
@@ -131,6 +133,10 @@ int main(int argc, char** argv) {
     else
       std::cout << "chatd web client at " << (tls ? "https" : "http") << "://" << url_host(endpoint) << "/\n";
   }
+  if (running.admin) {
+    std::cout << "chatd admin on " << server.admin_endpoint() << '\n';
+    serving += "; admin on " + to_text(server.admin_endpoint());
+  }
   std::cout << std::flush;
   note(chat::log_level::info, "started",
        "chatd " + std::string(chat::version_string) + " serving on " + serving +
@@ -147,7 +153,7 @@ int main(int argc, char** argv) {
           std::ostringstream unused;  // --help and --version were answered at start
           auto next = chatd::load_options(args, unused);
           if (!next) throw chatd::startup_error("nothing to reload");
-          wire(next->server);
+          wire(*next);
           if (tls) server.reload_tls();  // until server::reload: logs what it did
           note(chat::log_level::info, "reloaded", "the TLS certificate and key (other options: not yet)");
         } catch (const chatd::startup_error& e) {

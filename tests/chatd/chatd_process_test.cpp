@@ -7,6 +7,9 @@
 #include "support/process.hpp"
 #include "support/raw_peer.hpp"
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -270,6 +273,37 @@ BOOST_AUTO_TEST_CASE(chatd_notifies_systemd_ready_reloading_and_stopping) {
 
   chatd.signal(SIGTERM);
   systemd.expect("STOPPING=1");
+  BOOST_TEST(expect_exit(chatd, "chatd") == 0);
+}
+
+// A plain HTTP/1.0 GET to 127.0.0.1:port: the whole response.
+std::string http_get(std::uint16_t port, const std::string& target) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address_v4("127.0.0.1"), port});
+  const std::string request = "GET " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(request));
+  std::string response;
+  boost::system::error_code ec;
+  boost::asio::read(socket, boost::asio::dynamic_buffer(response), ec);  // until the server closes
+  return response;
+}
+
+BOOST_AUTO_TEST_CASE(admin_prints_its_address_and_serves_health_and_metrics) {
+  child_process chatd(chatd_argv({"--admin", "0", "--ws-port", "0"}));
+  listening_port(chatd, "chatd", "chatd listening on ");
+  // After every other listening line.
+  const auto line = chatd.read_line_until("chatd admin on ", step);
+  BOOST_REQUIRE_MESSAGE(line, output_of(chatd));
+  BOOST_TEST(contains(chatd.stdout_so_far(), "chatd web client at "));
+  BOOST_TEST(chatd.stdout_so_far().find("chatd web client at ") < chatd.stdout_so_far().find("chatd admin on "));
+  BOOST_TEST_REQUIRE(line->starts_with("chatd admin on 127.0.0.1:"), *line);
+  const auto port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+  BOOST_TEST_REQUIRE(port != 0);
+  BOOST_TEST(contains(http_get(port, "/healthz"), "ok"));
+  const auto metrics = http_get(port, "/metrics");
+  BOOST_TEST(contains(metrics, "\nchat_log_lines_dropped_total 0\n"), metrics);
+  chatd.signal(SIGTERM);
   BOOST_TEST(expect_exit(chatd, "chatd") == 0);
 }
 

@@ -11,8 +11,9 @@
 // Thread-safety: start(), stop(), async_stop() and the destructor must not run concurrently
 // with each other. With its own pool, stop() and the destructor must not be called from a
 // handler running on the server's threads (stop() joins them). local_endpoint(),
-// tls_endpoint(), websocket_endpoint(), server_id(), session_count(), history_bytes() and reload_tls() may be called
-// from any thread (reload_tls() once start() has returned).
+// tls_endpoint(), websocket_endpoint(), admin_endpoint(), server_id(), session_count(),
+// history_bytes(), metrics() and reload_tls() may be called from any thread (reload_tls() once
+// start() has returned).
 //
 // Lifetimes: with a shared io_context, the state the sessions share lives until the last of
 // them has finished, even if the server object is destroyed first; destroying the server
@@ -20,6 +21,7 @@
 // completed if the clients are to be told the server is stopping.
 #pragma once
 
+#include <chat/server_metrics.hpp>
 #include <chat/server_options.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -60,6 +62,8 @@ public:
   boost::asio::ip::tcp::endpoint tls_endpoint() const;
   /// The WebSocket listener's address (options.websocket); default-constructed when none.
   boost::asio::ip::tcp::endpoint websocket_endpoint() const;
+  /// The admin endpoint's address (options.admin); default-constructed (port 0) when none.
+  boost::asio::ip::tcp::endpoint admin_endpoint() const;
 
   /// Reads options.tls's certificate and key files again; connections accepted from now on
   /// use them, those open keep theirs. On an error (a file missing, unreadable, or a key that
@@ -92,6 +96,10 @@ public:
   std::size_t session_count() const;
   /// Bytes of room history held now, over every room (at most history_budget_bytes).
   std::size_t history_bytes() const;
+  /// A snapshot of the server's gauges and counters (what GET /metrics on the admin endpoint
+  /// renders). Any thread; cheap enough to call every second: it takes the rooms' locks one
+  /// by one to count their members, and no lock of any connection.
+  server_metrics metrics() const;
 
 private:
   struct impl;

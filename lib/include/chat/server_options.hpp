@@ -9,11 +9,13 @@
 #include <chat/version.hpp>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -102,6 +104,14 @@ struct server_options {
   /// Browsers: WebSocket and the web client's files on a port of their own; off unless a port
   /// is given (wss:// when tls is enabled).
   server_websocket_options websocket;
+  /// The admin endpoint (docs/OPERATIONS.md, "Metrics and health"): HTTP/1.1 on this address,
+  /// GET /metrics (Prometheus text) and GET /healthz. Off unless set; port 0 binds an
+  /// ephemeral port (see server::admin_endpoint()). It has no authentication: bind it to
+  /// loopback or a private network.
+  std::optional<boost::asio::ip::tcp::endpoint> admin;
+  /// Reported by /metrics as chat_log_lines_dropped_total: how many log lines the program's
+  /// log queue dropped (e.g. chat::log_queue's count). Called from any thread; may be empty.
+  std::function<std::uint64_t()> log_lines_dropped;
 };
 
 }  // namespace chat

@@ -1,8 +1,10 @@
 #include "bus/local_bus.hpp"
 
 #include "rooms/room.hpp"
+#include "rooms/room_event.hpp"
 
 #include <random>
+#include <variant>
 
 namespace chat::detail {
 namespace {
@@ -17,8 +19,12 @@ std::uint64_t random_server_id() {
 
 }  // namespace
 
-local_bus::local_bus() : server_id_(random_server_id()) {}
+local_bus::local_bus(metrics_counters* counters) : server_id_(random_server_id()), counters_(counters) {}
 
-void local_bus::publish(room& origin, const shared_event& event) { origin.fan_out(event); }
+void local_bus::publish(room& origin, const shared_event& event) {
+  const std::size_t members = origin.fan_out(event);
+  if (counters_ && std::holds_alternative<msg::server::message>(event->payload()))
+    metrics_counters::traffic::add(counters_->local().deliveries, members);
+}
 
 }  // namespace chat::detail

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bus/room_bus.hpp"
+#include "common/metrics_counters.hpp"
 
 #include <atomic>
 
@@ -9,7 +10,9 @@ namespace chat::detail {
 
 class local_bus final : public room_bus {
 public:
-  local_bus();
+  /// `counters` (may be null) counts the MESSAGE frames handed to members; it must outlive
+  /// the bus.
+  explicit local_bus(metrics_counters* counters = nullptr);
 
   std::uint64_t server_id() const noexcept override { return server_id_; }
   std::uint64_t next_id() noexcept override {
@@ -22,6 +25,7 @@ public:
 
 private:
   const std::uint64_t server_id_;
+  metrics_counters* const counters_;
   std::atomic<std::uint64_t> next_{1};
 };
 

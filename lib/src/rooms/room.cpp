@@ -35,9 +35,10 @@ void room::publish_locked(Payload payload) {
   bus_.publish(*this, make_event(std::move(payload), log_));
 }
 
-void room::fan_out(const shared_event& event) {
+std::size_t room::fan_out(const shared_event& event) {
   std::lock_guard lock(members_mutex_);
   for (const auto& m : members_) m.who->deliver(event);
+  return members_.size();
 }
 
 std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,

@@ -95,8 +95,9 @@ public:
   /// arrival and departure it was told of before the answer in it, and none told after it.
   void answer_who(member& to, std::size_t limit) const;
 
-  /// Hands a published event of this room to each local member (the bus calls it).
-  void fan_out(const shared_event& event);
+  /// Hands a published event of this room to each local member (the bus calls it); returns
+  /// how many members it was handed to.
+  std::size_t fan_out(const shared_event& event);
 
 private:
   struct member_entry {

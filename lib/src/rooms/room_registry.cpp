@@ -91,6 +91,20 @@ std::vector<msg::server::room_info> room_registry::list(std::size_t limit, bool&
   return out;
 }
 
+room_registry::census_result room_registry::census() const {
+  std::vector<std::shared_ptr<room>> live;
+  {
+    std::lock_guard lock(mutex_);
+    live.reserve(rooms_.size() - emptied_.size());
+    for (const auto& [name, e] : rooms_)
+      if (e.r) live.push_back(e.r);
+  }
+  census_result out;
+  out.rooms = live.size();
+  for (const auto& r : live) out.members += r->member_count();
+  return out;
+}
+
 void room_registry::clear() {
   std::lock_guard lock(mutex_);
   for (const auto& [name, e] : rooms_) history_.forget(name);

@@ -46,6 +46,13 @@ public:
   std::shared_ptr<room> find(const std::string& folded_name) const;
   /// Every existing room, largest first, at most `limit` of them; `truncated` says if more exist.
   std::vector<msg::server::room_info> list(std::size_t limit, bool& truncated) const;
+  struct census_result {
+    std::size_t rooms = 0;    ///< Rooms with members.
+    std::size_t members = 0;  ///< Their members, summed.
+  };
+  /// Counts the rooms and their members (for the metrics): each room's count is read under
+  /// its own lock after the registry's is released, so the sum is not one instant's.
+  census_result census() const;
   /// Drops every room.
   void clear();
 

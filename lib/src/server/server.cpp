@@ -1,10 +1,13 @@
 #include <chat/server.hpp>
 #include <chat/text.hpp>
 
+#include "admin/admin_gateway.hpp"
+#include "admin/prometheus_text.hpp"
 #include "bus/local_bus.hpp"
 #include "history/memory_history.hpp"
 #include "server/connect_throttle.hpp"
 #include "server/connection_counter.hpp"
+#include "server/loop_probe.hpp"
 #include "server/session_driver.hpp"
 #include "server/tls_context.hpp"
 #include "transport/stream_connection.hpp"
@@ -21,6 +24,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <limits>
 #include <exception>
 #include <mutex>
@@ -61,7 +65,7 @@ error_code validate(const server_options& o) {
   return valid ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
 }
 
-detail::connection_limits limits_of(const server_options& o) {
+detail::connection_limits limits_of(const server_options& o, detail::metrics_counters& counters) {
   // One answer holds at most one full history (a greeting: plus JOINED, TOPIC and END), or a
   // LIST or WHO answer, which the session's listing limits keep under 1 MiB.
   const std::size_t one_history = o.history * (frame_header_size + largest_valid_frame) + 4096;
@@ -73,12 +77,15 @@ detail::connection_limits limits_of(const server_options& o) {
   queue.queue_high_water = o.max_queue_bytes / 2;
   queue.max_answer_bytes = 2 * one_answer;
   queue.answer_high_water = one_answer;
-  return {o.max_frame, queue, o.close_timeout};
+  return {o.max_frame, queue, o.close_timeout, &counters};
 }
 
 // The web port's connection rate is this many times the others': a browser loading the page
 // opens several connections at once (up to six, for the files), then its WebSocket.
 constexpr std::size_t web_connects_per_connect = 4;
+
+// How often each event-loop probe looks at the loop's lag.
+constexpr std::chrono::milliseconds loop_probe_interval{250};
 
 constexpr std::chrono::milliseconds min_accept_backoff{50};
 constexpr std::chrono::milliseconds max_accept_backoff{2000};
@@ -94,13 +101,14 @@ struct shared_state {
   explicit shared_state(server_options o)
       : options(std::move(o)),
         log(options.log, options.log_level),
+        bus(&counters),
         history(options.history, options.room_history_bytes, options.history_budget_bytes),
         rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes,
               options.quiet_joins_above),
         resume(users, options.resume_grace, options.max_detached_sessions,
                options.max_detached_per_ip),
         services{options, bus, users, rooms, log, resume},
-        limits(limits_of(options)),
+        limits(limits_of(options, counters)),
         connections(detail::counter_limits{options.max_connections, options.max_connections_per_ip,
                                            options.max_unregistered,
                                            options.max_unregistered_per_ip}),
@@ -108,6 +116,7 @@ struct shared_state {
 
   const server_options options;
   const detail::logger log;
+  detail::metrics_counters counters;  // before everything that counts
   detail::local_bus bus;
   detail::local_directory users;
   detail::memory_history history;
@@ -223,7 +232,12 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         stop_timer(accept_strand),
         expiry_timer(accept_strand),
         connects(options.max_connects_per_ip, options.connect_window),
-        web_connects(options.max_connects_per_ip * web_connects_per_connect, options.connect_window) {}
+        web_connects(options.max_connects_per_ip * web_connects_per_connect, options.connect_window) {
+    // One probe per pool thread; on a shared io_context, whose threads are not the server's, one.
+    const unsigned n = own_threads ? thread_count() : 1;
+    for (unsigned p = 0; p < n; ++p)
+      probes.push_back(std::make_shared<detail::loop_probe>(context, loop_probe_interval));
+  }
 
   unsigned thread_count() const {
     if (options.threads > 0) return options.threads;
@@ -272,12 +286,17 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     // page takes several connections at once (PROTOCOL.md 15.1).
     const bool to_web = kind == listener_kind::web;
     auto admitted = st.connections.admit(peer.address(), !to_web);
+    auto why = server_metrics::refusal_reason::connection_limit;
     if (std::holds_alternative<detail::connection_slot>(admitted)) {
       // Counted only once the connection limits admit it; refused, the slot is given back.
       auto& throttle = to_web ? web_connects : connects;
-      if (auto too_fast = throttle.admit(peer.address(), now)) admitted = std::move(*too_fast);
+      if (auto too_fast = throttle.admit(peer.address(), now)) {
+        admitted = std::move(*too_fast);
+        why = server_metrics::refusal_reason::connect_rate;
+      }
     }
     if (auto* refusal = std::get_if<std::string>(&admitted)) {
+      st.counters.refused(why);
       // Logged at a bounded rate, the rest counted: a connect flood must not flood the log.
       if (log.enabled(log_level::info) && refusals_logged.allow(now)) {
         const auto unlogged = refusals_logged.take_suppressed();
@@ -288,6 +307,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       return;
     }
     auto slot = std::move(std::get<detail::connection_slot>(admitted));
+    st.counters.accepted();
     if (kind == listener_kind::web) {
       detail::serve_web_connection(std::move(socket), std::move(slot),
                                    std::shared_ptr<const detail::web_gateway_context>(state, &st.web),
@@ -335,9 +355,50 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     return {};
   }
 
+  server_metrics snapshot() const {
+    server_metrics m;
+    const auto& st = *state;
+    st.counters.read_into(m);
+    const auto census = st.rooms.census();
+    m.rooms = census.rooms;
+    m.room_members = census.members;
+    m.detached_sessions = st.resume.detached_count();
+    m.history_bytes = st.history.total_bytes();
+    m.event_loop.reserve(probes.size());
+    for (const auto& p : probes) m.event_loop.push_back(p->read());
+    if (options.log_lines_dropped) m.log_lines_dropped = options.log_lines_dropped();
+    return m;
+  }
+
+  // The admin endpoint answers for the server while it exists; its handlers do not keep the
+  // server's state alive.
+  error_code open_admin(const tcp::endpoint& endpoint) {
+    std::weak_ptr<impl> weak = weak_from_this();
+    detail::admin_handlers handlers;
+    handlers.metrics = [weak] {
+      const auto self = weak.lock();
+      return self ? detail::render_prometheus(self->snapshot()) : std::string();
+    };
+    handlers.healthy = [weak] {
+      const auto self = weak.lock();
+      return self && !self->stopping.load(std::memory_order_relaxed);
+    };
+    admin = std::make_shared<detail::admin_gateway>(context, std::move(handlers));
+    if (auto ec = admin->open(endpoint)) {
+      log(log_level::error, "admin endpoint ", endpoint, ": ", ec.message());
+      admin.reset();
+      return ec;
+    }
+    return {};
+  }
+
   /// Stops accepting and tells every session to shut down; `done`, if set, completes when
   /// they have all closed or at the deadline.
   void begin_stop(std::shared_ptr<stop_completion> done) {
+    stopping.store(true, std::memory_order_relaxed);
+    for (const auto& p : probes) p->stop();
+    // /healthz says 503 while the sessions close; the endpoint closes with the last of them.
+    if (admin) state->sessions.when_empty([admin = admin] { admin->close(); });
     if (done) {
       // Armed first: the pending wait is work that keeps a shared io_context's run() going
       // until `done` has fired, however fast the sessions close. Sessions close themselves
@@ -410,6 +471,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   detail::log_budget refusals_logged;  // on the accept strand only
   detail::connect_throttle connects;   // likewise
   detail::connect_throttle web_connects;  // the web port's, which serves files too; likewise
+  std::vector<std::shared_ptr<detail::loop_probe>> probes;  // fixed at construction
+  std::shared_ptr<detail::admin_gateway> admin;  // set by start() when options.admin is
+  std::atomic<bool> stopping{false};  // read by the admin endpoint's /healthz
   std::vector<std::thread> threads;
   bool started = false;
   bool stopped = false;
@@ -455,7 +519,17 @@ error_code server::start() {
       return ec;
     }
   }
+  if (const auto& admin = i.options.admin) {
+    if (auto ec = i.open_admin(*admin)) {
+      i.plain.close();
+      i.secure.close();
+      i.web.close();
+      return ec;
+    }
+  }
   i.started = true;
+  for (const auto& p : i.probes) p->start();
+  if (i.admin) i.admin->start();
   asio::post(i.accept_strand, [self = impl_] {
     if (self->plain.acceptor.is_open()) self->accept(self->plain);
     if (self->secure.acceptor.is_open()) self->accept(self->secure);
@@ -477,6 +551,10 @@ tcp::endpoint server::local_endpoint() const {
 tcp::endpoint server::tls_endpoint() const { return impl_->secure.endpoint; }
 
 tcp::endpoint server::websocket_endpoint() const { return impl_->web.endpoint; }
+
+tcp::endpoint server::admin_endpoint() const {
+  return impl_->admin ? impl_->admin->endpoint() : tcp::endpoint();
+}
 
 error_code server::reload_tls() {
   auto& i = *impl_;
@@ -506,6 +584,7 @@ void server::stop() {
   i.plain.close();
   i.secure.close();
   i.web.close();
+  if (i.admin) i.admin->close_now();
   // Sessions that did not close in time are released with the pool; their rooms go now.
   i.state->sessions.clear();
   i.state->resume.clear();
@@ -525,6 +604,7 @@ void server::start_stop(asio::any_completion_handler<void()> handler) {
 
 std::size_t server::session_count() const { return impl_->state->sessions.size(); }
 std::size_t server::history_bytes() const { return impl_->state->history.total_bytes(); }
+server_metrics server::metrics() const { return impl_->snapshot(); }
 std::uint64_t server::server_id() const noexcept { return impl_->state->bus.server_id(); }
 
 }  // namespace chat

@@ -5,10 +5,13 @@
 // session's next deadline. Everything here runs on the connection's strand.
 #pragma once
 
+#include "common/metrics_counters.hpp"
 #include "server/connection_counter.hpp"
 #include "server/session_set.hpp"
 #include "session/server_session.hpp"
 #include "transport/connection_limits.hpp"
+
+#include <chat/error.hpp>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -18,6 +21,20 @@
 #include <utility>
 
 namespace chat::detail {
+
+template <class Stream> class stream_connection;
+template <class Socket> class tls_stream;
+template <class NextLayer> class websocket_connection;
+
+/// The transport a Connection is counted under in the metrics.
+template <class Connection>
+inline constexpr auto metrics_transport_of = server_metrics::transport::tcp;
+template <class Socket>
+inline constexpr auto metrics_transport_of<stream_connection<tls_stream<Socket>>> =
+    server_metrics::transport::tls;
+template <class NextLayer>
+inline constexpr auto metrics_transport_of<websocket_connection<NextLayer>> =
+    server_metrics::transport::websocket;
 
 /// Connection: stream_connection<Stream> (TCP, TLS) or websocket_connection<NextLayer>.
 template <class Connection>
@@ -36,6 +53,8 @@ public:
         owner_(std::move(owner)),
         sessions_(sessions),
         slot_(std::move(slot)),
+        gauge_(limits.counters, metrics_transport_of<Connection>,
+               server_metrics::connection_state::awaiting_hello),
         session_(services, this->out(), this->describe_peer(), Connection::transport_name()) {
     this->set_max_frame(session_.frame_limit());
   }
@@ -73,6 +92,7 @@ private:
     // Frames that waited out a flood-control hold count as arriving when it ended, however
     // late the timer ran: the server's own delay must not look like a pause of the client.
     const auto now = released_at_ ? *released_at_ : clock::now();
+    if (auto* counters = gauge_.counters()) metrics_counters::traffic::add(counters->local().messages_in, 1);
     auto decoded = decode_client_message(frame);
     if (decoded)
       session_.on_message(*decoded, now);
@@ -89,9 +109,13 @@ private:
     act();
   }
   // Closing takes the timer over for its close deadline; the session has no deadline after.
-  void on_closing(boost::system::error_code reason) override { session_.on_closing(reason); }
+  void on_closing(boost::system::error_code reason) override {
+    gauge_.move_to(server_metrics::connection_state::closing);
+    session_.on_closing(reason);
+  }
   void on_closed(boost::system::error_code reason) override {
     session_.on_closed(reason);
+    gauge_.release();
     // The descriptor is closed: the client's address may open another connection now, not
     // only when the last handler holding the driver lets it go.
     slot_.release();
@@ -102,6 +126,7 @@ private:
   /// timer brought it, if one did.
   void act(std::optional<clock::time_point> fired = std::nullopt) {
     if (auto close = session_.take_close()) {
+      count_cut_off(close->reason);
       shared_frame farewell;
       if (close->farewell) farewell = encode_for(this->out()->codec(), *close->farewell);
       this->begin_close(close->reason, std::move(farewell));
@@ -111,6 +136,7 @@ private:
       registered_ = true;
       this->set_max_frame(session_.frame_limit());
       slot_.registered();  // no longer counted against the limits on connections awaiting HELLO
+      gauge_.move_to(server_metrics::connection_state::registered);
     }
     // Flood control holds the client's frames until the session's deadline clears it.
     if (session_.input_held()) {
@@ -122,6 +148,21 @@ private:
     }
     const auto due = session_.deadline();
     if (due < armed_) arm(due);
+  }
+
+  // The server ending the connection itself, for the metrics.
+  void count_cut_off(boost::system::error_code reason) noexcept {
+    auto* counters = gauge_.counters();
+    if (!counters || !reason) return;
+    using why = server_metrics::cut_off_reason;
+    if (reason == errc::too_slow)
+      counters->cut_off(why::too_slow);
+    else if (reason == errc::flooding)
+      counters->cut_off(why::flooding);
+    else if (reason == errc::handshake_timeout)
+      counters->cut_off(why::handshake_timeout);
+    else if (reason == errc::ping_timeout)
+      counters->cut_off(why::ping_timeout);
   }
 
   void arm(clock::time_point due) {
@@ -139,6 +180,7 @@ private:
   const std::shared_ptr<const void> owner_;  // declared first: destroyed after the session
   session_set& sessions_;
   connection_slot slot_;
+  connection_gauge gauge_;  // its transport and state in the metrics
   server_session session_;
   clock::time_point armed_ = clock::time_point::max();  // when the timer fires; max: not armed
   bool registered_ = false;

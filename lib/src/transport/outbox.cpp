@@ -10,8 +10,13 @@ namespace {
 constexpr std::size_t per_frame_overhead = 128;
 }  // namespace
 
-outbox::outbox(wire_codec codec, outbox_limits limits, std::weak_ptr<outbox_listener> listener)
-    : codec_(codec), limits_(limits), listener_(std::move(listener)) {}
+outbox::outbox(wire_codec codec, outbox_limits limits, std::weak_ptr<outbox_listener> listener,
+               metrics_counters* counters)
+    : codec_(codec), limits_(limits), counters_(counters), listener_(std::move(listener)) {}
+
+void outbox::count_drops(std::uint64_t frames) noexcept {
+  if (counters_ && frames > 0) metrics_counters::traffic::add(counters_->local().queue_drops, frames);
+}
 
 void outbox::deliver(const shared_event& event) { push_as(event->encoded(codec_), charge::queue); }
 
@@ -20,17 +25,20 @@ void outbox::reply(const server_message& m) {
 }
 
 void outbox::answer(const std::vector<server_message>& batch) {
-  push_as(frame_slice::of(encode_batch_for(codec_, batch)), charge::answer);
+  push_as(frame_slice::of(encode_batch_for(codec_, batch)), charge::answer,
+          static_cast<std::uint32_t>(batch.size()));
 }
 
 bool outbox::push(shared_frame frame) { return push_as(frame_slice::of(std::move(frame)), charge::queue); }
 
-bool outbox::push_as(const frame_slice& frame, charge how) {
+bool outbox::push_as(const frame_slice& frame, charge how, std::uint32_t frames) {
   bool wake = false, overflowed = false, pushed = false;
+  std::uint64_t dropped = 0;
   {
     std::lock_guard lock(mutex_);
-    pushed = push_locked(frame, how, wake, overflowed);
+    pushed = push_locked(frame, how, frames, wake, overflowed, dropped);
   }
+  if (!pushed) count_drops(dropped);
   if (wake || overflowed) notify(wake, overflowed);
   return pushed;
 }
@@ -40,12 +48,16 @@ bool outbox::would_overflow(charge how, std::size_t cost) noexcept {
   return queued_charges_.of(how) + in_flight_charges_.of(how) + cost > bound;
 }
 
-bool outbox::push_locked(const frame_slice& frame, charge how, bool& wake, bool& overflowed) {
-  if (closed_) return false;
+bool outbox::push_locked(const frame_slice& frame, charge how, std::uint32_t frames, bool& wake,
+                         bool& overflowed, std::uint64_t& dropped) {
+  if (closed_) {
+    dropped = frames;
+    return false;
+  }
   const std::size_t cost = frame.size + per_frame_overhead;
   if (would_overflow(how, cost)) {
     // The peer cannot take what it is sent: drop the queue rather than grow it.
-    drop_locked();
+    dropped = drop_locked() + frames;
     overflowed = true;
     return false;
   }
@@ -55,25 +67,29 @@ bool outbox::push_locked(const frame_slice& frame, charge how, bool& wake, bool&
     // The next frame of a room's run: no new entry, no reference count, one buffer.
     queued_.back().frame.size += frame.size;
     queued_.back().cost += cost;
+    queued_.back().frames += frames;
   } else {
-    queued_.push_back({frame, cost, how, 0});
+    queued_.push_back({frame, cost, how, frames, 0});
   }
   wake = wake_writer_locked();
   return true;
 }
 
-void outbox::drop_locked() noexcept {
+std::uint64_t outbox::drop_locked() noexcept {
+  std::uint64_t frames = 0;
+  for (const auto& e : queued_) frames += e.frames;
   closed_ = true;
   queued_.clear();
   queued_charges_ = {};
   reservations_ = 0;
+  return frames;
 }
 
 member::ticket outbox::reserve_answer() {
   std::lock_guard lock(mutex_);
   if (closed_) return {};
   const auto id = next_reservation_++;
-  queued_.push_back({frame_slice{}, 0, charge::none, id});
+  queued_.push_back({frame_slice{}, 0, charge::none, 0, id});
   ++reservations_;
   return ticket(shared_from_this(), id);
 }
@@ -90,26 +106,30 @@ void outbox::fill_reserved(std::uint64_t id, const std::vector<server_message>* 
     }
   }
   bool wake = false, overflowed = false;
+  std::uint64_t dropped = 0;
+  const auto frames = batch ? static_cast<std::uint32_t>(batch->size()) : 0u;
   {
     std::lock_guard lock(mutex_);
     const auto it = std::find_if(queued_.begin(), queued_.end(),
                                  [&](const entry& e) { return e.reservation == id; });
-    if (it == queued_.end()) return;  // dropped by an overflow or by closing
-    const std::size_t cost = frame ? frame->size() + per_frame_overhead : 0;
-    if (frame && would_overflow(charge::answer, cost)) {
-      drop_locked();
+    if (it == queued_.end()) {
+      dropped = frames;  // dropped by an overflow or by closing
+    } else if (const std::size_t cost = frame ? frame->size() + per_frame_overhead : 0;
+               frame && would_overflow(charge::answer, cost)) {
+      dropped = drop_locked() + frames;
       overflowed = true;
     } else {
       --reservations_;
       if (frame) {
         queued_charges_.answer += cost;
-        *it = {frame_slice::of(std::move(frame)), cost, charge::answer, 0};
+        *it = {frame_slice::of(std::move(frame)), cost, charge::answer, frames, 0};
       } else {
         queued_.erase(it);
       }
       wake = wake_writer_locked();
     }
   }
+  count_drops(dropped);
   if (wake || overflowed) notify(wake, overflowed);
 }
 
@@ -205,7 +225,7 @@ void outbox::close(shared_frame last) {
     reservations_ = 0;
     if (last && !farewell_queued_) {
       farewell_queued_ = true;
-      queued_.push_back({frame_slice::of(std::move(last)), 0, charge::none, 0});  // beyond the bound: the last one
+      queued_.push_back({frame_slice::of(std::move(last)), 0, charge::none, 1, 0});  // beyond the bound: the last one
     }
     wake = wake_writer_locked();
   }
@@ -213,8 +233,12 @@ void outbox::close(shared_frame last) {
 }
 
 void outbox::discard() noexcept {
-  std::lock_guard lock(mutex_);
-  drop_locked();
+  std::uint64_t dropped = 0;
+  {
+    std::lock_guard lock(mutex_);
+    dropped = drop_locked();
+  }
+  count_drops(dropped);
 }
 
 }  // namespace chat::detail

@@ -10,6 +10,7 @@
 // encoded by the first member that needs it in that codec and shared with all the others.
 #pragma once
 
+#include "common/metrics_counters.hpp"
 #include "rooms/member.hpp"
 
 #include <cstddef>
@@ -46,9 +47,13 @@ public:
 
 class outbox final : public member, public std::enable_shared_from_this<outbox> {
 public:
-  outbox(wire_codec codec, outbox_limits limits, std::weak_ptr<outbox_listener> listener);
+  /// `counters` (may be null) counts the frames the outbox drops; it must outlive the outbox.
+  outbox(wire_codec codec, outbox_limits limits, std::weak_ptr<outbox_listener> listener,
+         metrics_counters* counters = nullptr);
 
   wire_codec codec() const noexcept { return codec_; }
+  /// The server's counters the connection adds to; null when none (a client's, a test's).
+  metrics_counters* counters() const noexcept { return counters_; }
   /// Sets the listener; once, before the outbox is shared with another thread.
   void listen(std::weak_ptr<outbox_listener> listener) noexcept { listener_ = std::move(listener); }
 
@@ -71,6 +76,7 @@ public:
     frame_slice frame;  ///< Empty while reserved.
     std::size_t cost = 0;
     charge how = charge::queue;
+    std::uint32_t frames = 1;  ///< How many frames `frame` holds (for the counters).
     std::uint64_t reservation = 0;  ///< Non-zero while reserved.
   };
   /// Moves the frames ready to write (up to the first reserved place) into `out`, which must be
@@ -99,22 +105,26 @@ private:
   };
   void fill_reserved(std::uint64_t id, const std::vector<server_message>* batch) override;
   /// Queues `frame` against the bound of `how`; false if refused.
-  bool push_as(const frame_slice& frame, charge how);
-  /// Queues `frame`, continuing the last entry if `frame` follows it in the same buffer; the
-  /// lock is held. False on overflow (then `overflowed` is set).
-  bool push_locked(const frame_slice& frame, charge how, bool& wake, bool& overflowed);
+  bool push_as(const frame_slice& frame, charge how, std::uint32_t frames = 1);
+  /// Queues `frame` (of `frames` frames), continuing the last entry if `frame` follows it in
+  /// the same buffer; the lock is held. False if closed or on overflow (then `overflowed` is
+  /// set); `dropped` is then how many frames were lost.
+  bool push_locked(const frame_slice& frame, charge how, std::uint32_t frames, bool& wake,
+                   bool& overflowed, std::uint64_t& dropped);
   /// Queued and in-flight charges together; the lock is held.
   charges pending_locked() const noexcept;
   /// Whether `cost` more of `how` would overflow its bound; the lock is held.
   bool would_overflow(charge how, std::size_t cost) noexcept;
-  /// Drops everything queued and refuses more; the lock is held.
-  void drop_locked() noexcept;
+  /// Drops everything queued and refuses more; the lock is held. Returns how many frames.
+  std::uint64_t drop_locked() noexcept;
+  void count_drops(std::uint64_t frames) noexcept;
   /// Whether the writer must be woken now (it is idle and has work); marks it busy if so.
   bool wake_writer_locked() noexcept;
   void notify(bool wake, bool overflowed);
 
   const wire_codec codec_;
   const outbox_limits limits_;
+  metrics_counters* const counters_;
   std::weak_ptr<outbox_listener> listener_;
   std::mutex mutex_;  // guards everything below
   std::vector<entry> queued_;  // a vector: an empty one allocates nothing

@@ -57,7 +57,8 @@ public:
         timer_(stream_.get_executor()),
         decoder_(limits.max_frame),
         close_timeout_(limits.close_timeout),
-        out_(std::make_shared<outbox>(codec, limits.queue, std::weak_ptr<outbox_listener>{})) {}
+        out_(std::make_shared<outbox>(codec, limits.queue, std::weak_ptr<outbox_listener>{},
+                                      limits.counters)) {}
   stream_connection(const stream_connection&) = delete;
   stream_connection& operator=(const stream_connection&) = delete;
 
@@ -195,6 +196,7 @@ private:
       if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
         return wait_readable();
       if (ec) return on_read_error(ec);
+      if (auto* counters = out_->counters()) metrics_counters::traffic::add(counters->local().bytes_in, n);
       std::span<const std::uint8_t> input(buffer.data(), n);
       if (receiving()) handle(input);  // otherwise closing: discarded
     }
@@ -310,6 +312,16 @@ private:
   }
 
   void on_written() {
+    if (auto* counters = out_->counters()) {
+      std::uint64_t frames = 0, bytes = 0;
+      for (const auto& queued : in_flight_) {
+        frames += queued.frames;
+        bytes += queued.frame.size;
+      }
+      auto& traffic = counters->local();
+      metrics_counters::traffic::add(traffic.messages_out, frames);
+      metrics_counters::traffic::add(traffic.bytes_out, bytes);
+    }
     out_->written(in_flight_);
     if (paused_ && !held_ && out_->below_low_water()) resume_reading();
   }

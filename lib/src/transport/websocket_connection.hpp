@@ -68,7 +68,8 @@ public:
         timer_(ws_.get_executor()),
         max_frame_(limits.max_frame),
         close_timeout_(limits.close_timeout),
-        out_(std::make_shared<outbox>(codec, limits.queue, std::weak_ptr<outbox_listener>{})) {}
+        out_(std::make_shared<outbox>(codec, limits.queue, std::weak_ptr<outbox_listener>{},
+                                      limits.counters)) {}
   websocket_connection(const websocket_connection&) = delete;
   websocket_connection& operator=(const websocket_connection&) = delete;
 
@@ -188,6 +189,8 @@ private:
       buffer_.clear();
       return read();
     }
+    if (auto* counters = out_->counters())
+      metrics_counters::traffic::add(counters->local().bytes_in, buffer_.size());
     if (!ws_.got_binary() || !holds_one_frame()) {
       buffer_.clear();
       return stream_failed(make_error_code(errc::malformed_frame));
@@ -295,6 +298,13 @@ private:
   }
 
   void on_written() {
+    if (auto* counters = out_->counters()) {
+      std::uint64_t bytes = 0;
+      for (const auto& frame : frames_) bytes += frame.size();
+      auto& traffic = counters->local();
+      metrics_counters::traffic::add(traffic.messages_out, frames_.size());
+      metrics_counters::traffic::add(traffic.bytes_out, bytes);
+    }
     out_->written(in_flight_);
     frames_.clear();
     next_ = 0;

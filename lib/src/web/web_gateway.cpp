@@ -77,7 +77,9 @@ public:
       : context_(std::move(context)),
         stream_(std::move(stream)),
         timer_(beast::get_lowest_layer(*stream_).get_executor()),
-        slot_(std::move(slot)) {}
+        slot_(std::move(slot)),
+        gauge_(context_->limits.counters, server_metrics::transport::websocket,
+               server_metrics::connection_state::http) {}
 
   void begin() {
     asio::dispatch(timer_.get_executor(), [self = this->shared_from_this()] {
@@ -164,8 +166,11 @@ private:
     if (!offered.empty() && !offers_subprotocol(offered))
       return respond_and_close(http::status::bad_request, "the WebSocket subprotocol must be libchat.v2");
     // From here it is a connection awaiting HELLO, under those limits (PROTOCOL.md 7.1).
-    if (auto refusal = slot_.await_hello())
+    if (auto refusal = slot_.await_hello()) {
+      if (auto* counters = gauge_.counters()) counters->refused(server_metrics::refusal_reason::connection_limit);
       return respond_and_close(http::status::service_unavailable, *refusal);
+    }
+    gauge_.move_to(server_metrics::connection_state::awaiting_hello);
     upgrade_request_.emplace(std::move(req));
     ws_.emplace(std::move(*stream_));
     stream_.reset();
@@ -187,6 +192,7 @@ private:
     closed_ = true;
     timer_.cancel();
     upgrade_request_.reset();
+    gauge_.release();  // the session counts itself
     context_->sessions.remove(this);
     auto session = std::make_shared<driver>(std::move(*ws_), context_, context_->services, context_->sessions,
                                             context_->limits, std::move(slot_));
@@ -203,6 +209,7 @@ private:
     s.shutdown(asio::socket_base::shutdown_both, ignored);
     s.close(ignored);
     slot_.release();
+    gauge_.release();
     context_->sessions.remove(this);
   }
 
@@ -213,6 +220,7 @@ private:
                              connection_executor>
       timer_;
   connection_slot slot_;
+  connection_gauge gauge_;  // http until it asks for a WebSocket
   beast::flat_buffer buffer_{max_request_header_bytes + 1024};
   std::optional<http::request_parser<http::empty_body>> parser_;
   std::optional<http_response> response_;
