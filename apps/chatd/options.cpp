@@ -261,7 +261,7 @@ daemon_options to_options(const setting_values& v, const po::variables_map& vm) 
   options.history_budget_bytes = parse_bytes(v.history_budget, "history-budget");
   options.max_frame = v.max_frame;
   if (v.idle_seconds > 0 && v.ping_timeout_seconds == 0)
-    throw option_error{"ping-timeout", "must be at least 1 (or disable keep-alive with idle 0)"};
+    throw option_error{"ping-timeout", "must be at least 1 (or disable keep-alive with --idle 0)"};
   options.handshake_timeout = std::chrono::seconds(v.handshake_seconds);
   options.idle_timeout = std::chrono::seconds(v.idle_seconds);
   options.ping_timeout = std::chrono::seconds(v.ping_timeout_seconds);
@@ -297,13 +297,13 @@ daemon_options to_options(const setting_values& v, const po::variables_map& vm) 
   options.max_connects_per_ip = v.max_connects_per_ip;
   options.connect_window = milliseconds(v.connect_window_seconds, "connect-window");
   if (options.max_connects_per_ip > 0 && options.connect_window.count() == 0)
-    throw option_error{"connect-window", "must be more than 0 (or disable with max-connects-per-ip 0)"};
+    throw option_error{"connect-window", "must be more than 0 (or disable with --max-connects-per-ip 0)"};
   options.max_unregistered = v.max_unregistered;
   options.max_unregistered_per_ip = v.max_unregistered_per_ip;
   options.flood_burst = v.flood_burst;
   if (!(v.flood_rate >= 0 && v.flood_rate <= 1e6)) throw option_error{"flood-rate", "must be 0 to 1000000"};
   if (v.flood_burst > 0 && v.flood_rate == 0)
-    throw option_error{"flood-rate", "must be more than 0 (or disable flood control with flood-burst 0)"};
+    throw option_error{"flood-rate", "must be more than 0 (or disable flood control with --flood-burst 0)"};
   options.flood_rate = v.flood_rate;
   options.flood_disconnect_after = milliseconds(v.flood_disconnect_seconds, "flood-disconnect-after");
   if (v.tls_cert.empty() != v.tls_key.empty())
