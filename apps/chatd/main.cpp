@@ -46,19 +46,18 @@ std::string to_text(const boost::asio::ip::tcp::endpoint& endpoint) {
   return out.str();
 }
 
-[[maybe_unused]] std::string joined(const std::vector<std::string>& names) {
+std::string joined(const std::vector<std::string>& names) {
   std::string text;
   for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
   return text;
 }
 
-// chatd's own options that a reload cannot change: named like server_options' kept members.
-[[maybe_unused]] std::vector<std::string> kept_daemon_options(const chatd::daemon_options& running,
+// chatd's own options that a reload cannot change, by option name (the server reports its own).
+std::vector<std::string> kept_daemon_options(const chatd::daemon_options& running,
                                              const chatd::daemon_options& next) {
   std::vector<std::string> kept;
   if (next.format != running.format) kept.push_back("log-format");
   if (next.target != running.target) kept.push_back("log-target");
-  if (next.admin != running.admin) kept.push_back("admin");
   return kept;
 }
 
@@ -153,12 +152,15 @@ int main(int argc, char** argv) {
           std::ostringstream unused;  // --help and --version were answered at start
           auto next = chatd::load_options(args, unused);
           if (!next) throw chatd::startup_error("nothing to reload");
+          const auto kept = kept_daemon_options(running, *next);
           wire(*next);
-          if (tls) server.reload_tls();  // until server::reload: logs what it did
-          note(chat::log_level::info, "reloaded", "the TLS certificate and key (other options: not yet)");
+          // The server logs the outcome: event reloaded (what was applied, what kept) or
+          // reload_rejected; chatd adds what only it knows.
+          const auto result = server.reload(std::move(next->server));
+          if (!result.error && !kept.empty())
+            note(chat::log_level::warn, "reload_kept", "kept until a restart: " + joined(kept));
         } catch (const chatd::startup_error& e) {
-          note(chat::log_level::error, "reload_rejected",
-               std::string(e.what()) + "; the running options stay");
+          note(chat::log_level::warn, "reload_rejected", std::string(e.what()) + "; nothing changed");
         }
         chatd::notify_ready("serving on " + serving);
         hangup.async_wait(on_hangup);

@@ -212,7 +212,7 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_the_config_file_under_connected_clients) {
 
   // Lower the limit below what alice's address holds, change the password and a kept option.
   dir.write("password", "second secret\n");
-  dir.write("chatd.conf", "max-per-ip = 1\npassword-file = " + password + "\nthreads = 3\n");
+  dir.write("chatd.conf", "max-per-ip = 1\npassword-file = " + password + "\nhistory = 50\n");
   chatd.signal(SIGHUP);
   const auto reloaded = expect_event(chatd, "reloaded");
   const auto kept_at = reloaded.find("kept");
@@ -220,7 +220,7 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_the_config_file_under_connected_clients) {
   const auto applied = reloaded.substr(0, kept_at);
   BOOST_TEST(contains(applied, "max_connections_per_ip"), reloaded);
   BOOST_TEST(contains(applied, "password"), reloaded);
-  BOOST_TEST(contains(reloaded.substr(kept_at), "threads"), reloaded);
+  BOOST_TEST(contains(reloaded.substr(kept_at), "history"), reloaded);
 
   // The new limit refuses a second connection from alice's address...
   {

@@ -148,13 +148,15 @@ struct session_fixture {
                               options.retained_history_bytes, options.quiet_joins_above};
   detail::resume_registry resume{users, options.resume_grace, options.max_detached_sessions,
                                  options.max_detached_per_ip};
-  detail::session_services services{options, bus, users, rooms, log, resume};
+  detail::live_options live_options{options};  // `options` as tests set it, see connect()
+  detail::session_services services{live_options, bus, users, rooms, log, resume};
   /// The fake clock: tests pass later times explicitly.
   const clock_type::time_point t0 = clock_type::time_point{} + 1000h;
 
   /// A connected session, started at `at`.
   test_client connect(clock_type::time_point at) {
     test_client c;
+    live_options.replace(options);  // what the test has changed in `options` so far
     c.session = std::make_unique<server_session>(services, c.out, "192.0.2.1:4242");
     c.session->start(at);
     return c;

@@ -84,6 +84,7 @@ bool password_matches(std::string_view given, std::string_view expected) {
 server_session::server_session(session_services& services, std::shared_ptr<member> self,
                                std::string peer, std::string_view transport)
     : services_(services),
+      options_(services.options),
       self_(std::move(self)),
       peer_(std::move(peer)) {
   services_.log(log_level::info, "connected", peer_, transport);
@@ -93,7 +94,7 @@ server_session::~server_session() { leave_and_release("connection closed"); }
 
 void server_session::start(clock::time_point now) {
   last_input_ = now;
-  const auto timeout = services_.options.handshake_timeout;
+  const auto timeout = options().handshake_timeout;
   if (timeout.count() > 0) handshake_deadline_ = now + timeout;
 }
 
@@ -101,9 +102,10 @@ server_session::clock::time_point server_session::deadline() const noexcept {
   if (state_ != state::awaiting_hello && state_ != state::registered) return clock::time_point::max();
   auto next = state_ == state::awaiting_hello ? handshake_deadline_ : clock::time_point::max();
   if (input_held()) next = std::min(next, hold_until_);
-  if (services_.options.idle_timeout.count() > 0)
-    next = std::min(next, ping_deadline_ ? *ping_deadline_
-                                         : last_input_ + services_.options.idle_timeout);
+  // Read each time: a reload's new idle time counts from the client's last input.
+  const auto idle_timeout = options().idle_timeout;
+  if (idle_timeout.count() > 0)
+    next = std::min(next, ping_deadline_ ? *ping_deadline_ : last_input_ + idle_timeout);
   return next;
 }
 
@@ -112,11 +114,12 @@ void server_session::on_deadline(clock::time_point now) {
   if (state_ == state::awaiting_hello && now >= handshake_deadline_)
     return request_close(errc::handshake_timeout);
   if (state_ != state::awaiting_hello && state_ != state::registered) return;
-  if (services_.options.idle_timeout.count() <= 0) return;
+  const auto& o = options();
+  if (o.idle_timeout.count() <= 0) return;
   if (ping_deadline_) {
     if (now >= *ping_deadline_) request_close(errc::ping_timeout);
-  } else if (now >= last_input_ + services_.options.idle_timeout) {
-    ping_deadline_ = now + services_.options.ping_timeout;
+  } else if (now >= last_input_ + o.idle_timeout) {
+    ping_deadline_ = now + o.ping_timeout;
     self_->reply(msg::server::ping{static_cast<std::uint64_t>(now.time_since_epoch().count())});
   }
 }
@@ -195,7 +198,7 @@ std::string format_rate(double rate) {
 
 bool server_session::pace(const client_message& m, clock::time_point now) {
   const unsigned cost = flood_cost(m);
-  const auto& o = services_.options;
+  const auto& o = options();
   const flood_policy policy(o.flood_burst, o.flood_rate, o.flood_disconnect_after);
   if (cost == 0 || !policy.enabled()) return true;
   const auto verdict = flood_.charge(policy, cost, now);
@@ -225,10 +228,10 @@ std::optional<msg::server::error> server_session::farewell_for(error_code reason
   if (reason == errc::frame_too_large)
     return error_message(reason, "frame exceeds the limit of " + std::to_string(frame_limit()) +
                                      " bytes" +
-                                     (frame_limit() < services_.options.max_frame ? " before HELLO" : ""));
+                                     (frame_limit() < options().max_frame ? " before HELLO" : ""));
   if (reason == errc::flooding) {
-    const auto seconds = std::chrono::duration<double>(services_.options.flood_disconnect_after).count();
-    return error_message(reason, "flooding: more than " + format_rate(services_.options.flood_rate) +
+    const auto seconds = std::chrono::duration<double>(options().flood_disconnect_after).count();
+    return error_message(reason, "flooding: more than " + format_rate(options().flood_rate) +
                                      " messages/s sustained for " + format_rate(seconds) +
                                      " s; slow down");
   }
@@ -334,7 +337,7 @@ void server_session::handle(const msg::client::hello& m) {
   token_ = std::move(token);
   welcomed_ = true;
   std::vector<server_message> welcome{
-      msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_}};
+      msg::server::welcome{options().server_info, services_.bus.server_id(), name_}};
   if (!token_.empty())
     welcome.emplace_back(msg::server::session{
         token_, static_cast<std::uint32_t>(services_.resume.grace().count())});
@@ -347,7 +350,7 @@ void server_session::join(const std::string& room_name, std::uint64_t after_id) 
   if (!is_valid_room(room_name)) return reply_error(errc::invalid_room, invalid_room_text);
   auto folded = fold_case(room_name);
   if (rooms_.contains(folded)) return reply_error(errc::already_in_room, "already in " + folded);
-  const auto max_rooms = services_.options.max_rooms_per_user;
+  const auto max_rooms = options().max_rooms_per_user;
   if (rooms_.size() >= max_rooms)
     return reply_error(errc::too_many_rooms, "at most " + rooms_count(max_rooms) + " at a time");
   auto r = services_.rooms.join(folded, self_, name_, after_id);
@@ -477,7 +480,7 @@ void server_session::reply_caps() {
 }
 
 bool server_session::refused_for_password() {
-  if (services_.options.password.empty() || password_given_) return false;
+  if (options().password.empty() || password_given_) return false;
   reply_error(errc::bad_password, "this server needs a password (PASS before HELLO)");
   request_close(errc::bad_password);
   return true;
@@ -494,7 +497,7 @@ void server_session::handle(const msg::client::cap& m) {
 void server_session::handle(const msg::client::pass& m) {
   if (state_ == state::registered)
     return reply_error(errc::already_registered, "PASS is only allowed before HELLO");
-  const auto& expected = services_.options.password;
+  const auto& expected = options().password;
   if (!expected.empty()) {
     if (!password_matches(m.password, expected)) {
       services_.log(log_level::info, "bad_password", peer_, "wrong password");
@@ -522,7 +525,7 @@ void server_session::handle(const msg::client::resume& m) {
   token_ = std::move(taken->token);
   state_ = state::registered;
   welcomed_ = true;
-  welcome_place.fill({msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_},
+  welcome_place.fill({msg::server::welcome{options().server_info, services_.bus.server_id(), name_},
                       msg::server::session{token_, static_cast<std::uint32_t>(services_.resume.grace().count())}});
   services_.log(log_level::info, "resumed", peer_, name_, " (", rooms_count(rooms_.size()), ")");
   if (taken->kick) taken->kick();  // the old connection, if still open, is told and closes
