@@ -51,7 +51,7 @@ public:
   server& operator=(const server&) = delete;
 
   /// Binds, listens and (with its own pool) starts the threads. Errors: those of bind/listen
-  /// (e.g. address in use); those of loading options.tls's certificate and key (also logged,
+  /// of any listener, options.admin's included (e.g. address in use); those of loading options.tls's certificate and key (also logged,
   /// naming the file); invalid_argument if max_frame is below largest_valid_frame,
   /// max_queue_bytes below twice (largest_valid_frame + 132), max_rooms_per_user is 0,
   /// server_info is not UTF-8 of at most max_info_bytes, a TLS certificate is given without a
@@ -93,7 +93,8 @@ public:
   std::uint64_t server_id() const noexcept;
 
   /// Graceful stop: stops accepting, sends every client ERROR server_shutting_down, lets
-  /// queues flush for up to close_timeout and closes everything. With its own pool it then
+  /// queues flush for up to close_timeout and closes everything. The admin endpoint answers
+  /// /healthz with 503 meanwhile and closes with the last connection. With its own pool it then
   /// joins the threads and returns; with a shared io_context it only begins the stop (use
   /// async_stop() to learn when it is done). Idempotent.
   void stop();

@@ -52,7 +52,7 @@ struct server_metrics {
   std::uint64_t room_members = 0;      ///< Memberships, summed over the rooms.
   std::uint64_t detached_sessions = 0; ///< Resumable sessions whose connection was lost.
   std::uint64_t history_bytes = 0;     ///< As server::history_bytes().
-  std::vector<loop_lag> event_loop;    ///< One per probe; empty before start().
+  std::vector<loop_lag> event_loop;    ///< One per probe (zeros until start()).
 
   // Counters.
   std::uint64_t connections_accepted = 0;  ///< Admitted connections, all transports.

@@ -33,12 +33,10 @@ bool outbox::push(shared_frame frame) { return push_as(frame_slice::of(std::move
 
 bool outbox::push_as(const frame_slice& frame, charge how, std::uint32_t frames) {
   bool wake = false, overflowed = false, pushed = false;
-  std::uint64_t dropped = 0;
   {
     std::lock_guard lock(mutex_);
-    pushed = push_locked(frame, how, frames, wake, overflowed, dropped);
+    pushed = push_locked(frame, how, frames, wake, overflowed);
   }
-  if (!pushed) count_drops(dropped);
   if (wake || overflowed) notify(wake, overflowed);
   return pushed;
 }
@@ -49,15 +47,15 @@ bool outbox::would_overflow(charge how, std::size_t cost) noexcept {
 }
 
 bool outbox::push_locked(const frame_slice& frame, charge how, std::uint32_t frames, bool& wake,
-                         bool& overflowed, std::uint64_t& dropped) {
-  if (closed_) {
-    dropped = frames;
+                         bool& overflowed) {
+  if (closed_) [[unlikely]] {
+    count_drops(frames);
     return false;
   }
   const std::size_t cost = frame.size + per_frame_overhead;
   if (would_overflow(how, cost)) {
     // The peer cannot take what it is sent: drop the queue rather than grow it.
-    dropped = drop_locked() + frames;
+    count_drops(drop_locked() + frames);
     overflowed = true;
     return false;
   }
@@ -116,7 +114,7 @@ void outbox::fill_reserved(std::uint64_t id, const std::vector<server_message>* 
       dropped = frames;  // dropped by an overflow or by closing
     } else if (const std::size_t cost = frame ? frame->size() + per_frame_overhead : 0;
                frame && would_overflow(charge::answer, cost)) {
-      dropped = drop_locked() + frames;
+      count_drops(drop_locked() + frames);
       overflowed = true;
     } else {
       --reservations_;

@@ -108,16 +108,17 @@ private:
   bool push_as(const frame_slice& frame, charge how, std::uint32_t frames = 1);
   /// Queues `frame` (of `frames` frames), continuing the last entry if `frame` follows it in
   /// the same buffer; the lock is held. False if closed or on overflow (then `overflowed` is
-  /// set); `dropped` is then how many frames were lost.
+  /// set); the frames lost are counted.
   bool push_locked(const frame_slice& frame, charge how, std::uint32_t frames, bool& wake,
-                   bool& overflowed, std::uint64_t& dropped);
+                   bool& overflowed);
   /// Queued and in-flight charges together; the lock is held.
   charges pending_locked() const noexcept;
   /// Whether `cost` more of `how` would overflow its bound; the lock is held.
   bool would_overflow(charge how, std::size_t cost) noexcept;
   /// Drops everything queued and refuses more; the lock is held. Returns how many frames.
   std::uint64_t drop_locked() noexcept;
-  void count_drops(std::uint64_t frames) noexcept;
+  /// Adds to the server's count of frames not delivered; cold. Any thread, any lock.
+  [[gnu::cold, gnu::noinline]] void count_drops(std::uint64_t frames) noexcept;
   /// Whether the writer must be woken now (it is idle and has work); marks it busy if so.
   bool wake_writer_locked() noexcept;
   void notify(bool wake, bool overflowed);
