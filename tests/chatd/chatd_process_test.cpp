@@ -210,9 +210,10 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_the_config_file_under_connected_clients) {
   chat::test::raw_peer alice(port, chat::test::flooding_address);
   sign_in(alice, "first secret", "alice");
 
-  // Lower the limit below what alice's address holds, change the password and a kept option.
+  // Lower the limit below what alice's address holds, change the password and options kept
+  // until a restart (the server's history, chatd's log format).
   dir.write("password", "second secret\n");
-  dir.write("chatd.conf", "max-per-ip = 1\npassword-file = " + password + "\nhistory = 50\n");
+  dir.write("chatd.conf", "max-per-ip = 1\npassword-file = " + password + "\nhistory = 50\nlog-format = json\n");
   chatd.signal(SIGHUP);
   const auto reloaded = expect_event(chatd, "reloaded");
   const auto kept_at = reloaded.find("kept");
@@ -221,6 +222,8 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_the_config_file_under_connected_clients) {
   BOOST_TEST(contains(applied, "max_connections_per_ip"), reloaded);
   BOOST_TEST(contains(applied, "password"), reloaded);
   BOOST_TEST(contains(reloaded.substr(kept_at), "history"), reloaded);
+  // chatd's own: the log format stays what it was (this line is logfmt still).
+  BOOST_TEST(contains(expect_event(chatd, "reload_kept"), "log-format"));
 
   // The new limit refuses a second connection from alice's address...
   {
