@@ -60,11 +60,9 @@ server_metrics known_snapshot() {
 constexpr const char* known_exposition =
     "# HELP chat_connections Connections open, by transport and state.\n"
     "# TYPE chat_connections gauge\n"
-    "chat_connections{transport=\"tcp\",state=\"http\"} 0\n"
     "chat_connections{transport=\"tcp\",state=\"awaiting_hello\"} 0\n"
     "chat_connections{transport=\"tcp\",state=\"registered\"} 3\n"
     "chat_connections{transport=\"tcp\",state=\"closing\"} 0\n"
-    "chat_connections{transport=\"tls\",state=\"http\"} 0\n"
     "chat_connections{transport=\"tls\",state=\"awaiting_hello\"} 1\n"
     "chat_connections{transport=\"tls\",state=\"registered\"} 0\n"
     "chat_connections{transport=\"tls\",state=\"closing\"} 0\n"

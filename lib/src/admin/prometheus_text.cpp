@@ -131,9 +131,13 @@ std::string render_prometheus(const server_metrics& m) {
 
   e.family("chat_connections", "gauge", "Connections open, by transport and state.");
   for (std::size_t t = 0; t < server_metrics::transport_count; ++t)
-    for (std::size_t s = 0; s < server_metrics::connection_state_count; ++s)
+    for (std::size_t s = 0; s < server_metrics::connection_state_count; ++s) {
+      // Only the WebSocket port serves HTTP before a session: no always-zero series for others.
+      if (static_cast<state>(s) == state::http && static_cast<transport>(t) != transport::websocket)
+        continue;
       e.sample("chat_connections", "transport", to_string(static_cast<transport>(t)), "state",
                to_string(static_cast<state>(s)), m.connections[t][s]);
+    }
   e.family("chat_rooms", "gauge", "Rooms with at least one member.");
   e.sample("chat_rooms", m.rooms);
   e.family("chat_room_members", "gauge", "Room memberships, summed over the rooms.");
