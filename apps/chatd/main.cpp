@@ -110,7 +110,9 @@ int main(int argc, char** argv) {
   if (auto ec = server.start()) {
     // A TLS file that does not load is logged (above) with its name.
     std::cerr << "chatd: cannot " << (tls ? "load the TLS certificate and key or " : "")
-              << "listen on " << requested << ": " << ec.message() << '\n';
+              << "listen on " << requested;
+    if (running.admin) std::cerr << " (or, for --admin, on " << *running.admin << ")";
+    std::cerr << ": " << ec.message() << '\n';
     return exit_runtime_error;
   }
   // The lines scripts read to learn the addresses (and the actual ports when asked for 0).
