@@ -102,7 +102,8 @@ struct world {
                                     options.retained_history_bytes, options.quiet_joins_above};
   chat::detail::resume_registry resume{users, options.resume_grace, options.max_detached_sessions,
                                       options.max_detached_per_ip};
-  chat::detail::session_services services{options, bus, users, rooms, log, resume};
+  chat::detail::live_options live_options{options};
+  chat::detail::session_services services{live_options, bus, users, rooms, log, resume};
   server_session::clock::time_point now = server_session::clock::time_point{} + 1000h;
 
   struct connection {

@@ -34,8 +34,11 @@ int main(int argc, char** argv) {
   chat::server_options options;
   options.port = port;
   // Called from the threads that run `io`: here only main's, so no lock is needed.
-  options.log = [](chat::log_level level, std::string_view line) {
-    std::clog << "embedded_server: " << chat::to_string(level) << ' ' << line << '\n';
+  options.log = [](const chat::log_record& r) {
+    std::clog << "embedded_server: " << chat::to_string(r.level) << ' ' << r.event;
+    if (!r.peer.empty()) std::clog << ' ' << r.peer;
+    if (!r.message.empty()) std::clog << ": " << r.message;
+    std::clog << '\n';
   };
   chat::server server(io, options);
   if (const auto ec = server.start()) {

@@ -155,9 +155,9 @@ BOOST_AUTO_TEST_CASE(a_flood_of_refused_connections_is_logged_at_a_bounded_rate)
   std::size_t refusals_logged = 0;
   server_options options;
   options.max_connections_per_ip = 1;
-  options.log = [&](log_level, std::string_view line) {
+  options.log = [&](const chat::log_record& r) {
     std::lock_guard lock(mutex);
-    refusals_logged += line.rfind("refused ", 0) == 0;
+    refusals_logged += r.event == "refused";
   };
   test_server server(options);
   raw_peer first(server.port(), flooding_address);

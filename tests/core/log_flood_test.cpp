@@ -27,7 +27,7 @@ namespace {
 // A frame of a type no version defines: 5 bytes, each answered with ERROR unknown_type.
 const std::vector<std::uint8_t> unknown_frame = {0, 0, 0, 1, 0x7E};
 
-struct log_record {
+struct log_tally {
   std::mutex mutex;
   std::size_t bytes = 0;
   std::vector<std::string> flooder_lines;
@@ -54,14 +54,15 @@ void flood(std::uint16_t port, int rounds, int batch) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(bad_frames_as_fast_as_clients_can_send_cost_the_log_a_few_lines) {
-  log_record log;
+  log_tally log;
   server_options options;
-  options.log = [&](log_level, std::string_view line) {
+  options.log = [&](const chat::log_record& r) {
     std::this_thread::sleep_for(2ms);  // a slow reader of the log, as a congested pipe would be
     std::lock_guard lock(log.mutex);
-    log.bytes += line.size() + 1;
-    if (line.find(flooding_address.to_string() + ":") != std::string_view::npos)
-      log.flooder_lines.emplace_back(line);
+    // As a line "event peer message" would take.
+    log.bytes += r.event.size() + 1 + r.peer.size() + 1 + r.message.size() + 1;
+    if (r.peer.rfind(flooding_address.to_string() + ":", 0) == 0)
+      log.flooder_lines.emplace_back(std::string(r.event) + ' ' + std::string(r.message));
   };
   test_server server(options);
   raw_peer alice(server.port(), legitimate_address), bob(server.port(), legitimate_address);

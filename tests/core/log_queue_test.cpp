@@ -24,7 +24,7 @@ struct stalled_destination {
   void operator()(const log_queue::line& l) {
     released.wait();
     std::lock_guard lock(mutex);
-    written.push_back(std::string(chat::to_string(l.level)) + ' ' + l.text);
+    written.push_back(std::string(chat::to_string(l.level)) + ' ' + l.event + ' ' + l.message);
   }
 };
 
@@ -35,11 +35,14 @@ BOOST_AUTO_TEST_SUITE(log_queue_sink)
 BOOST_AUTO_TEST_CASE(lines_are_written_in_order_by_the_writer_thread) {
   std::vector<std::string> written;
   {
-    log_queue log([&](const log_queue::line& l) { written.push_back(l.text); });
-    for (int i = 0; i < 100; ++i) log.push(log_level::info, std::to_string(i));
+    log_queue log([&](const log_queue::line& l) { written.push_back(l.event + ' ' + l.peer + ' ' + l.message); });
+    for (int i = 0; i < 100; ++i) {
+      const std::string message = std::to_string(i);  // gone once pushed: the queue copies
+      log.push({log_level::info, "connected", "192.0.2.1:4242", message});
+    }
   }  // the destructor writes what is queued
   BOOST_REQUIRE_EQUAL(written.size(), 100u);
-  for (int i = 0; i < 100; ++i) BOOST_TEST(written[i] == std::to_string(i));
+  for (int i = 0; i < 100; ++i) BOOST_TEST(written[i] == "connected 192.0.2.1:4242 " + std::to_string(i));
 }
 
 BOOST_AUTO_TEST_CASE(a_stalled_destination_never_blocks_a_push_and_drops_are_counted_then_logged) {
@@ -48,7 +51,7 @@ BOOST_AUTO_TEST_CASE(a_stalled_destination_never_blocks_a_push_and_drops_are_cou
     log_queue log([&](const log_queue::line& l) { destination(l); }, 10);
     // The writer takes at most a batch and stalls on it; everything beyond the bound is dropped
     // at once instead of waiting. (Deadline-free: push has nothing to wait on.)
-    for (int i = 0; i < 1000; ++i) log.push(log_level::info, "line " + std::to_string(i));
+    for (int i = 0; i < 1000; ++i) log.push({log_level::info, "connected", {}, "line " + std::to_string(i)});
     BOOST_TEST(log.dropped() >= 1000u - 2 * 10u);
     destination.release.set_value();
   }  // once it can write again, it says how many were lost
@@ -57,8 +60,8 @@ BOOST_AUTO_TEST_CASE(a_stalled_destination_never_blocks_a_push_and_drops_are_cou
   std::lock_guard lock(destination.mutex);
   std::size_t lines = 0, reported = 0;
   for (const auto& w : destination.written) {
-    if (w.rfind("warn ", 0) == 0 && w.find(" log lines dropped") != std::string::npos)
-      reported += std::stoul(w.substr(5));
+    if (w.rfind("warn log_lines_dropped ", 0) == 0 && w.find(" log lines dropped") != std::string::npos)
+      reported += std::stoul(w.substr(std::string("warn log_lines_dropped ").size()));
     else
       ++lines;
   }

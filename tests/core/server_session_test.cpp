@@ -148,13 +148,15 @@ struct session_fixture {
                               options.retained_history_bytes, options.quiet_joins_above};
   detail::resume_registry resume{users, options.resume_grace, options.max_detached_sessions,
                                  options.max_detached_per_ip};
-  detail::session_services services{options, bus, users, rooms, log, resume};
+  detail::live_options live_options{options};  // `options` as tests set it, see connect()
+  detail::session_services services{live_options, bus, users, rooms, log, resume};
   /// The fake clock: tests pass later times explicitly.
   const clock_type::time_point t0 = clock_type::time_point{} + 1000h;
 
   /// A connected session, started at `at`.
   test_client connect(clock_type::time_point at) {
     test_client c;
+    live_options.replace(options);  // what the test has changed in `options` so far
     c.session = std::make_unique<server_session>(services, c.out, "192.0.2.1:4242");
     c.session->start(at);
     return c;
@@ -1283,13 +1285,26 @@ BOOST_AUTO_TEST_CASE(a_session_destroyed_while_registered_leaves_its_rooms) {
 // ---------------------------------------------------------------------------------------------
 // The log: levels, and a client's mistakes at a bounded rate
 
+namespace {
+
+// A log_record, kept (its views last only for the call).
+struct recorded_line {
+  log_level level;
+  std::string event, peer, message;
+  static recorded_line of(const chat::log_record& r) {
+    return {r.level, std::string(r.event), std::string(r.peer), std::string(r.message)};
+  }
+};
+
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(a_clients_mistakes_are_logged_at_a_bounded_rate_and_the_rest_counted) {
-  std::vector<std::pair<log_level, std::string>> lines;
-  log = detail::logger([&](log_level level, std::string_view text) { lines.emplace_back(level, text); },
+  std::vector<recorded_line> lines;
+  log = detail::logger([&](const chat::log_record& r) { lines.push_back(recorded_line::of(r)); },
                        log_level::info);
   const auto mistakes = [&] {
     std::size_t n = 0;
-    for (const auto& [level, text] : lines) n += text.rfind("error ", 0) == 0;
+    for (const auto& l : lines) n += l.event == "protocol_error";
     return n;
   };
   auto c = connect();
@@ -1303,19 +1318,20 @@ BOOST_AUTO_TEST_CASE(a_clients_mistakes_are_logged_at_a_bounded_rate_and_the_res
   // One interval later one more goes out, with the count of those that did not.
   c->on_undecodable(errc::unknown_type, t0 + detail::log_budget::interval + 100ms);
   BOOST_TEST(mistakes() == std::size_t(detail::log_budget::burst) + 1);
-  BOOST_TEST((lines.back().first == log_level::info));
-  BOOST_TEST(lines.back().second.find("(95 more errors not logged)") != std::string::npos);
+  BOOST_TEST((lines.back().level == log_level::info));
+  BOOST_TEST(lines.back().peer == "192.0.2.1:4242");
+  BOOST_TEST(lines.back().message.find("(95 more errors not logged)") != std::string::npos);
 
   // What is left unlogged at the end is counted in the disconnect line.
   for (int i = 0; i < 7; ++i) c->on_undecodable(errc::unknown_type, t0 + detail::log_budget::interval + 200ms);
   c->on_closed(make_error_code(errc::connection_closed));
-  BOOST_TEST(lines.back().second.rfind("disconnect ", 0) == 0u);
-  BOOST_TEST(lines.back().second.find("(7 more errors not logged)") != std::string::npos);
+  BOOST_TEST(lines.back().event == "closed");
+  BOOST_TEST(lines.back().message.find("(7 more errors not logged)") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(nothing_below_the_level_is_logged_and_joins_are_debug) {
-  std::vector<std::pair<log_level, std::string>> lines;
-  const auto sink = [&](log_level level, std::string_view text) { lines.emplace_back(level, text); };
+  std::vector<recorded_line> lines;
+  const auto sink = [&](const chat::log_record& r) { lines.push_back(recorded_line::of(r)); };
   log = detail::logger(sink, log_level::warn);
   auto quiet = registered("quiet", "lobby");
   quiet->on_undecodable(errc::unknown_type, t0);
@@ -1324,8 +1340,8 @@ BOOST_AUTO_TEST_CASE(nothing_below_the_level_is_logged_and_joins_are_debug) {
   log = detail::logger(sink, log_level::debug);
   auto chatty = registered("chatty", "lobby");
   std::vector<log_level> levels;
-  for (const auto& [level, text] : lines)
-    if (text.rfind("join ", 0) == 0) levels.push_back(level);
+  for (const auto& l : lines)
+    if (l.event == "joined") levels.push_back(l.level);
   BOOST_TEST((levels == std::vector<log_level>{log_level::debug}));
 }
 

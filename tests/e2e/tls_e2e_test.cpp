@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(chatcli_over_tls_talks_with_chatcli_over_tcp_and_sighup_rel
   // A new certificate, then SIGHUP: new connections get it, open ones carry on.
   certs.pki.make_server("server", "ca", "second");
   chatd.process.signal(SIGHUP);
-  BOOST_REQUIRE_MESSAGE(chatd.process.read_stderr_line_until("TLS: reloaded", step),
+  BOOST_REQUIRE_MESSAGE(chatd.process.read_stderr_line_until("TLS certificate and key re-read", step),
                         "chatd did not reload; " << output_of(chatd.process));
   child_process carol = start_chatcli(tls_port, "carol", certs.trusting_client());
   expect_joined(carol, "carol");
@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(chatcli_over_tls_talks_with_chatcli_over_tcp_and_sighup_rel
     BOOST_REQUIRE(expect_exit(spoil, "sh") == 0);
   }
   chatd.process.signal(SIGHUP);
-  BOOST_REQUIRE_MESSAGE(chatd.process.read_stderr_line_until("keeping the certificate in use", step),
+  BOOST_REQUIRE_MESSAGE(chatd.process.read_stderr_line_until(" event=reload_rejected ", step),
                         "chatd did not report the broken key; " << output_of(chatd.process));
   child_process dave = start_chatcli(tls_port, "dave", certs.trusting_client());
   expect_joined(dave, "dave");

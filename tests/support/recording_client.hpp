@@ -32,10 +32,9 @@ class test_server {
 public:
   explicit test_server(server_options options = {});
   std::uint16_t port() const { return instance.local_endpoint().port(); }
-  chat::server instance;
-
-private:
+  /// What a test_server made with `o` runs with (the base for a reload that changes nothing else).
   static server_options for_test(server_options o);
+  chat::server instance;
 };
 
 /// An io_context with `threads` threads for clients; stops and joins in the destructor.

@@ -12,8 +12,10 @@
 // with each other. With its own pool, stop() and the destructor must not be called from a
 // handler running on the server's threads (stop() joins them). local_endpoint(),
 // tls_endpoint(), websocket_endpoint(), admin_endpoint(), server_id(), session_count(),
-// history_bytes(), metrics() and reload_tls() may be called from any thread (reload_tls() once
-// start() has returned).
+// history_bytes(), metrics(), reload() and reload_tls() may be called from any thread (reload()
+// and reload_tls() once start() has returned; two reloads run one after the other). A reload
+// never blocks the server's threads beyond a few brief locks, and never drops a connection or
+// a queued message.
 //
 // Lifetimes: with a shared io_context, the state the sessions share lives until the last of
 // them has finished, even if the server object is destroyed first; destroying the server
@@ -22,6 +24,7 @@
 #pragma once
 
 #include <chat/export.hpp>
+#include <chat/reload_result.hpp>
 #include <chat/server_metrics.hpp>
 #include <chat/server_options.hpp>
 
@@ -66,10 +69,25 @@ public:
   /// The admin endpoint's address (options.admin); default-constructed (port 0) when none.
   boost::asio::ip::tcp::endpoint admin_endpoint() const;
 
-  /// Reads options.tls's certificate and key files again; connections accepted from now on
-  /// use them, those open keep theirs. On an error (a file missing, unreadable, or a key that
-  /// does not match) the certificate in use stays and the error is returned and logged;
-  /// invalid_argument when the server has no TLS. Meant for a SIGHUP handler.
+  /// Puts `next` in effect where it can be, live (docs/OPERATIONS.md, "Reloading"). `next` is
+  /// checked whole first, as start() checks its options, and with TLS in `next` its
+  /// certificate and key are loaded: on any error nothing changes, the error is returned in
+  /// reload_result::error and logged (event reload_rejected). Otherwise every changed member
+  /// that can change live is applied and named in `applied`; changed members that cannot
+  /// (the listeners' address and ports, threads, tls.only, turning TLS or WebSocket on or off,
+  /// the sizes of history, queues and frames, close_timeout) are named in `kept` and keep their
+  /// values. The log sink (options.log) is never replaced. With TLS on, the certificate and
+  /// key are always read again (the files may have new contents): connections accepted from
+  /// now on use them, those open keep theirs. Open connections are never dropped: limits
+  /// apply to connections accepted from now on (a lowered max_connections refuses new ones
+  /// only), a new password to clients that have not yet given theirs, timeouts from each
+  /// connection's next deadline, flood control from its next request, resume_grace to
+  /// sessions detached from now on. Logged as event "reloaded".
+  reload_result reload(server_options next);
+  /// Reads the current options' tls certificate and key files again; connections accepted
+  /// from now on use them, those open keep theirs. On an error (a file missing, unreadable, or
+  /// a key that does not match) the certificate in use stays and the error is returned and
+  /// logged; invalid_argument when the server has no TLS. reload() does this too.
   boost::system::error_code reload_tls();
   /// Identifies this run in WELCOME (random, fixed at construction): message ids from one
   /// run mean nothing in another.

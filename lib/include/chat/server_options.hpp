@@ -3,6 +3,7 @@
 
 #include <chat/limits.hpp>
 #include <chat/log_level.hpp>
+#include <chat/log_record.hpp>
 #include <chat/server_tls_options.hpp>
 #include <chat/server_websocket_options.hpp>
 #include <chat/version.hpp>
@@ -20,6 +21,8 @@
 
 namespace chat {
 
+/// server::reload() changes most members live; those it cannot (the listeners, threads, the
+/// sizes of history, queues and frames) it keeps and reports (docs/OPERATIONS.md, "Reloading").
 struct server_options {
   boost::asio::ip::address address = boost::asio::ip::make_address_v4("127.0.0.1");
   std::uint16_t port = 7777;           ///< 0 binds an ephemeral port; see local_endpoint().
@@ -92,10 +95,11 @@ struct server_options {
   std::string server_info = std::string("libchat ") + version_string;  ///< Sent in WELCOME (at most max_info_bytes).
   /// Events above this level are not logged (nor formatted).
   chat::log_level log_level = chat::log_level::info;
-  /// Receives one line per event (connect, join, leave, error) and its level, without a
-  /// timestamp. Called from the pool's threads, possibly concurrently: the function must be
-  /// thread-safe, and should not block (it runs on an I/O thread).
-  std::function<void(chat::log_level, std::string_view)> log;
+  /// Receives one record per event (chat/log_record.hpp lists them: connected, closed,
+  /// refused, ...), without a timestamp; the record's views last only for the call. Called from
+  /// the pool's threads, possibly concurrently: the function must be thread-safe, and should not
+  /// block (it runs on an I/O thread). server::reload() never replaces it.
+  std::function<void(const chat::log_record&)> log;
   /// TLS: off unless a certificate is given; then a TLS listener next to the plain one, or
   /// instead of it (tls.only).
   server_tls_options tls;

@@ -16,9 +16,11 @@ log_queue::~log_queue() {
   thread_.join();
 }
 
-void log_queue::push(log_level level, std::string_view text) noexcept {
+void log_queue::push(const log_record& record) noexcept {
   try {
-    line l{std::chrono::system_clock::now(), level, std::string(text)};  // built outside the lock
+    // Built outside the lock.
+    line l{std::chrono::system_clock::now(), record.level, std::string(record.event),
+           std::string(record.peer), std::string(record.message)};
     {
       std::lock_guard lock(mutex_);
       if (queue_.size() >= max_lines_) {
@@ -61,7 +63,7 @@ void log_queue::run() {
     batch.clear();
     if (newly_dropped > 0) {
       try {
-        writer_({std::chrono::system_clock::now(), log_level::warn,
+        writer_({std::chrono::system_clock::now(), log_level::warn, "log_lines_dropped", {},
                  std::to_string(newly_dropped) + " log lines dropped (the log could not keep up)"});
       } catch (...) {
       }

@@ -67,7 +67,8 @@ std::uint32_t room::join(std::shared_ptr<member> m, std::string member_name,
           static_cast<double>(index_.max_load_factor()) * static_cast<double>(index_.bucket_count()))
         index_.reserve(2 * (index_.size() + 1));
       count = static_cast<std::uint32_t>(members_.size() + 1);
-      quiet = quiet_ || (quiet_above_ != 0 && count > quiet_above_);
+      const std::size_t quiet_above = quiet_above_.load(std::memory_order_relaxed);
+      quiet = quiet_ || (quiet_above != 0 && count > quiet_above);
       topic = topic_;
     }
     joined = {member_name, name_, count};
@@ -120,7 +121,8 @@ bool room::remove(const member& m, std::string_view reason, bool tell_leaver) {
     // The departure that ends a quiet period is not announced either: the first JOINED or LEFT
     // after it then shows every member's list from before to be stale (PROTOCOL.md 7.16).
     announce = !quiet_;
-    if (quiet_ && count < quiet_above_) quiet_ = false;
+    const std::size_t quiet_above = quiet_above_.load(std::memory_order_relaxed);
+    if (quiet_ && (quiet_above == 0 || count < quiet_above)) quiet_ = false;  // 0: after a reload
     if (members_.empty()) topic_ = {name_, {}, {}, 0};  // the room ends; its history is kept
   }
   if (announce || tell_leaver) {

@@ -47,6 +47,10 @@ public:
   room(std::string name, room_bus& bus, history_store& history, std::size_t quiet_above);
 
   const std::string& name() const noexcept { return name_; }
+  /// A new quiet threshold (any thread, a reload): it counts from the next join or departure.
+  void set_quiet_above(std::size_t quiet_above) noexcept {
+    quiet_above_.store(quiet_above, std::memory_order_relaxed);
+  }
 
   /// Adds `m`, known as `member_name`, and publishes JOINED to the other members unless the
   /// room is quiet or this join makes it so. The newcomer
@@ -121,7 +125,7 @@ private:
   const std::string name_;
   room_bus& bus_;
   history_store& history_;
-  const std::size_t quiet_above_;  ///< 0: never quiet.
+  std::atomic<std::size_t> quiet_above_;  ///< 0: never quiet.
   mutable std::mutex sequence_mutex_;
   std::atomic<std::uint64_t> last_id_;  ///< Of the last message posted here (or before creation).
   mutable std::mutex members_mutex_;

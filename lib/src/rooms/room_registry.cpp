@@ -113,4 +113,11 @@ void room_registry::clear() {
   retained_bytes_ = 0;
 }
 
+void room_registry::set_quiet_joins_above(std::size_t quiet_joins_above) {
+  std::lock_guard lock(mutex_);
+  quiet_joins_above_ = quiet_joins_above;
+  for (auto& [name, slot] : rooms_)
+    if (slot.r) slot.r->set_quiet_above(quiet_joins_above);
+}
+
 }  // namespace chat::detail

@@ -6,7 +6,8 @@
 // `retained_bytes` of history are kept, the longest-empty forgotten first, so a flood of made-up
 // rooms cannot grow memory.
 //
-// Every room it creates is quiet above `quiet_joins_above` members (see room.hpp; 0: never).
+// Every room it creates is quiet above `quiet_joins_above` members (see room.hpp; 0: never);
+// set_quiet_joins_above() changes it for every room.
 //
 // Thread-safety: every function may be called from any thread. The registry's lock covers only
 // its map; joins, leaves and greetings run outside it (a room is kept from ending while someone
@@ -55,6 +56,8 @@ public:
   census_result census() const;
   /// Drops every room.
   void clear();
+  /// A new quiet threshold for every room, existing or created from now on (a reload).
+  void set_quiet_joins_above(std::size_t quiet_joins_above);
 
 private:
   struct entry {
@@ -71,8 +74,8 @@ private:
   history_store& history_;
   const std::size_t retained_empty_rooms_;
   const std::size_t retained_bytes_limit_;
-  const std::size_t quiet_joins_above_;
   mutable std::mutex mutex_;  // guards everything below
+  std::size_t quiet_joins_above_;
   std::size_t retained_bytes_ = 0;  // sum over the empty rooms
   std::unordered_map<std::string, entry> rooms_;
   std::map<std::uint64_t, std::string> emptied_;  ///< Empty rooms, oldest first.

@@ -7,11 +7,13 @@
 // once a window), and at most `max_tracked` addresses are tracked at once; past that, new
 // addresses are admitted untracked (the connection limits still hold them) rather than refused.
 //
-// Thread-safety: none; the acceptor's strand alone uses it. Sans-io: the caller supplies the time.
+// Thread-safety: the acceptor's strand alone admits; set_limit() may be called from any thread
+// (a reload). Sans-io: the caller supplies the time.
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -27,7 +29,13 @@ public:
 
   /// `max_per_window` 0 (or a zero window): no limit.
   connect_throttle(std::size_t max_per_window, std::chrono::milliseconds window) noexcept
-      : max_(max_per_window), window_(window) {}
+      : max_(max_per_window), window_ms_(window.count()) {}
+
+  /// New limits for the connections admitted from now on; the addresses' counts so far stay.
+  void set_limit(std::size_t max_per_window, std::chrono::milliseconds window) noexcept {
+    max_.store(max_per_window, std::memory_order_relaxed);
+    window_ms_.store(window.count(), std::memory_order_relaxed);
+  }
 
   /// Counts a new connection from `peer` at `now`; the text of the ERROR that refuses it if
   /// the address is over its rate (the refused attempt is not counted).
@@ -41,10 +49,10 @@ private:
     clock::time_point window_start;
     std::size_t count = 0;
   };
-  void sweep(clock::time_point now);
+  void sweep(clock::time_point now, std::chrono::milliseconds window);
 
-  const std::size_t max_;
-  const std::chrono::milliseconds window_;
+  std::atomic<std::size_t> max_;
+  std::atomic<std::chrono::milliseconds::rep> window_ms_;
   std::unordered_map<boost::asio::ip::address, entry> entries_;
   clock::time_point next_sweep_{};
 };

@@ -105,6 +105,11 @@ void connection_counter::release(connection_slot::entry* address, bool unregiste
   }
 }
 
+void connection_counter::set_limits(const counter_limits& limits) {
+  std::lock_guard lock(mutex_);
+  limits_ = limits;
+}
+
 std::size_t connection_counter::unregistered() const {
   std::lock_guard lock(mutex_);
   return unregistered_;

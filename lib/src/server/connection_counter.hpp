@@ -78,6 +78,10 @@ public:
   std::variant<connection_slot, std::string> admit(const boost::asio::ip::address& peer,
                                                    bool awaiting_hello = true);
 
+  /// New limits, for the connections admitted from now on (any thread): those open stay, even
+  /// if they are over the new limits.
+  void set_limits(const counter_limits& limits);
+
   std::size_t total() const;
   std::size_t unregistered() const;
   /// Connections counted against `peer`'s key.
@@ -95,8 +99,8 @@ private:
   /// limit; the lock is held.
   std::optional<std::string> unregistered_refusal(const connection_slot::entry* address) const;
 
-  const counter_limits limits_;
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // guards everything below
+  counter_limits limits_;
   std::size_t total_ = 0;
   std::size_t unregistered_ = 0;
   std::unordered_map<boost::asio::ip::address, address_count> per_address_;

@@ -52,17 +52,124 @@ bool is_resource_exhaustion(const error_code& ec) {
 // per-frame overhead: flow control keeps a reading client's queue under half of it.
 constexpr std::size_t min_queue_bytes = 2 * (frame_header_size + largest_valid_frame + 128);
 
-// Options that would make the server break the protocol it promises.
-error_code validate(const server_options& o) {
-  const bool valid = o.max_frame >= largest_valid_frame && o.max_queue_bytes >= min_queue_bytes &&
-                     o.max_rooms_per_user >= 1 && o.server_info.size() <= max_info_bytes &&
-                     is_valid_utf8(o.server_info) && o.password.size() <= max_password_bytes &&
-                     is_valid_utf8(o.password) && o.resume_grace.count() >= 0 &&
-                     o.resume_grace.count() <= std::numeric_limits<std::uint32_t>::max() &&
-                     o.flood_rate >= 0 && o.flood_disconnect_after.count() >= 0 &&
-                     o.connect_window.count() >= 0 &&
-                     (o.tls.enabled() ? !o.tls.private_key_file.empty() : !o.tls.only);
-  return valid ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
+// The first of the options that would make the server break the protocol it promises, said
+// as an operator would fix it; empty if there is none.
+std::string invalid_option(const server_options& o) {
+  using std::to_string;
+  if (o.max_frame < largest_valid_frame) return "max_frame is below " + to_string(largest_valid_frame);
+  if (o.max_queue_bytes < min_queue_bytes) return "max_queue_bytes is below " + to_string(min_queue_bytes);
+  if (o.max_rooms_per_user < 1) return "max_rooms_per_user is 0";
+  if (o.server_info.size() > max_info_bytes || !is_valid_utf8(o.server_info))
+    return "server_info is not UTF-8 of at most " + to_string(max_info_bytes) + " bytes";
+  if (o.password.size() > max_password_bytes || !is_valid_utf8(o.password))
+    return "the password is not UTF-8 of at most " + to_string(max_password_bytes) + " bytes";
+  if (o.resume_grace.count() < 0 || o.resume_grace.count() > std::numeric_limits<std::uint32_t>::max())
+    return "resume_grace is out of range";
+  if (!(o.flood_rate >= 0)) return "flood_rate is negative";
+  if (o.flood_disconnect_after.count() < 0) return "flood_disconnect_after is negative";
+  if (o.connect_window.count() < 0) return "connect_window is negative";
+  if (o.tls.enabled() && o.tls.private_key_file.empty()) return "a TLS certificate is given without its key";
+  if (!o.tls.enabled() && o.tls.only) return "tls.only is set without a TLS certificate";
+  return {};
+}
+
+error_code validate(const server_options& o, std::string& why) {
+  why = invalid_option(o);
+  return why.empty() ? error_code{} : make_error_code(boost::system::errc::invalid_argument);
+}
+
+detail::counter_limits counter_limits_of(const server_options& o) {
+  return {o.max_connections, o.max_connections_per_ip, o.max_unregistered, o.max_unregistered_per_ip};
+}
+
+// Sorts what differs between the options in effect and `next` into reload_result's applied
+// and kept, restoring the kept ones in `next`: `next` becomes exactly what will be in effect.
+class change_sorter {
+public:
+  explicit change_sorter(reload_result& result) : result_(result) {}
+  /// A member that takes effect live.
+  template <class T>
+  void live(std::string_view name, const T& now, const T& next) {
+    if (!(now == next)) result_.applied.emplace_back(name);
+  }
+  /// A member that only a restart can change: its value in effect stays.
+  template <class T>
+  void kept(std::string_view name, const T& now, T& next) {
+    if (now == next) return;
+    result_.kept.emplace_back(name);
+    next = now;
+  }
+
+private:
+  reload_result& result_;
+};
+
+// Every member of server_options is named here (a new member must be added: live or kept).
+void sort_changes(const server_options& now, server_options& next, reload_result& result) {
+  change_sorter c(result);
+  // Listeners and the pool are made once, at start.
+  c.kept("address", now.address, next.address);
+  c.kept("port", now.port, next.port);
+  c.kept("threads", now.threads, next.threads);
+  // Sizes the history store, the connections' queues and their frame limits are built with.
+  c.kept("history", now.history, next.history);
+  c.kept("room_history_bytes", now.room_history_bytes, next.room_history_bytes);
+  c.kept("history_budget_bytes", now.history_budget_bytes, next.history_budget_bytes);
+  c.kept("retained_empty_rooms", now.retained_empty_rooms, next.retained_empty_rooms);
+  c.kept("retained_history_bytes", now.retained_history_bytes, next.retained_history_bytes);
+  c.kept("max_frame", now.max_frame, next.max_frame);
+  c.kept("max_queue_bytes", now.max_queue_bytes, next.max_queue_bytes);
+  c.kept("close_timeout", now.close_timeout, next.close_timeout);
+  // Read by the sessions, the limits and the log at their next use.
+  c.live("handshake_timeout", now.handshake_timeout, next.handshake_timeout);
+  c.live("idle_timeout", now.idle_timeout, next.idle_timeout);
+  c.live("ping_timeout", now.ping_timeout, next.ping_timeout);
+  c.live("max_rooms_per_user", now.max_rooms_per_user, next.max_rooms_per_user);
+  c.live("max_connections_per_ip", now.max_connections_per_ip, next.max_connections_per_ip);
+  c.live("max_connections", now.max_connections, next.max_connections);
+  c.live("max_connects_per_ip", now.max_connects_per_ip, next.max_connects_per_ip);
+  c.live("connect_window", now.connect_window, next.connect_window);
+  c.live("max_unregistered", now.max_unregistered, next.max_unregistered);
+  c.live("max_unregistered_per_ip", now.max_unregistered_per_ip, next.max_unregistered_per_ip);
+  c.live("flood_burst", now.flood_burst, next.flood_burst);
+  c.live("flood_rate", now.flood_rate, next.flood_rate);
+  c.live("flood_disconnect_after", now.flood_disconnect_after, next.flood_disconnect_after);
+  c.live("quiet_joins_above", now.quiet_joins_above, next.quiet_joins_above);
+  c.live("password", now.password, next.password);
+  c.live("resume_grace", now.resume_grace, next.resume_grace);
+  c.live("max_detached_sessions", now.max_detached_sessions, next.max_detached_sessions);
+  c.live("max_detached_per_ip", now.max_detached_per_ip, next.max_detached_per_ip);
+  c.live("server_info", now.server_info, next.server_info);
+  c.live("log_level", now.log_level, next.log_level);
+  next.log = now.log;  // a function, not compared: the sink the server was made with stays
+  // The admin listener is made once, at start; the dropped-lines count is read from the
+  // function the server was made with, like the log.
+  c.kept("admin", now.admin, next.admin);
+  next.log_lines_dropped = now.log_lines_dropped;
+  // TLS: the certificate, key and lowest version make a new context for new connections;
+  // turning TLS on or off would need a listener made or closed.
+  if (now.tls.enabled() == next.tls.enabled()) {
+    c.live("tls.certificate_file", now.tls.certificate_file, next.tls.certificate_file);
+    c.live("tls.private_key_file", now.tls.private_key_file, next.tls.private_key_file);
+    c.live("tls.min_version", now.tls.min_version, next.tls.min_version);
+  } else {
+    c.kept("tls.certificate_file", now.tls.certificate_file, next.tls.certificate_file);
+    c.kept("tls.private_key_file", now.tls.private_key_file, next.tls.private_key_file);
+    c.kept("tls.min_version", now.tls.min_version, next.tls.min_version);
+  }
+  c.kept("tls.port", now.tls.port, next.tls.port);
+  c.kept("tls.only", now.tls.only, next.tls.only);
+  c.kept("websocket.port", now.websocket.port, next.websocket.port);
+  c.live("websocket.allowed_origins", now.websocket.allowed_origins, next.websocket.allowed_origins);
+  c.live("websocket.web_root", now.websocket.web_root, next.websocket.web_root);
+  c.live("websocket.handshake_timeout", now.websocket.handshake_timeout, next.websocket.handshake_timeout);
+}
+
+// "a, b, c"; "none" for none.
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out.empty() ? "none" : out;
 }
 
 detail::connection_limits limits_of(const server_options& o, detail::metrics_counters& counters) {
@@ -100,22 +207,23 @@ using tls_session = detail::session_driver<detail::stream_connection<tls_socket>
 struct shared_state {
   explicit shared_state(server_options o)
       : options(std::move(o)),
-        log(options.log, options.log_level),
+        startup(options.current()),
+        log(startup->log, startup->log_level),
         bus(&counters),
-        history(options.history, options.room_history_bytes, options.history_budget_bytes),
-        rooms(bus, history, options.retained_empty_rooms, options.retained_history_bytes,
-              options.quiet_joins_above),
-        resume(users, options.resume_grace, options.max_detached_sessions,
-               options.max_detached_per_ip),
+        history(startup->history, startup->room_history_bytes, startup->history_budget_bytes),
+        rooms(bus, history, startup->retained_empty_rooms, startup->retained_history_bytes,
+              startup->quiet_joins_above),
+        resume(users, startup->resume_grace, startup->max_detached_sessions,
+               startup->max_detached_per_ip),
         services{options, bus, users, rooms, log, resume},
-        limits(limits_of(options, counters)),
-        connections(detail::counter_limits{options.max_connections, options.max_connections_per_ip,
-                                           options.max_unregistered,
-                                           options.max_unregistered_per_ip}),
-        web{services, sessions, limits, options.websocket, log} {}
+        limits(limits_of(*startup, counters)),
+        connections(counter_limits_of(*startup)),
+        web{services, sessions, limits, options, log} {}
 
-  const server_options options;
-  const detail::logger log;
+  detail::live_options options;  // in effect now: server::reload() replaces them
+  // What the server started with: the members a reload keeps (listeners, sizes) are read here.
+  const std::shared_ptr<const server_options> startup;
+  detail::logger log;
   detail::metrics_counters counters;  // before everything that counts
   detail::local_bus bus;
   detail::local_directory users;
@@ -222,7 +330,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   impl(asio::io_context& io, server_options opts, bool threads_owned)
       : context(io),
         state(std::make_shared<shared_state>(std::move(opts))),
-        options(state->options),
+        startup(*state->startup),
         log(state->log),
         own_threads(threads_owned),
         accept_strand(asio::make_strand(context)),
@@ -231,8 +339,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         web(accept_strand, listener_kind::web),
         stop_timer(accept_strand),
         expiry_timer(accept_strand),
-        connects(options.max_connects_per_ip, options.connect_window),
-        web_connects(options.max_connects_per_ip * web_connects_per_connect, options.connect_window) {
+        connects(startup.max_connects_per_ip, startup.connect_window),
+        web_connects(startup.max_connects_per_ip * web_connects_per_connect, startup.connect_window) {
     // One probe per pool thread; on a shared io_context, whose threads are not the server's, one.
     const unsigned n = own_threads ? thread_count() : 1;
     for (unsigned p = 0; p < n; ++p)
@@ -240,7 +348,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   }
 
   unsigned thread_count() const {
-    if (options.threads > 0) return options.threads;
+    if (startup.threads > 0) return startup.threads;
     return std::max(1u, std::thread::hardware_concurrency());
   }
 
@@ -257,7 +365,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   void on_accept(listener& l, error_code ec, tcp_socket socket) {
     if (!l.acceptor.is_open()) return;
     if (ec) {
-      log(log_level::warn, "accept error: ", ec.message());
+      log(log_level::warn, "accept_failed", detail::no_peer, "accept error", kind_label(l.kind), ": ", ec.message());
       if (is_resource_exhaustion(ec)) {
         l.backoff = std::clamp(l.backoff * 2, min_accept_backoff, max_accept_backoff);
         l.retry.expires_after(l.backoff);
@@ -300,10 +408,10 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       // Logged at a bounded rate, the rest counted: a connect flood must not flood the log.
       if (log.enabled(log_level::info) && refusals_logged.allow(now)) {
         const auto unlogged = refusals_logged.take_suppressed();
-        log(log_level::info, "refused ", peer, kind_label(kind), ": ", *refusal,
+        log(log_level::info, "refused", peer, *refusal, kind_label(kind),
             unlogged ? " (" + std::to_string(unlogged) + " more refused, not logged)" : std::string());
       }
-      refuse(socket, refusal_answer(kind, options.tls.enabled(), *refusal));
+      refuse(socket, refusal_answer(kind, startup.tls.enabled(), *refusal));
       return;
     }
     auto slot = std::move(std::get<detail::connection_slot>(admitted));
@@ -311,7 +419,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     if (kind == listener_kind::web) {
       detail::serve_web_connection(std::move(socket), std::move(slot),
                                    std::shared_ptr<const detail::web_gateway_context>(state, &st.web),
-                                   options.tls.enabled() ? current_tls_context() : nullptr);
+                                   startup.tls.enabled() ? current_tls_context() : nullptr);
       return;
     }
     if (kind == listener_kind::tls) {
@@ -341,17 +449,21 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   }
 
   // Loads the certificate and key; on success, new TLS connections use them.
-  error_code load_tls_context() {
+  error_code load_tls_context(const server_tls_options& tls) {
     error_code ec;
     std::string what;
-    auto loaded = detail::make_server_tls_context(options.tls, ec, what);
+    auto loaded = detail::make_server_tls_context(tls, ec, what);
     if (!loaded) {
-      log(log_level::error, "TLS: ", what, ": ", ec.message(), "; keeping the certificate in use");
+      log(log_level::error, "tls_load_failed", detail::no_peer, what, ": ", ec.message(),
+          "; keeping the certificate in use");
       return ec;
     }
-    std::lock_guard lock(tls_mutex);
-    tls_context = std::move(loaded);
+    use_tls_context(std::move(loaded));
     return {};
+  }
+  void use_tls_context(std::shared_ptr<asio::ssl::context> loaded) {
+    std::lock_guard lock(tls_mutex);
+    tls_context.swap(loaded);  // the old one goes with the last connection made from it
   }
 
   server_metrics snapshot() const {
@@ -365,7 +477,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     m.history_bytes = st.history.total_bytes();
     m.event_loop.reserve(probes.size());
     for (const auto& p : probes) m.event_loop.push_back(p->read());
-    if (options.log_lines_dropped) m.log_lines_dropped = options.log_lines_dropped();
+    if (startup.log_lines_dropped) m.log_lines_dropped = startup.log_lines_dropped();
     return m;
   }
 
@@ -402,7 +514,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       // Armed first: the pending wait is work that keeps a shared io_context's run() going
       // until `done` has fired, however fast the sessions close. Sessions close themselves
       // within close_timeout; the margin lets their handlers finish.
-      stop_timer.expires_after(options.close_timeout + std::chrono::milliseconds(500));
+      stop_timer.expires_after(startup.close_timeout + std::chrono::milliseconds(500));
       stop_timer.async_wait([done](error_code) { done->fire(); });
     }
     asio::post(accept_strand, [self = shared_from_this()] {
@@ -422,18 +534,18 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
   // Ends the detached sessions that are due, then waits for the next check. Checked at least
   // every second (a session detached meanwhile may be due before the earliest one known now),
-  // so a session ends at most a second after its grace period. On the accept strand.
+  // so a session ends at most a second after its grace period. Runs while resume is off too,
+  // since a reload may turn it on. On the accept strand.
   void expire_detached() {
     auto& resume = state->resume;
-    if (!resume.enabled() ||
-        !(plain.acceptor.is_open() || secure.acceptor.is_open() || web.acceptor.is_open()))
-      return;
+    if (!(plain.acceptor.is_open() || secure.acceptor.is_open() || web.acceptor.is_open())) return;
     const auto now = std::chrono::steady_clock::now();
     if (const auto ended = resume.expire(now, state->rooms))
-      log(log_level::info, "ended ", ended, ended == 1 ? " detached session" : " detached sessions",
-          ": grace period over");
-    const auto tick = std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(1),
-                                                                    options.resume_grace / 4);
+      log(log_level::info, "detached_expired", detail::no_peer, "ended ", ended,
+          ended == 1 ? " detached session" : " detached sessions", ": grace period over");
+    const auto grace = resume.grace();
+    const auto tick = std::min<std::chrono::steady_clock::duration>(
+        std::chrono::seconds(1), grace.count() > 0 ? grace / 4 : std::chrono::milliseconds(1000));
     expiry_timer.expires_at(std::min(now + tick, std::max(now, resume.next_expiry())));
     expiry_timer.async_wait([self = shared_from_this()](error_code ec) {
       if (!ec) self->expire_detached();
@@ -447,17 +559,17 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         context.run();
         return;
       } catch (const std::exception& e) {
-        log(log_level::error, "unhandled exception in a handler: ", e.what());
+        log(log_level::error, "handler_exception", detail::no_peer, "unhandled exception in a handler: ", e.what());
       } catch (...) {
-        log(log_level::error, "unhandled non-standard exception in a handler");
+        log(log_level::error, "handler_exception", detail::no_peer, "unhandled non-standard exception in a handler");
       }
     }
   }
 
   asio::io_context& context;
   const std::shared_ptr<shared_state> state;
-  const server_options& options;
-  const detail::logger& log;
+  const server_options& startup;  // see shared_state::startup
+  detail::logger& log;
   const bool own_threads;
   asio::strand<asio::io_context::executor_type> accept_strand;
   listener plain;
@@ -465,10 +577,11 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   listener web;     // WebSocket and the web client's files (wss:// with TLS)
   asio::steady_timer stop_timer;
   asio::steady_timer expiry_timer;  // ends detached sessions whose grace period is over
+  std::mutex reload_mutex;  // one reload (or reload_tls) at a time
   std::mutex tls_mutex;
   std::shared_ptr<asio::ssl::context> tls_context;  // guarded by tls_mutex; connections copy it
   detail::log_budget refusals_logged;  // on the accept strand only
-  detail::connect_throttle connects;   // likewise
+  detail::connect_throttle connects;   // likewise (but for its set_limit())
   detail::connect_throttle web_connects;  // the web port's, which serves files too; likewise
   std::vector<std::shared_ptr<detail::loop_probe>> probes;  // fixed at construction
   std::shared_ptr<detail::admin_gateway> admin;  // set by start() when options.admin is
@@ -498,27 +611,29 @@ server::~server() {
 error_code server::start() {
   auto& i = *impl_;
   if (i.started || i.stopped) return make_error_code(errc::operation_in_progress);
-  if (auto ec = validate(i.options)) return ec;
-  const auto& tls = i.options.tls;
+  const auto options = i.state->options.current();
+  std::string invalid;
+  if (auto ec = validate(*options, invalid)) return ec;
+  const auto& tls = options->tls;
   if (tls.enabled()) {
-    if (auto ec = i.load_tls_context()) return ec;
-    const std::uint16_t tls_port = tls.only ? i.options.port : tls.port;
-    if (auto ec = i.secure.open({i.options.address, tls_port})) return ec;
+    if (auto ec = i.load_tls_context(tls)) return ec;
+    const std::uint16_t tls_port = tls.only ? options->port : tls.port;
+    if (auto ec = i.secure.open({options->address, tls_port})) return ec;
   }
   if (!tls.only) {
-    if (auto ec = i.plain.open({i.options.address, i.options.port})) {
+    if (auto ec = i.plain.open({options->address, options->port})) {
       i.secure.close();
       return ec;
     }
   }
-  if (const auto& ws = i.options.websocket; ws.enabled()) {
-    if (auto ec = i.web.open({i.options.address, *ws.port})) {
+  if (const auto& ws = options->websocket; ws.enabled()) {
+    if (auto ec = i.web.open({options->address, *ws.port})) {
       i.plain.close();
       i.secure.close();
       return ec;
     }
   }
-  if (const auto& admin = i.options.admin) {
+  if (const auto& admin = options->admin) {
     if (auto ec = i.open_admin(*admin)) {
       i.plain.close();
       i.secure.close();
@@ -544,7 +659,7 @@ error_code server::start() {
 }
 
 tcp::endpoint server::local_endpoint() const {
-  return impl_->options.tls.only ? impl_->secure.endpoint : impl_->plain.endpoint;
+  return impl_->startup.tls.only ? impl_->secure.endpoint : impl_->plain.endpoint;
 }
 
 tcp::endpoint server::tls_endpoint() const { return impl_->secure.endpoint; }
@@ -557,10 +672,52 @@ tcp::endpoint server::admin_endpoint() const {
 
 error_code server::reload_tls() {
   auto& i = *impl_;
-  if (!i.options.tls.enabled()) return make_error_code(boost::system::errc::invalid_argument);
-  if (auto ec = i.load_tls_context()) return ec;
-  i.log(log_level::info, "TLS: reloaded ", i.options.tls.certificate_file, "; new connections use it");
+  std::lock_guard lock(i.reload_mutex);
+  const auto options = i.state->options.current();
+  if (!options->tls.enabled()) return make_error_code(boost::system::errc::invalid_argument);
+  if (auto ec = i.load_tls_context(options->tls)) return ec;
+  i.log(log_level::info, "tls_reloaded", detail::no_peer, "TLS: reloaded ", options->tls.certificate_file,
+        "; new connections use it");
   return {};
+}
+
+reload_result server::reload(server_options next) {
+  auto& i = *impl_;
+  auto& st = *i.state;
+  std::lock_guard lock(i.reload_mutex);
+  reload_result result;
+  const auto reject = [&](error_code ec, const std::string& why) {
+    result.error = ec;
+    i.log(log_level::warn, "reload_rejected", detail::no_peer, why, "; nothing changed");
+    return result;
+  };
+  // Checked whole, before anything changes.
+  std::string invalid;
+  if (auto ec = validate(next, invalid)) return reject(ec, invalid);
+  std::shared_ptr<asio::ssl::context> tls;
+  if (next.tls.enabled()) {
+    error_code ec;
+    std::string what;
+    tls = detail::make_server_tls_context(next.tls, ec, what);
+    if (!tls) return reject(ec, "TLS: " + what + ": " + ec.message());
+  }
+  const auto now = st.options.current();
+  sort_changes(*now, next, result);
+
+  // The parts that keep copies of the options; the sessions read `next` at their next use.
+  st.log.set_threshold(next.log_level);
+  st.connections.set_limits(counter_limits_of(next));
+  i.connects.set_limit(next.max_connects_per_ip, next.connect_window);
+  i.web_connects.set_limit(next.max_connects_per_ip * web_connects_per_connect, next.connect_window);
+  st.rooms.set_quiet_joins_above(next.quiet_joins_above);
+  st.resume.set_limits(next.resume_grace, next.max_detached_sessions, next.max_detached_per_ip);
+  const bool tls_reloaded = tls && now->tls.enabled();
+  if (tls_reloaded) i.use_tls_context(std::move(tls));
+  st.options.replace(std::move(next));
+  i.log(log_level::info, "reloaded", detail::no_peer, "applied: ", joined(result.applied),
+        "; kept until a restart: ", joined(result.kept),
+        tls_reloaded ? "; TLS certificate and key re-read" : "");
+  return result;
 }
 
 void server::stop() {
@@ -573,7 +730,7 @@ void server::stop() {
   // With a shared io_context the sessions close as the caller runs it; with its own pool the
   // threads are joined here, also after an async_stop() began the stop.
   if (!i.own_threads || i.threads.empty()) return;
-  i.state->sessions.wait_until_empty(std::chrono::steady_clock::now() + i.options.close_timeout +
+  i.state->sessions.wait_until_empty(std::chrono::steady_clock::now() + i.startup.close_timeout +
                                      std::chrono::milliseconds(500));
   i.context.stop();
   for (auto& t : i.threads) t.join();

@@ -55,7 +55,7 @@ public:
         slot_(std::move(slot)),
         gauge_(limits.counters, metrics_transport_of<Connection>,
                server_metrics::connection_state::awaiting_hello),
-        session_(services, this->out(), this->describe_peer()) {
+        session_(services, this->out(), this->describe_peer(), Connection::transport_name()) {
     this->set_max_frame(session_.frame_limit());
   }
 

@@ -82,18 +82,19 @@ bool password_matches(std::string_view given, std::string_view expected) {
 }  // namespace
 
 server_session::server_session(session_services& services, std::shared_ptr<member> self,
-                               std::string peer)
+                               std::string peer, std::string_view transport)
     : services_(services),
+      options_(services.options),
       self_(std::move(self)),
       peer_(std::move(peer)) {
-  services_.log(log_level::info, "connect ", peer_);
+  services_.log(log_level::info, "connected", peer_, transport);
 }
 
 server_session::~server_session() { leave_and_release("connection closed"); }
 
 void server_session::start(clock::time_point now) {
   last_input_ = now;
-  const auto timeout = services_.options.handshake_timeout;
+  const auto timeout = options().handshake_timeout;
   if (timeout.count() > 0) handshake_deadline_ = now + timeout;
 }
 
@@ -101,9 +102,10 @@ server_session::clock::time_point server_session::deadline() const noexcept {
   if (state_ != state::awaiting_hello && state_ != state::registered) return clock::time_point::max();
   auto next = state_ == state::awaiting_hello ? handshake_deadline_ : clock::time_point::max();
   if (input_held()) next = std::min(next, hold_until_);
-  if (services_.options.idle_timeout.count() > 0)
-    next = std::min(next, ping_deadline_ ? *ping_deadline_
-                                         : last_input_ + services_.options.idle_timeout);
+  // Read each time: a reload's new idle time counts from the client's last input.
+  const auto idle_timeout = options().idle_timeout;
+  if (idle_timeout.count() > 0)
+    next = std::min(next, ping_deadline_ ? *ping_deadline_ : last_input_ + idle_timeout);
   return next;
 }
 
@@ -112,11 +114,12 @@ void server_session::on_deadline(clock::time_point now) {
   if (state_ == state::awaiting_hello && now >= handshake_deadline_)
     return request_close(errc::handshake_timeout);
   if (state_ != state::awaiting_hello && state_ != state::registered) return;
-  if (services_.options.idle_timeout.count() <= 0) return;
+  const auto& o = options();
+  if (o.idle_timeout.count() <= 0) return;
   if (ping_deadline_) {
     if (now >= *ping_deadline_) request_close(errc::ping_timeout);
-  } else if (now >= last_input_ + services_.options.idle_timeout) {
-    ping_deadline_ = now + services_.options.ping_timeout;
+  } else if (now >= last_input_ + o.idle_timeout) {
+    ping_deadline_ = now + o.ping_timeout;
     self_->reply(msg::server::ping{static_cast<std::uint64_t>(now.time_since_epoch().count())});
   }
 }
@@ -152,7 +155,7 @@ void server_session::on_message(const client_message& m, clock::time_point now) 
         m);
   } catch (const std::exception& e) {
     // The request failed (e.g. out of memory); the session and the server carry on.
-    services_.log(log_level::error, "request from ", peer_, " failed: ", e.what());
+    services_.log(log_level::error, "request_failed", peer_, name_, name_.empty() ? "" : ": ", e.what());
     try {
       reply_error(errc::internal_error);
     } catch (...) {
@@ -195,12 +198,12 @@ std::string format_rate(double rate) {
 
 bool server_session::pace(const client_message& m, clock::time_point now) {
   const unsigned cost = flood_cost(m);
-  const auto& o = services_.options;
+  const auto& o = options();
   const flood_policy policy(o.flood_burst, o.flood_rate, o.flood_disconnect_after);
   if (cost == 0 || !policy.enabled()) return true;
   const auto verdict = flood_.charge(policy, cost, now);
   if (verdict.flooding) {
-    services_.log(log_level::info, "flooding ", peer_, " ", name_, ": disconnected");
+    services_.log(log_level::info, "flooding", peer_, name_, ": disconnected");
     request_close(errc::flooding);
     return false;
   }
@@ -225,10 +228,10 @@ std::optional<msg::server::error> server_session::farewell_for(error_code reason
   if (reason == errc::frame_too_large)
     return error_message(reason, "frame exceeds the limit of " + std::to_string(frame_limit()) +
                                      " bytes" +
-                                     (frame_limit() < services_.options.max_frame ? " before HELLO" : ""));
+                                     (frame_limit() < options().max_frame ? " before HELLO" : ""));
   if (reason == errc::flooding) {
-    const auto seconds = std::chrono::duration<double>(services_.options.flood_disconnect_after).count();
-    return error_message(reason, "flooding: more than " + format_rate(services_.options.flood_rate) +
+    const auto seconds = std::chrono::duration<double>(options().flood_disconnect_after).count();
+    return error_message(reason, "flooding: more than " + format_rate(options().flood_rate) +
                                      " messages/s sustained for " + format_rate(seconds) +
                                      " s; slow down");
   }
@@ -249,7 +252,7 @@ void server_session::on_closing(error_code reason) {
   if (!token_.empty()) {
     const auto token = std::exchange(token_, {});
     if (keeps_session(reason) && services_.resume.detach(token, address_of(peer_), why, clock::now())) {
-      services_.log(log_level::info, "detach ", name_, " (", rooms_count(rooms_.size()), "): ", why);
+      services_.log(log_level::info, "detached", peer_, name_, " (", rooms_count(rooms_.size()), "): ", why);
       rooms_.clear();  // the registry's now, as is the name
       name_.clear();
       return;
@@ -262,7 +265,7 @@ void server_session::on_closing(error_code reason) {
 void server_session::on_taken_over() {
   if (state_ != state::registered) return;
   token_.clear();  // already the new connection's
-  services_.log(log_level::info, "session of ", name_, " at ", peer_, " taken over by RESUME");
+  services_.log(log_level::info, "taken_over", peer_, name_, ": session taken over by RESUME");
   self_->reply(error_message(errc::session_resumed, "session resumed by another connection"));
   request_close(errc::session_resumed);
 }
@@ -272,13 +275,13 @@ void server_session::on_closed(error_code reason) {
   on_closing(reason);
   state_ = state::closed;
   const auto unlogged = mistakes_logged_.take_suppressed();
-  services_.log(log_level::info, "disconnect ", peer_, ": ", reason ? reason.message() : "quit",
+  services_.log(log_level::info, "closed", peer_, reason ? reason.message() : "quit",
                 unlogged ? " (" + std::to_string(unlogged) + " more errors not logged)" : std::string());
 }
 
 void server_session::leave_and_release(std::string_view why) {
   for (const auto& [folded, r] : rooms_) services_.rooms.leave(r, *self_, why);
-  if (!rooms_.empty()) services_.log(log_level::debug, "leave ", name_, " (", rooms_count(rooms_.size()), "): ", why);
+  if (!rooms_.empty()) services_.log(log_level::debug, "left_rooms", peer_, name_, " (", rooms_count(rooms_.size()), "): ", why);
   rooms_.clear();
   // Cleared so that a second call cannot free the name after someone else has claimed it.
   // Guarded by owner: after a RESUME took the session over, the name is the new connection's.
@@ -289,7 +292,7 @@ void server_session::reply_error(error_code ec, std::string text) {
   // A client's mistake: worth knowing, but a hostile client must not flood the log with them.
   if (services_.log.enabled(log_level::info) && mistakes_logged_.allow(last_input_)) {
     const auto unlogged = mistakes_logged_.take_suppressed();
-    services_.log(log_level::info, "error ", peer_, name_.empty() ? "" : " ", name_, ": ",
+    services_.log(log_level::info, "protocol_error", peer_, name_, name_.empty() ? "" : ": ",
                   ec.message(),
                   unlogged ? " (" + std::to_string(unlogged) + " more errors not logged)" : std::string());
   }
@@ -334,12 +337,12 @@ void server_session::handle(const msg::client::hello& m) {
   token_ = std::move(token);
   welcomed_ = true;
   std::vector<server_message> welcome{
-      msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_}};
+      msg::server::welcome{options().server_info, services_.bus.server_id(), name_}};
   if (!token_.empty())
     welcome.emplace_back(msg::server::session{
         token_, static_cast<std::uint32_t>(services_.resume.grace().count())});
   welcome_place.fill(welcome);
-  services_.log(log_level::info, "hello ", name_, " from ", peer_);
+  services_.log(log_level::info, "registered", peer_, name_);
   if (!m.room.empty()) join(m.room, 0);
 }
 
@@ -347,13 +350,13 @@ void server_session::join(const std::string& room_name, std::uint64_t after_id) 
   if (!is_valid_room(room_name)) return reply_error(errc::invalid_room, invalid_room_text);
   auto folded = fold_case(room_name);
   if (rooms_.contains(folded)) return reply_error(errc::already_in_room, "already in " + folded);
-  const auto max_rooms = services_.options.max_rooms_per_user;
+  const auto max_rooms = options().max_rooms_per_user;
   if (rooms_.size() >= max_rooms)
     return reply_error(errc::too_many_rooms, "at most " + rooms_count(max_rooms) + " at a time");
   auto r = services_.rooms.join(folded, self_, name_, after_id);
   rooms_.emplace(std::move(folded), std::move(r));
   rooms_changed();
-  services_.log(log_level::debug, "join ", name_, " room ", room_name);
+  services_.log(log_level::debug, "joined", peer_, name_, " joined ", room_name);
 }
 
 std::shared_ptr<room> server_session::joined_room(const std::string& room_name) {
@@ -390,7 +393,7 @@ void server_session::handle(const msg::client::part& m) {
   rooms_.erase(r->name());
   rooms_changed();
   services_.rooms.leave(r, *self_, m.reason);
-  services_.log(log_level::debug, "part ", name_, " room ", r->name());
+  services_.log(log_level::debug, "parted", peer_, name_, " left ", r->name());
 }
 
 void server_session::handle(const msg::client::say& m) {
@@ -446,7 +449,7 @@ void server_session::handle(const msg::client::nick& m) {
   std::unordered_set<const member*> notified;
   for (const auto& [folded, r] : rooms_) r->rename(*self_, m.name, notice, notified);
   if (!notified.contains(self_.get())) self_->deliver(notice);
-  services_.log(log_level::debug, "nick ", name_, " -> ", m.name);
+  services_.log(log_level::debug, "renamed", peer_, name_, " -> ", m.name);
   name_ = m.name;
   if (!token_.empty()) services_.resume.renamed(token_, name_);
 }
@@ -477,7 +480,7 @@ void server_session::reply_caps() {
 }
 
 bool server_session::refused_for_password() {
-  if (services_.options.password.empty() || password_given_) return false;
+  if (options().password.empty() || password_given_) return false;
   reply_error(errc::bad_password, "this server needs a password (PASS before HELLO)");
   request_close(errc::bad_password);
   return true;
@@ -494,10 +497,10 @@ void server_session::handle(const msg::client::cap& m) {
 void server_session::handle(const msg::client::pass& m) {
   if (state_ == state::registered)
     return reply_error(errc::already_registered, "PASS is only allowed before HELLO");
-  const auto& expected = services_.options.password;
+  const auto& expected = options().password;
   if (!expected.empty()) {
     if (!password_matches(m.password, expected)) {
-      services_.log(log_level::info, "wrong password from ", peer_);
+      services_.log(log_level::info, "bad_password", peer_, "wrong password");
       self_->reply(error_message(errc::bad_password, "wrong password"));
       return request_close(errc::bad_password);
     }
@@ -522,9 +525,9 @@ void server_session::handle(const msg::client::resume& m) {
   token_ = std::move(taken->token);
   state_ = state::registered;
   welcomed_ = true;
-  welcome_place.fill({msg::server::welcome{services_.options.server_info, services_.bus.server_id(), name_},
+  welcome_place.fill({msg::server::welcome{options().server_info, services_.bus.server_id(), name_},
                       msg::server::session{token_, static_cast<std::uint32_t>(services_.resume.grace().count())}});
-  services_.log(log_level::info, "resume ", name_, " (", rooms_count(rooms_.size()), ") from ", peer_);
+  services_.log(log_level::info, "resumed", peer_, name_, " (", rooms_count(rooms_.size()), ")");
   if (taken->kick) taken->kick();  // the old connection, if still open, is told and closes
 }
 

@@ -41,8 +41,10 @@ public:
     std::optional<msg::server::error> farewell;
   };
 
-  /// `self` is how this client is reached (rooms and private messages hold it).
-  server_session(session_services& services, std::shared_ptr<member> self, std::string peer);
+  /// `self` is how this client is reached (rooms and private messages hold it); `peer` is its
+  /// "ADDR:PORT" and `transport` how it is connected ("TCP", "TLS"...), for the log.
+  server_session(session_services& services, std::shared_ptr<member> self, std::string peer,
+                 std::string_view transport = {});
   server_session(const server_session&) = delete;
   server_session& operator=(const server_session&) = delete;
   ~server_session();
@@ -89,8 +91,7 @@ public:
   /// (max_frame_before_hello), so that a connection that never registers cannot make the
   /// server hold a large partial frame.
   std::size_t frame_limit() const noexcept {
-    return welcomed_ ? services_.options.max_frame
-                     : std::min(services_.options.max_frame, max_frame_before_hello);
+    return welcomed_ ? options().max_frame : std::min(options().max_frame, max_frame_before_hello);
   }
   /// The close the driver must carry out, once; empty if none is due.
   std::optional<close_request> take_close() {
@@ -104,6 +105,9 @@ public:
   std::optional<msg::server::error> farewell_for(boost::system::error_code reason) const;
 
 private:
+  /// The server's options in effect now (a reload takes effect at the session's next use).
+  const server_options& options() const { return options_.get(services_.options); }
+
   void handle(const msg::client::hello& m);
   void handle(const msg::client::say& m);
   void handle(const msg::client::ping& m);
@@ -146,6 +150,7 @@ private:
   void leave_and_release(std::string_view why);
 
   session_services& services_;
+  options_view options_;
   const std::shared_ptr<member> self_;
   const std::string peer_;  // "address:port", for the log
   state state_ = state::awaiting_hello;

@@ -1,19 +1,19 @@
-// What the sessions of one server share: options, the room bus, the user directory, the rooms,
-// the resumable sessions and the log. Each is thread-safe; the services outlive every session.
+// What the sessions of one server share: options (live: replaced by a reload), the room bus, the
+// user directory, the rooms, the resumable sessions and the log. Each is thread-safe; the
+// services outlive every session.
 #pragma once
 
 #include "bus/room_bus.hpp"
 #include "common/log.hpp"
 #include "rooms/room_registry.hpp"
+#include "session/live_options.hpp"
 #include "users/resume_registry.hpp"
 #include "users/user_directory.hpp"
-
-#include <chat/server_options.hpp>
 
 namespace chat::detail {
 
 struct session_services {
-  const server_options& options;
+  const live_options& options;
   room_bus& bus;
   user_directory& users;
   room_registry& rooms;

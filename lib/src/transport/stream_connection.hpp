@@ -99,8 +99,10 @@ public:
 
 protected:
   Stream& stream() noexcept { return stream_; }
-  /// "address:port" of the peer, for the log.
+  /// "ADDR:PORT" of the peer, for the log.
   std::string describe_peer() const { return stream_ops<Stream>::describe_peer(stream_); }
+  /// "TCP", "TLS": for the log.
+  static constexpr std::string_view transport_name() noexcept { return stream_ops<Stream>::transport_name; }
   auto executor() noexcept { return stream_.get_executor(); }
   /// The connection's one timer (each costs memory and, armed, a pending wait): the derived
   /// class's for its own deadlines while the connection is open. Closing takes it over for the

@@ -11,12 +11,14 @@
 // stream its close frame.
 #pragma once
 
+#include "common/peer_text.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
 #include <cstddef>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace chat::detail {
@@ -78,15 +80,14 @@ struct stream_ops<boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executo
     s.shutdown(socket::shutdown_both, ignored);
     s.close(ignored);
   }
-  /// "address:port" of the peer, for the log.
+  /// "ADDR:PORT" of the peer, for the log; empty if the socket no longer knows it.
   static std::string describe_peer(const socket& s) {
     boost::system::error_code ec;
     const auto endpoint = s.remote_endpoint(ec);
-    if (ec) return "unknown peer";
-    std::ostringstream out;
-    out << endpoint;
-    return out.str();
+    return ec ? std::string() : peer_text(endpoint);
   }
+  /// How the log names the transport.
+  static constexpr std::string_view transport_name = "TCP";
 };
 
 }  // namespace chat::detail

@@ -201,6 +201,7 @@ struct stream_ops<tls_stream<Socket>> {
   }
   static void close(stream& s) noexcept { tcp_ops::close(s.next_layer()); }
   static std::string describe_peer(const stream& s) { return tcp_ops::describe_peer(s.next_layer()); }
+  static constexpr std::string_view transport_name = "TLS";
 
 private:
   static void clear_errors() noexcept {

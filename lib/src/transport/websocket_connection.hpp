@@ -121,10 +121,15 @@ protected:
   }
   std::size_t max_frame() const noexcept { return max_frame_; }
 
-  /// "address:port" of the peer, for the log.
+  /// "ADDR:PORT" of the peer, for the log.
   std::string describe_peer() const {
     const auto& socket = boost::beast::get_lowest_layer(ws_);
-    return stream_ops<std::decay_t<decltype(socket)>>::describe_peer(socket) + " (WebSocket)";
+    return stream_ops<std::decay_t<decltype(socket)>>::describe_peer(socket);
+  }
+  /// "WebSocket", "WebSocket over TLS": for the log.
+  static constexpr std::string_view transport_name() noexcept {
+    using socket_type = std::remove_cvref_t<boost::beast::lowest_layer_type<NextLayer>>;
+    return std::is_same_v<NextLayer, socket_type> ? "WebSocket" : "WebSocket over TLS";
   }
 
   // Hooks, as stream_connection's, each called on the strand.

@@ -36,9 +36,17 @@ std::string make_session_token() {
 resume_registry::resume_registry(user_directory& users, std::chrono::milliseconds grace,
                                  std::size_t max_detached, std::size_t max_detached_per_address)
     : users_(users),
-      grace_(grace),
+      grace_ms_(grace.count()),
       max_detached_(max_detached),
       max_detached_per_address_(max_detached_per_address) {}
+
+void resume_registry::set_limits(std::chrono::milliseconds grace, std::size_t max_detached,
+                                 std::size_t max_detached_per_address) {
+  std::lock_guard lock(mutex_);
+  grace_ms_.store(grace.count(), std::memory_order_relaxed);
+  max_detached_ = max_detached;
+  max_detached_per_address_ = max_detached_per_address;
+}
 
 std::string resume_registry::open(std::string name, std::shared_ptr<member> owner,
                                   std::function<void()> kick) {
@@ -63,8 +71,9 @@ bool resume_registry::detach(const std::string& token, std::string address, std:
   std::lock_guard lock(mutex_);
   const auto it = sessions_.find(token);
   if (it == sessions_.end() || it->second.detached_until) return false;
+  const auto grace = this->grace();
   auto& per_address = detached_per_address_[address];
-  if (detached_ >= max_detached_ || per_address >= max_detached_per_address_) {
+  if (grace.count() <= 0 || detached_ >= max_detached_ || per_address >= max_detached_per_address_) {
     if (per_address == 0) detached_per_address_.erase(address);
     sessions_.erase(it);  // ends at once: the caller leaves its rooms
     return false;
@@ -73,7 +82,7 @@ bool resume_registry::detach(const std::string& token, std::string address, std:
   ++detached_;
   auto& r = it->second;
   r.kick = nullptr;
-  r.detached_until = now + grace_;
+  r.detached_until = now + grace;
   r.address = std::move(address);
   r.reason = std::move(reason);
   return true;

@@ -19,6 +19,7 @@
 #include "rooms/room.hpp"
 #include "users/user_directory.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -50,8 +51,15 @@ public:
   resume_registry(user_directory& users, std::chrono::milliseconds grace, std::size_t max_detached,
                   std::size_t max_detached_per_address);
 
-  bool enabled() const noexcept { return grace_.count() > 0; }
-  std::chrono::milliseconds grace() const noexcept { return grace_; }
+  bool enabled() const noexcept { return grace().count() > 0; }
+  std::chrono::milliseconds grace() const noexcept {
+    return std::chrono::milliseconds(grace_ms_.load(std::memory_order_relaxed));
+  }
+  /// New settings (a reload), for the sessions detached from now on: those detached already
+  /// keep their end, and are not ended if over the new bounds. A `grace` of zero: sessions
+  /// losing their connection from now on end at once.
+  void set_limits(std::chrono::milliseconds grace, std::size_t max_detached,
+                  std::size_t max_detached_per_address);
 
   /// A resumable session has registered as `name`, reached through `owner`; `kick` tells its
   /// connection that it has been taken over (called outside any lock, from any thread).
@@ -105,10 +113,10 @@ private:
   void forget_detached_locked(record& r);
 
   user_directory& users_;
-  const std::chrono::milliseconds grace_;
-  const std::size_t max_detached_;
-  const std::size_t max_detached_per_address_;
+  std::atomic<std::chrono::milliseconds::rep> grace_ms_;  // read without the lock
   mutable std::mutex mutex_;  // guards everything below
+  std::size_t max_detached_;
+  std::size_t max_detached_per_address_;
   std::unordered_map<std::string, record> sessions_;  ///< By token.
   std::unordered_map<std::string, std::size_t> detached_per_address_;
   std::size_t detached_ = 0;

@@ -107,7 +107,7 @@ private:
   connection_socket& socket() { return ws_ ? beast::get_lowest_layer(*ws_) : beast::get_lowest_layer(*stream_); }
 
   void arm() {
-    const auto timeout = context_->options.handshake_timeout;
+    const auto timeout = context_->options.current()->websocket.handshake_timeout;
     if (timeout.count() <= 0) return;
     timer_.expires_after(timeout);
     timer_.async_wait([self = this->shared_from_this()](error_code ec) {
@@ -133,7 +133,8 @@ private:
     if (websocket::is_upgrade(req)) return upgrade(parser_->release());
     ++requests_;
     const bool keep_alive = req.keep_alive() && requests_ < max_requests_per_connection;
-    respond(serve_static(context_->options.web_root, req.method(), view(req.target()), req.version(), keep_alive));
+    const auto options = context_->options.current();
+    respond(serve_static(options->websocket.web_root, req.method(), view(req.target()), req.version(), keep_alive));
   }
 
   void respond_and_close(http::status status, std::string_view text) {
@@ -155,8 +156,12 @@ private:
     const auto origin = view(req[http::field::origin]);
     const auto offered = view(req[http::field::sec_websocket_protocol]);
     if (path_of(req.target()) != websocket_path) return respond_and_close(http::status::not_found, "not found");
-    if (!origin_allowed(origin, view(req[http::field::host]), context_->options.allowed_origins)) {
-      context_->log(log_level::debug, "WebSocket refused: origin not allowed: ", origin);
+    if (!origin_allowed(origin, view(req[http::field::host]), context_->options.current()->websocket.allowed_origins)) {
+      if (context_->log.enabled(log_level::debug)) {
+        error_code ignored;
+        const auto peer = socket().remote_endpoint(ignored);
+        context_->log(log_level::debug, "origin_refused", peer, "WebSocket refused: origin not allowed: ", origin);
+      }
       return respond_and_close(http::status::forbidden, "this page's origin may not open a WebSocket here");
     }
     if (!offered.empty() && !offers_subprotocol(offered))

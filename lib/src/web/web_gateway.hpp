@@ -10,8 +10,6 @@
 #include "session/session_services.hpp"
 #include "transport/connection_limits.hpp"
 
-#include <chat/server_websocket_options.hpp>
-
 #include <boost/asio/ssl/context.hpp>
 
 #include <memory>
@@ -26,7 +24,7 @@ struct web_gateway_context {
   session_services& services;
   session_set& sessions;
   const connection_limits& limits;
-  const server_websocket_options& options;
+  const live_options& options;  // its websocket member: read at each use, so a reload applies
   const logger& log;
 };
 
