@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chat_bench: load a chat server and measure throughput, echo latency and memory.
 //
 //   chat_bench [--clients N] [--messages M] [--size BYTES] [--window W] [--threads T]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chat_load: an open-loop load generator for an external chatd.
 //
 //   chat_load room       [--members N] [--senders S] [--messages M] [--size B] [--rate R] ...

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """The history-memory attack of issue 9 against a running chatd, with chatd's RSS measured.
 
     bench/history_flood.py --port P --pid PID [--connections 20] [--rooms 64] [--messages 100]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """Per-connection memory of idle, registered connections in chatd, by transport: plain TCP,
 TLS, WebSocket (ws://) and WebSocket over TLS (wss://).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Runs the workloads of docs/BENCHMARKS.md ("The targets of issue 8") against one chatd build,
 # each against a freshly started chatd, and prints chat_load's key=value line for each.
 #

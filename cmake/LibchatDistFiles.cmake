@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # libchat_install_gzipped(<source> <destination dir> <component> [NAME <installed name>]):
 # installs <source> compressed as Debian wants man pages and changelogs (gzip -9n: best
 # compression, no name or time stamp, so the same file gives the same bytes), as

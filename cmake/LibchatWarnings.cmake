@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # libchat_set_warnings(<target>): the project's warning flags, -Werror when LIBCHAT_WERROR is on.
 function(libchat_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # The Debian packages, by CPack: `cpack -G DEB` in a build directory (release) makes
 #   chatd        the daemon, its web client, systemd unit, example configuration (a conffile),
 #                man page chatd(8) and bash completion

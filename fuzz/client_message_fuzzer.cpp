@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // decode_client_message: what the server makes of every frame a client sends.
 #include "round_trip.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The frame decoder fed a byte stream cut into random pieces, both ways it can be used:
 // buffered (feed + next()) and zero-copy (next(input)). Properties: both find the same frames
 // and the same error; no frame exceeds the limit; a frame's declared length matches its bytes;

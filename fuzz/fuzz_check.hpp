@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What a harness asserts: a broken property aborts, so libFuzzer (and the replay runner) report
 // the input that broke it. Unlike assert(), it is never compiled out.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Writes the seed corpus (fuzz/corpus/<harness>/) from real messages of every type, so the
 // fuzzers start from valid input and mutate outwards. Rerun after a protocol change:
 //   build/release/fuzz/fuzz_make_seeds fuzz/corpus

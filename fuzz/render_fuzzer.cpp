@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli's rendering of hostile server input. The input is either raw text (for inert()) or a
 // server frame (for render() of what it decodes to), chosen by its first byte. Property: what
 // reaches the terminal is well-formed UTF-8, one line, and holds no control that a terminal

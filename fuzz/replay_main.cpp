@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Without libFuzzer (a GCC build): runs each file given, or each file under each directory
 // given, through the harness once. CTest uses it to replay the seed corpus and every input
 // that once broke a property, so the harnesses are built and exercised by every test run.

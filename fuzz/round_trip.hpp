@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The property shared by the two message decoders' harnesses: the input is one frame's type
 // byte and body. A frame that decodes re-encodes to exactly the same bytes (the encoding is
 // canonical, so a decoder that accepted something else would be lenient somewhere), and every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // decode_server_message: what a client makes of every frame a server sends.
 #include "round_trip.hpp"
 

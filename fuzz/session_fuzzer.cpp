@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The server session state machine (lib/src/session) with real rooms, users and history, fed
 // a random script: three connections sending frames (decoded as the server would, so
 // undecodable ones take that path too), time passing, queues overflowing, transports closing

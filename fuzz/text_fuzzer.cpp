@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Text validation against a reference written differently: UTF-8 well-formedness by the byte
 // ranges of the Unicode Standard's table 3-7 (the library decodes and range-checks code points
 // instead), and the text, name and room rules of PROTOCOL.md section 6 restated from the spec.

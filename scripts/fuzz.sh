@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Builds the libFuzzer harnesses (preset fuzz: clang, ASan + UBSan) and runs each for a while,
 # starting from the committed corpus (fuzz/corpus/<harness>). A finding fails the run and is
 # kept in build/fuzz/findings/<harness>/; add it to fuzz/corpus/<harness>/ once fixed, so the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Builds Release and runs chatd, by default on 127.0.0.1:7777 for chatcli and on 127.0.0.1:8080
 # for browsers (the web client and its WebSocket). Extra arguments go to chatd (see chatd --help)
 # and override those defaults, e.g. `scripts/run.sh --port 9000 --ws-port 9080`.

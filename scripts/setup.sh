@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Installs what building libchat needs on Debian 12 (bookworm), skipping what is already there.
 # Boost must be 1.81: bookworm's default libboost-dev is 1.74, so the 1.81 packages are named.
 # `scripts/setup.sh fuzz` adds clang and its libFuzzer runtime (scripts/fuzz.sh).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Builds and runs the whole test suite through ctest. Optional argument: the preset
 # (release, debug, asan, tsan; default release). Warnings are errors when CI is set.
 set -euo pipefail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli's conversation with the server: turns typed lines into requests, server messages into
 // lines, and keeps the session alive across dropped connections (reconnect with backoff, then
 // restore name and rooms and fetch exactly what was missed).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What a line typed into chatcli asks for. Pure parsing: no I/O, no client.
 #pragma once
 

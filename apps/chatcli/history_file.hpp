@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli::history_file: readline's history list kept in a file between runs.
 //
 // Thread safety: none. It works on readline's process-wide history list, so it must be used on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli::line_editor: an editable input line (GNU readline) at the bottom of the terminal, with
 // other output scrolling above it.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli: the terminal client. `chatcli --host H --port P --name N [--room R]`, or any of them
 // from the config file (options.hpp).
 //

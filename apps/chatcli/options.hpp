@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli's options: the command line over the config file, and where its files are.
 //
 // Pure apart from reading the config file and the password file: no terminal, no network, no

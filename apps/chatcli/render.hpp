@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // How chatcli shows server messages: one line each, with anything another user wrote made
 // inert, optionally coloured.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What chatcli remembers across reconnects: the rooms it is in, the current one, and for each
 // room the last message id it has shown, so a reconnect fetches exactly what was missed.
 // Plain state, no I/O; not thread-safe (chatcli uses it from one thread).

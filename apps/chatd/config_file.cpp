@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "config_file.hpp"
 
 #include <boost/program_options/errors.hpp>

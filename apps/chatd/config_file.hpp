@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatd's config file: INI as Boost.Program_options reads it (`key = value`, `#` comments),
 // the keys being chatd's long option names. Read whole, so that an error can name the line of
 // the very text that was parsed (Program_options itself reports no lines).

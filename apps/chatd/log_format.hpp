@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One log line's text, as chatd writes it: logfmt (key=value) or JSON. Every line has the
 // time (UTC, RFC 3339 with milliseconds), the level, the event, the peer when there is one and
 // the message. Whatever bytes the fields hold, the result is one line of valid UTF-8: control

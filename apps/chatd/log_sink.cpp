@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "log_sink.hpp"
 
 #include <systemd/sd-journal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Where chatd's log lines go: stderr (logfmt or JSON lines), the systemd journal (structured
 // fields) or syslog (facility daemon, the logfmt line without its time).
 //

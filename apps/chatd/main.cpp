@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatd: the chat daemon. Reads its options (command line, then --config file), runs a
 // chat::server until SIGINT/SIGTERM, and on SIGHUP reads the config file and the password file
 // again and applies what can change live (server::reload). Tells systemd where it is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "options.hpp"
 
 #include "config_file.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatd's options: the table (command line and config file alike), and what they make: the
 // server's options and chatd's own (logging, the admin endpoint).
 #pragma once

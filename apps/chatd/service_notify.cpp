@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "service_notify.hpp"
 
 #include <systemd/sd-daemon.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Tells systemd (Type=notify, through $NOTIFY_SOCKET) what chatd is doing: ready, reloading,
 // stopping, and a STATUS= line for `systemctl status`. Without $NOTIFY_SOCKET (not started by
 // systemd) each call does nothing. Thread-safe (each is one datagram).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The web client's page: sign-in, the conversation list, the shown conversation, members,
 // the composer, the tab title and notifications. The session (session.js) holds the state;
 // this module only draws it and forwards what the person does. No markup from strings: every

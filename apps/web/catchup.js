@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Catch-up bookkeeping (docs/PROTOCOL.md 7.12, 7.13, 7.19), by chatcli's rules
 // (apps/chatcli/room_memory.cpp, chat_session.cpp): for each room the point `seen` up to which
 // every message has been shown or declared missed, so that a reconnect asks for exactly what

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What a line typed into the composer asks for, parsed as chatcli parses it
 // (apps/chatcli/command.cpp). Pure: no DOM, no connection.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Activity a person notices without watching the tab: whether a text mentions a name, and
 // opt-in desktop notifications (the Notification API) shown only while the page is hidden.
 

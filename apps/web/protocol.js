@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The libchat v2 wire codec for the browser client (docs/PROTOCOL.md sections 2-5, 15.2).
 // One WebSocket message carries exactly one frame: encode() returns one, decode() takes one.
 // Held to the C++ codec's bytes by tests/vectors/messages.json (tests/web/protocol.test.mjs).

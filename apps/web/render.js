@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // DOM for what the session holds: messages, notices, day separators, conversation entries,
 // members. Inert by construction: every string from the network goes into its own element as
 // textContent (never markup), sanitised (text.js), with dir="auto" and an isolating class so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The web client's model of a chat session: the connection (WebSocket, one v2 frame per
 // message, docs/PROTOCOL.md section 15), sign-in, rooms, members, topics, private
 // conversations, unread counts, reconnecting with RESUME or HELLO and exact catch-up

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The server's rules for names, rooms and text (docs/PROTOCOL.md section 6), checked before
 // sending so that a request the server would refuse is refused here with the same reason; and
 // the sanitising of every network string before it is shown. Pure functions, no DOM.

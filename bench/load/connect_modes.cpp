@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The modes that measure joining rather than messages: idle (what a held connection costs the
 // server) and join-storm (how fast a room fills). Their connections use the default events: they
 // join, answer PINGs and count JOINED and LEFT; nobody says anything.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "load/connection.hpp"
 
 #include "load/worker.hpp"

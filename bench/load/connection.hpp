@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One chat_load client connection: a raw TCP socket speaking just enough of protocol v2.
 //
 // It connects, sends HELLO (no room), answers WELCOME with one JOIN and is *ready* at that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What every chat_load mode shares: its settings, the workers with their connections, waiting
 // on the workers' counters, and the summary a run prints.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A log-linear histogram of non-negative integers (chat_load records latencies in nanoseconds).
 //
 // In the manner of HdrHistogram: values below 256 are counted exactly; above that every power of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chat_load's modes. Each runs against the chatd at `server`, prints a summary ending in one
 // key=value line, and returns the process's exit status (0: a clean run; 1: something was
 // lost, refused or cut off, or the run timed out).

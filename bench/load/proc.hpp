@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What chat_load reads about processes: another process's CPU time and memory from /proc (the
 // chatd under test, --pid), its own CPU time, and its file-descriptor limit.
 #pragma once

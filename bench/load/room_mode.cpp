@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // room mode: N members in one room, S of them saying M messages each, open loop.
 //
 // Open loop: a sender's pace is its own schedule (--rate) or the socket's readiness (--rate 0),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The little of protocol v2 (docs/PROTOCOL.md) that chat_load decodes by hand on its hot path,
 // and the stamp its SAY texts carry.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A chat_load worker: one thread running one io_context, and the connections that live on it.
 //
 // Connections never cross threads, so nothing on the hot path is locked or shared. The main

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // embedded_server: a chat server inside a program that has work of its own.
 //
 //   embedded_server [PORT]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The lecture bot's commands as pure functions, apart from any connection, so that they can
 // be tested on their own: what a message asks for, and what the answer is.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lecture_bots: the lecture's exercise bots as one chat participant.
 //
 //   lecture_bots HOST PORT [ROOM]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // one_to_one: two people talking privately, the first assignment of the networking lecture.
 //
 //   one_to_one listen ADDR PORT NAME     runs a chat server in this process, and talks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chat_load (bench/load/): its hand-written wire code against the library's codec, its
 // histogram, and each mode run small against an in-process server (port 0, so no fixed port).
 // Nothing here asserts on speed.

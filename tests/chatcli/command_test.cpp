@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli's command line: what each typed line asks for.
 #include "command.hpp"
 

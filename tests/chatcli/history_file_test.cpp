@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The line history's file: what one session entered is there in the next, bounded, and the
 // file and its directories are private. Driven through readline's history API, as the line
 // editor uses it (add_history, then record_newest).

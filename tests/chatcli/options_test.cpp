@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli's options: the config file, the command line over it, where its files are, and the
 // usage errors, which name the file and the line for what the file says.
 #include "options.hpp"

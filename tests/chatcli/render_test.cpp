@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli's rendering: what reaches the user's terminal from text other people wrote.
 #include "render.hpp"
 

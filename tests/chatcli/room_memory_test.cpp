@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli's memory across reconnects: rooms, the current one, and the last id shown per room.
 #include "room_memory.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The built chatd as an operator runs it: config files (errors, the shipped example), SIGHUP
 // reloading them under connected clients, log lines in both formats, systemd's notification
 // protocol (a datagram socket of the test's own as $NOTIFY_SOCKET) and the unit file

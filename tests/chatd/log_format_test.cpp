@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatd's log lines (chatd_core's log_format and log_sink): logfmt's quoting and escaping, JSON
 // that stays valid whatever the bytes, the journal's fields and the syslog priorities.
 #include <log_format.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatd's options from the command line and the config file (chatd_core's load_options): file
 // values apply, the command line overrides them, errors name the file and the line, and the
 // shipped etc/chatd.conf lists every option with its default and is accepted.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A temporary directory for one test's files (config files, a notify socket), removed with
 // everything in it when the test ends.
 #pragma once

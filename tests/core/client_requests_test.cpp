@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chat::client's awaited requests: async_join, async_history, async_list and async_who complete
 // with their answers, and each server ERROR reaches the request it refuses.
 #include "support/recording_client.hpp"

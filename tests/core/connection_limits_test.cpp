@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Connection limits: what an address counts as (address_key), the counter, and the server
 // refusing a connection over the per-address or the global limit. 127.0.0.1 plays the flooding
 // address and 127.0.0.2 (also loopback on Linux) the legitimate client.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The extensions a client asks for before HELLO (docs/PROTOCOL.md 7.17-7.19): CAP / CAPS, the
 // server password (PASS) and session resume (SESSION, RESUME); and that a plain v2 client
 // sees none of it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Flood control over real sockets (PROTOCOL.md 7.20): a client flooding a crowded room is
 // paced, not cut off and not dropped, and nobody else is cut off; one that keeps flooding is
 // told ERROR flooding and closed while the others chat on.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Flow control: a client that sends faster than it reads is paced by TCP (the server stops
 // reading it while its own queue is high), never cut off for the answers and echoes of its own
 // requests. Real sockets; the client writes on one thread and reads on another.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Memory budgets for history: the per-room byte cap, the global budget over every room (the
 // oldest messages of the largest rooms go first) and an honest *missed* after either; then the
 // attack that grew chatd to 1.98 GB (many connections, each filling many rooms with 16 KB

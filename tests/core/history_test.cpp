@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Catching up: HISTORY, JOIN after an id, and the missed flag, against a running server.
 #include "support/recording_client.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Keep-alive: the server PINGs idle clients and drops those that stay silent.
 #include "support/raw_peer.hpp"
 #include "support/recording_client.hpp"

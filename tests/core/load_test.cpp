@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Many clients talking at once: everything delivered to everyone, each sender's order kept.
 // Also run under the TSan preset.
 #include "support/recording_client.hpp"

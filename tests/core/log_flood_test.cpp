@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The log under attack (issue 9): clients that send nothing but frames the server must refuse,
 // as fast as they can while reading the ERRORs, cost the log a few lines, not one per frame,
 // even when the log is slow to take them; and the server keeps serving everyone else.

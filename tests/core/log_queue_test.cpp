@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chat::log_queue: the threads that log never wait for the log's destination.
 #include <chat/log_queue.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Metrics and the admin endpoint: the Prometheus rendering of a known snapshot, line by line;
 // then a server with its admin endpoint scraped over HTTP while clients connect, register,
 // join and talk, and while one floods until it is cut off. Scrapes are polled with a deadline

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A connection's outgoing queue on its own, with a listener that counts what it is told: no
 // Asio, no threads. The writer's side (take, written) is called by the test.
 #include "rooms/room_event.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // server::reload(): new options put in effect live, the rest kept and reported, invalid options
 // rejected whole; and whatever is open (connections, their queued messages) carries on.
 #include "support/raw_peer.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A room on its own, with members that record what they are given.
 #include "bus/local_bus.hpp"
 #include "history/memory_history.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Several rooms per connection: JOIN, PART, LIST, WHO and TOPIC against a running server.
 #include "support/recording_client.hpp"
 

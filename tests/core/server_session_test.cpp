@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The server session state machine driven directly: no sockets, no threads, a clock that only
 // moves when a test passes it a later time. Each session's member records what it is given.
 #include "bus/local_bus.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The server in-process on a 4-thread pool, driven through chat::client and raw sockets.
 #include "support/random_frames.hpp"
 #include "support/raw_peer.hpp"

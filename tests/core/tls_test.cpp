@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // TLS: the client library and the server over TLS 1.3 (docs/PROTOCOL.md 2), certificate
 // verification, the lowest version, what a plain or silent client on the TLS port gets, the
 // connection limits, and reloading the certificate. Certificates are made per test (test_pki).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Users across rooms: private messages, actions, renames.
 #include "support/raw_peer.hpp"
 #include "support/recording_client.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The WebSocket port (docs/PROTOCOL.md 15): a browser's session over WebSocket is the TCP
 // session, frame for frame; what the port refuses (origins, subprotocols, messages that are not
 // one frame, oversized ones, silent connections); the web client's files and their headers;

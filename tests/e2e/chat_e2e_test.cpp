@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // End-to-end tests: the built chatd and chatcli binaries, run as processes talking over TCP.
 //
 // Every server listens on 127.0.0.1 with --port 0 and the test reads the port from chatd's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatcli's own files, end to end: the config file (XDG_CONFIG_HOME) is enough to connect, and
 // the line history (XDG_STATE_HOME) brings back, with the Up key, what was typed in the last
 // session. Each test points both at a scratch directory of its own.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // End-to-end tests of the examples: each program run as a process, next to the built chatd
 // and chatcli where it needs a server or a person to talk to.
 //

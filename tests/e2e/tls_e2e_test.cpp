@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // End-to-end TLS: chatd --tls-cert/--tls-key (beside plain TCP with --tls-port, or alone),
 // chatcli --tls/--tls-ca/--insecure, SIGHUP reloading the certificate, and the usage errors.
 // Certificates are made per test (test_pki); every wait has a deadline.

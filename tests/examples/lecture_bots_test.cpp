@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The lecture bot's commands (examples/lecture_bots/commands.hpp), without a connection.
 #include "commands.hpp"
 

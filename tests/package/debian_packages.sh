@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The Debian packages (cmake/Packaging.cmake), built from this build tree by cpack into a
 # scratch directory: each holds the files it should, passes lintian without errors, and, unpacked
 # into a scratch root, chatd serves (its web client too) and chatcli talks to it.

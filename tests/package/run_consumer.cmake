@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # ctest -P script: install this build into a scratch prefix, then configure, build and run
 # tests/package/consumer against it: once as a CMake project (find_package), once compiled
 # with nothing but the flags of `pkg-config --cflags --libs libchat`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Encoding and decoding of protocol messages: round trips, exact wire layout, malformed input.
 #include <chat/frame_decoder.hpp>
 #include <chat/protocol.hpp>

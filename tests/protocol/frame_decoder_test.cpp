@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // frame_decoder: restoring frame boundaries from a byte stream cut at arbitrary points.
 #include <chat/frame_decoder.hpp>
 #include <chat/protocol.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Hostile input, generated: random bytes through the decoder never misbehave, and whatever
 // decodes is canonical (re-encoding it gives back exactly the bytes that were read).
 #include <chat/frame_decoder.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Validation of UTF-8, text, names and rooms; the chat error category.
 #include <chat/error.hpp>
 #include <chat/protocol.hpp>

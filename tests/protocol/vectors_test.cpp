@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The shared vectors (tests/vectors/messages.json) against the C++ codec: every vector's fields
 // encode to exactly its bytes and its bytes decode to exactly its fields; every decode_errors
 // vector fails with its code. The browser client's codec is held to the same file

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The bash completions (dist/bash-completion): sourced into bash, they complete option names
 # from the program's --help and the values and files of the options that take them.
 # Usage: completion_test.sh <completion dir> <chatd> <chatcli>.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # A man page documents every long option its program's --help lists, and groff renders it
 # without a warning. Usage: man_page_test.sh <program> <man page (roff)>.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # scripts/run.sh's argument handling, without building: the caller's --bind and --port replace
 # the defaults (chatd refuses an option given twice) and the chatcli lines show what is used.
 # Usage: run_sh_test.sh PATH/TO/run.sh

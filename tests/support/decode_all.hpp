@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Decodes every frame in a buffer, failing the test on any decoding error.
 #pragma once
 

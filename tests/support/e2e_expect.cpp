@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "support/e2e_expect.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the end-to-end tests share: waits on chatd, chatcli and the examples run as processes,
 // each with a deadline, that fail the test with the process's output when nothing comes, and
 // the launchers for chatd and chatcli.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Bytes as tests print them: "00 0a ff".
 #pragma once
 

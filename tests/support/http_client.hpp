@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A one-request HTTP/1.1 client for tests (the admin endpoint): connect to 127.0.0.1:port,
 // send one request, read the response, all within a deadline.
 #pragma once

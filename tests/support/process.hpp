@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A child process for end-to-end tests (POSIX): stdin, stdout and stderr on pipes, or stdin
 // and stdout on a pseudo-terminal (child_options::terminal) so the child sees a user's tty.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Random but well-framed input for robustness tests: real messages, some with one byte
 // changed, and frames of random type and body. Deterministic for a given generator state.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A bare TCP peer for tests that must send what a well-behaved client never would (oversized
 // lengths, broken UTF-8), or behave badly (stop reading). Blocking socket; reads wait with poll().
 #pragma once

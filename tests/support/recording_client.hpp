@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Test helpers: a server on 127.0.0.1 port 0, and a client that records what it receives and
 // lets a test wait for it with a deadline (never a sleep).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A room member that records what it is given, for tests of rooms and of the session state
 // machine without sockets. Reserved places are kept in order and filled in place, as the
 // real outbox does.

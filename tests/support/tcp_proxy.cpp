@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "support/tcp_proxy.hpp"
 
 #include <boost/asio/connect.hpp>

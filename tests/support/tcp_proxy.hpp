@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A TCP relay on 127.0.0.1 for tests that need a connection to drop while both ends stay up:
 // clients connect to the proxy, which connects each to the target and copies bytes both ways.
 // cut() closes every relayed connection at once, as a broken network would, and holds new

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A scratch directory for a test's files, made fresh (mkdtemp, mode 0700) and removed with all
 // it holds by the destructor.
 #pragma once

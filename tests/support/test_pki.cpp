@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "support/test_pki.hpp"
 
 #include <openssl/evp.h>

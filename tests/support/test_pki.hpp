@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Throwaway certificates for TLS tests, made at test time (nothing secret is committed): a
 // certificate authority and server certificates it signs, for localhost and 127.0.0.1, as PEM
 // files in a scratch directory removed by the destructor. EC P-256 keys: a few milliseconds.

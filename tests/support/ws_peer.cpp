@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "support/ws_peer.hpp"
 
 #include "protocol/frame_length.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A WebSocket client for tests of the WebSocket port (docs/PROTOCOL.md 15): opens /chat as a
 // browser would (Origin, subprotocol), over plain TCP or TLS, and sends and receives whole
 // messages, including what a well-behaved client never sends (text, two frames in one message,

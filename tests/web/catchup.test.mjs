@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Catch-up after a reconnect (PROTOCOL.md 7.12, 7.13, 7.19): no gap, no duplicate, messages in
 // id order, an honest "missed", and nothing from another server run.
 import { test } from 'node:test';

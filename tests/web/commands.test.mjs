@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What a typed line asks for, parsed as chatcli parses it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Stands in for web_unit (and web_e2e: -DTEST_NAME=web_e2e) when CMake found no Node.js: the
 # test fails instead of passing unrun.
 if(NOT DEFINED TEST_NAME)

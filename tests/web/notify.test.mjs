@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Mentions of your name, and desktop notifications only when asked for and the tab is hidden.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

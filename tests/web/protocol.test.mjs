@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // apps/web/protocol.js against the shared vectors (the C++ codec's bytes) and a few properties.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The web client's model driven through a fake WebSocket with the real protocol codec: what a
 // person signs in, sees, says and gets back after the connection drops.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The web client refuses what the server would refuse (PROTOCOL.md section 6), for the same
 // reason, and shows network strings so that they cannot reorder or hide the page around them.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // An asynchronous chat client: connect, HELLO, send requests, and receive through callbacks.
 //
 // Every server message after WELCOME goes to the message handler; the end of the connection

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Whether and how a chat::client speaks TLS (docs/PROTOCOL.md 2). A plain value; part of
 // client_options.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The wire encoding of protocol v2 messages (docs/PROTOCOL.md sections 2-4).
 //
 // Sans-io: nothing here touches a socket. All functions are pure and thread-safe.

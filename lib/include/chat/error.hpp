@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // libchat error codes: one category for protocol, validation and session errors.
 //
 // The numeric values are the codes carried by ERROR frames (docs/PROTOCOL.md, "Error codes"),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // CHAT_EXPORT marks what the shared library (BUILD_SHARED_LIBS=ON) exports: the public classes
 // and free functions of lib/include/chat/ that are defined out of line. The library is compiled

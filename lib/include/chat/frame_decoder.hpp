@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Incremental frame decoder: bytes in, in chunks of any size, frames out.
 //
 // TCP delivers a byte stream, not messages; this class restores the frame boundaries. It never

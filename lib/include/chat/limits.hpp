@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The protocol's version and limits (docs/PROTOCOL.md section 12). Constants only.
 #pragma once
 

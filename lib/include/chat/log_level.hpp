@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // How much a chat::server logs. A plain enumeration, most severe first.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A bounded, asynchronous log sink: the server's I/O threads hand it lines and never wait for
 // the log's destination (a slow terminal, a full pipe). A thread of its own writes them. When
 // the queue is full, lines are dropped and counted, and the count is written as a line of its

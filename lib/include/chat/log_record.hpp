@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One event a chat::server logs, as structured fields: what happened (a fixed snake_case name a
 // program can match on), the client concerned, and a human-readable detail. A plain value.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Protocol v2 messages as plain values (docs/PROTOCOL.md section 5 is normative).
 //
 // Each message is a struct named as in the spec, in the namespace of its direction:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What chat::server::reload() did with the options it was given. A plain value.
 #pragma once
 

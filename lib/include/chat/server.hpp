@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The chat server: an acceptor, sessions and rooms, on an io_context of its own or of the
 // program that embeds it.
 //

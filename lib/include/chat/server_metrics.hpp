@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What a chat::server is doing, at one moment: a plain value returned by server::metrics().
 //
 // Counters only grow over the server's life (reset by nothing); gauges are the value at the

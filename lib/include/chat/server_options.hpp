@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What a chat::server is configured with. A plain value.
 #pragma once
 

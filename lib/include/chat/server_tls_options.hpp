@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // How a chat::server serves TLS (docs/PROTOCOL.md 2). A plain value; part of server_options.
 #pragma once
 

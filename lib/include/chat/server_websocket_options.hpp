@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // How a chat::server serves browsers (docs/PROTOCOL.md 15): WebSocket at /chat and the web
 // client's files, on a port of their own. A plain value; part of server_options.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Validation rules for text, user names and room names (docs/PROTOCOL.md, "Strings").
 // Pure functions; thread-safe.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The clock of message and topic time stamps.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The TLS protocol versions a server may accept as its lowest.
 #pragma once
 

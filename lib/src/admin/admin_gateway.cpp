@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "admin/admin_gateway.hpp"
 
 #include "admin/admin_routes.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The admin endpoint (server_options::admin): HTTP/1.1 for monitoring. GET /metrics answers
 // the Prometheus text of the server's metrics, GET /healthz "ok" (503 once the server is
 // stopping); other paths 404, other methods 405. Bounded: a few connections at once (more are

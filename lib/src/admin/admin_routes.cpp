@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "admin/admin_routes.hpp"
 
 #include "admin/prometheus_text.hpp"

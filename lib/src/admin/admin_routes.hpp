@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the admin endpoint answers to a request. Sans-io: method and target in, response out.
 #pragma once
 

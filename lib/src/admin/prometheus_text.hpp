@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The admin endpoint's /metrics body: a server_metrics in the Prometheus text exposition
 // format 0.0.4, each metric with its HELP and TYPE lines. Sans-io: a value in, text out.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "bus/local_bus.hpp"
 
 #include "rooms/room.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The room bus of a single process: ids from an atomic counter, delivery straight to the room.
 #pragma once
 

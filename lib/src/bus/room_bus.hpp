@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The seam between "a member posted in a room" and "the room's members receive it".
 //
 // The bus owns what must be agreed across every server sharing rooms: the server identity that

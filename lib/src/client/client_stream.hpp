@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The client's stream: plain TCP or TLS, as client_options says when the client is made. One
 // type for both keeps client_connection a single class; stream_ops forwards to the one in use.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "client/request_tracker.hpp"
 
 #include <chat/error.hpp>

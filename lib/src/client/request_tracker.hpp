@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Which request each server frame answers, on the client side (docs/PROTOCOL.md 7.2), sans-io.
 //
 // The server answers a connection's requests in the order it sent them, one answer or one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The server's logger: each call names its event (snake_case, listed in chat/log_record.hpp)
 // and the client concerned, and the detail is made of parts, formatted only if the level is
 // enabled. Thread-safe when the sink is; the threshold may be changed while others log.

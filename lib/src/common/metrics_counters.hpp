@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The server's counters and connection gauges, kept where each event happens and read by
 // server::metrics(). Thread-safe: relaxed atomics, no lock.
 //

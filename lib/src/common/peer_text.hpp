@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // How the log and the limits name a client: "ADDR:PORT", an IPv6 address in brackets
 // ("[2001:db8::1]:4242"), as in a URL.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The seam for room history: where messages are kept for replay on JOIN and HISTORY.
 //
 // A store holds, per room (by folded name), messages in increasing id order, and remembers the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The default history store: the last messages of each room, in memory, within three bounds.
 //
 // - Per room, at most `per_room` messages and `per_room_bytes` bytes: the oldest go first.

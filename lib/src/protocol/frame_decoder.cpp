@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <chat/frame_decoder.hpp>
 
 #include "protocol/frame_length.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A frame's declared length `L`: the u32 at its start (docs/PROTOCOL.md 2).
 #pragma once
 

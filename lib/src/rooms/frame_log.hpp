@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Where a room's broadcast frames are encoded: appended back to back into shared segments.
 //
 // A busy member's queue then holds runs of consecutive frames of the same segment, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The seam between rooms and connections: what a room (or another user's private message)
 // needs from a member to reach it.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "rooms/room.hpp"
 
 #include <chat/limits.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A chat room: its members and topic, and the order of its events.
 //
 // Thread-safety: every function may be called from any thread. Two locks, always taken in this

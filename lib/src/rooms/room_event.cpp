@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "rooms/room_event.hpp"
 
 namespace chat::detail {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What a room tells its members: a typed event, encoded lazily, at most once per wire codec.
 //
 // A broadcast to N members creates one room_event; each member asks it for the encoding its

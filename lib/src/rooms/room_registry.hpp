@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The rooms of a server, by case-folded name.
 //
 // A room exists while it has members. When the last member leaves, the room ends but its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "server/address_key.hpp"
 
 namespace chat::detail {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The unit a per-address connection limit counts: one IPv4 address, or one IPv6 /64.
 //
 // An IPv6 client is commonly given a whole /64 (SLAAC, privacy addresses), so counting each

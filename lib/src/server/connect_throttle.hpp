@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The per-address connection-rate limit: at most `max_per_window` new connections from one
 // address key (address_key.hpp) within `window` of the first of them. A reconnecting client
 // never comes near it; an address that opens connection after connection is refused until its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // How many connections the server has open, in all and per client address (address_key.hpp),
 // against its limits. Thread-safe: the acceptor admits, sessions release from their strands.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The socket every accepted connection runs on.
 #pragma once
 

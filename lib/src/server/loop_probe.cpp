@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "server/loop_probe.hpp"
 
 #include <boost/asio/post.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Measures the event loop's lag: a timer that should fire every `interval` on the server's
 // io_context, and how late it does. A handler that is ready waits that long for a thread, so
 // the lag is what every connection's next step waits on top of its own work.

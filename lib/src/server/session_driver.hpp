@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Runs a server_session (the sans-io protocol state machine) over a transport.
 //
 // The driver is the small switch between the two: it decodes each frame and hands it to the

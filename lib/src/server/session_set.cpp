@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "server/session_set.hpp"
 
 namespace chat::detail {

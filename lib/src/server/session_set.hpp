@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The live sessions of a server, so that stop() can reach them. Thread-safe.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "server/tls_context.hpp"
 
 #include <openssl/err.h>

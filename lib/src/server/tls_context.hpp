@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The server's TLS context: certificate, key and protocol settings, loaded from files.
 #pragma once
 

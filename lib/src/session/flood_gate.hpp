@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Flood control for one client (docs/PROTOCOL.md 7.20), after Ergo's "fakelag": a token bucket
 // of `burst` messages refilled at `rate` a second. A paced request takes one message's worth
 // (JOIN a quarter, so rejoining many rooms after a reconnect goes through at once); the request

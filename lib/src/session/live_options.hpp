@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The server's options in effect now, replaced whole by server::reload(). Each snapshot is
 // immutable; a reader holds the one it took (options_view) and takes the new one when the
 // options have been replaced, which it learns from one atomic load: no lock on the hot path.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // How many of one connection's lines of a kind are logged: a burst, then one per interval; the
 // rest are counted, and the count goes out with the next line that is logged (or at the end).
 // So a client that sends nothing but mistakes costs the log a few bytes a second, not a line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One client's protocol state machine on the server (docs/PROTOCOL.md section 7), sans-io.
 //
 // No socket and no Asio: inputs are decoded client messages, framing failures, deadlines and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the sessions of one server share: options (live: replaced by a reload), the room bus, the
 // user directory, the rooms, the resumable sessions and the log. Each is thread-safe; the
 // services outlive every session.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What bounds one connection, whatever its transport: its frames, its queue, its close.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A connection's outgoing queue: the one thread-safe part of a connection.
 //
 // Rooms, other users' private messages and the connection's own session all put frames here,

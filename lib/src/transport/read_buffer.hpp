@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The buffer a connection reads into: one per thread, shared by every connection that thread
 // serves. A read fills it, the frames in it are handled at once, and only the bytes of a frame
 // cut by the end of the read are copied into that connection's decoder; so an idle connection

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A framed connection over a byte stream: the transport beneath a server session or a client.
 //
 // - All stream work runs on the stream's executor, which must be a strand; every member below

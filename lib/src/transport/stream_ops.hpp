@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What a connection needs to know about its stream: how to set it up (and start it: a TLS
 // handshake), how to read it without holding a buffer while idle, how to write it, and how to
 // end it. Each stream type a connection runs over specialises stream_ops; plain TCP is here,

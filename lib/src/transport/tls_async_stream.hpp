@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // tls_stream (OpenSSL straight over the socket) as an Asio AsyncStream, for layers that need
 // one: Beast's WebSocket stream runs over it for wss://.
 //

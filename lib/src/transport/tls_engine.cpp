@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "transport/tls_engine.hpp"
 
 #include <boost/asio/error.hpp>

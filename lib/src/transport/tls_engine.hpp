@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What tls_stream needs from OpenSSL beyond its headers: a socket BIO that never raises
 // SIGPIPE, and OpenSSL's outcomes as error codes.
 #pragma once

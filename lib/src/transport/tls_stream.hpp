@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // TLS beneath a connection: OpenSSL driven straight over the connection's non-blocking TCP
 // socket, with the stream_ops that let stream_connection run it exactly as it runs plain TCP.
 //

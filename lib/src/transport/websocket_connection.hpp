@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A framed connection over WebSocket (docs/PROTOCOL.md 15): the message transport beneath a
 // server session, with the same interface and rules as stream_connection, which runs byte
 // streams.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "users/local_directory.hpp"
 
 #include <chat/text.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The user directory of a single process: a map from a name's skeleton to its member.
 #pragma once
 

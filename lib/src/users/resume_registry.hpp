@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Sessions that can be resumed (docs/PROTOCOL.md 7.19): the live ones that were granted
 // "resume", and the detached ones whose connection was lost less than the grace period ago.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The seam for user names: who is connected, under which name, and how to reach them for a
 // private message. Names are unique by their skeleton (chat::name_skeleton: case and ASCII
 // lookalikes, docs/PROTOCOL.md 6.1); a private message finds its recipient only by the name

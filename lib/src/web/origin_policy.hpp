@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Which pages may open a WebSocket (docs/PROTOCOL.md 15.1): the browser's Origin against the
 // operator's list, or by default against the request's own Host.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "web/static_files.hpp"
 
 #include <chat/version.hpp>

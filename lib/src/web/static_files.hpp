@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The web client's files, served on the WebSocket port (docs/PROTOCOL.md 15.4). Sans-io: a
 // request's method and target in, a complete response out.
 #pragma once

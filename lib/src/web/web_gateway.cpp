@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "web/web_gateway.hpp"
 
 #include "server/session_driver.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The WebSocket port (docs/PROTOCOL.md 15): each accepted connection speaks HTTP/1.1 until it
 // asks for a WebSocket at /chat, which then runs a session (server/session_driver.hpp over
 // transport/websocket_connection.hpp); other requests get the web client's files.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Uses the installed headers and library: a server and a client exchange one message.
 #include <chat/client.hpp>
 #include <chat/server.hpp>

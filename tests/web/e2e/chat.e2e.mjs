@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Two people in browsers and one in chatcli, in one room: messages both ways with the same ids
 // and order everywhere, join and leave notices, a rename, private messages as their own
 // conversations, a topic change.

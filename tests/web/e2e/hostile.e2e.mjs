@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Hostile strings from the network (HTML, script, bidi overrides, zero-width characters) in
 // messages, a private message and the topic reach another person's page as inert text: the
 // literal characters are shown (also in a leave reason), no element is made from them, nothing runs, and what could

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # CTest's web_e2e_install (the fixture web_e2e needs): puts the e2e tooling, playwright-core as
 # pinned by tests/web/e2e/package-lock.json, into the build tree with `npm ci`, once per lock
 # file; never into the source tree. Also checks that the browser is there, so that a missing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The page with the keyboard alone: sign in, talk, join a room, move between conversations
 // (Alt+Up/Down), open the member list (Alt+M) and come back to the message box (Esc).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The page on a phone-sized viewport (390x844, touch) and in dark mode: readable, nothing off
 // the screen or scrolling sideways, the room and member lists as drawers on the phone, and the
 // colours following prefers-color-scheme.

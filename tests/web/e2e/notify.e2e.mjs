@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Activity a person notices without watching the tab: the unread count in the tab title, and
 // opt-in desktop notifications for a mention of their name and for a private message, only
 // while the tab is hidden and only once asked for.

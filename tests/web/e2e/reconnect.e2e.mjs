@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The page's connection cut by a proxy while others keep talking: once the network is back the
 // page shows exactly what was said while it was away, once each and in order, and says that
 // messages were missed only when they really were (older than the server's history).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Sign-in refusals: a name the server's rules forbid is refused by the page itself (nothing
 // sent), and a name someone else holds is refused by the server, whose ERROR the page shows;
 // the person then picks another name on the same form and gets in.

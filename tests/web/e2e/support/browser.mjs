@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Headless Chromium (Debian's) driven by playwright-core, and what a test does with the page
 // through its data-testid attributes: sign in, type lines, wait for messages and notices, read
 // the message list. Every wait is playwright's own, with a deadline.

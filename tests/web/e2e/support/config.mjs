@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Where the e2e suite finds what it runs, from the environment CTest sets (tests/CMakeLists.txt),
 // defaulting to the source tree's release build when run by hand from the source tree:
 //   LIBCHAT_CHATD, LIBCHAT_CHATCLI   the built programs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // chatd and chatcli as child processes: their output read line by line, each wait for a line
 // an event wait with a deadline (the line arriving, the process exiting, or the time running
 // out), never a sleep.

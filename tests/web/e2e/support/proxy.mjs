@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A TCP proxy between the page and chatd's WebSocket port that can cut the connection: the page
 // is loaded through it, so its WebSocket (same origin) goes through it too. cut() destroys
 // every proxied socket and refuses new connections until restore(), as a network outage would.
