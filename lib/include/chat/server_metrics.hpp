@@ -7,6 +7,8 @@
 // Thread-safety: a plain value; copy and read it freely.
 #pragma once
 
+#include <chat/export.hpp>
+
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -84,9 +86,9 @@ struct server_metrics {
 };
 
 /// Label values as the admin endpoint writes them ("tcp", "awaiting_hello", "too_slow", ...).
-const char* to_string(server_metrics::transport t) noexcept;
-const char* to_string(server_metrics::connection_state s) noexcept;
-const char* to_string(server_metrics::cut_off_reason r) noexcept;
-const char* to_string(server_metrics::refusal_reason r) noexcept;
+CHAT_EXPORT const char* to_string(server_metrics::transport t) noexcept;
+CHAT_EXPORT const char* to_string(server_metrics::connection_state s) noexcept;
+CHAT_EXPORT const char* to_string(server_metrics::cut_off_reason r) noexcept;
+CHAT_EXPORT const char* to_string(server_metrics::refusal_reason r) noexcept;
 
 }  // namespace chat

@@ -37,9 +37,17 @@ int main() {
   auto text = echo.get_future();
   const bool ok = text.wait_for(std::chrono::seconds(10)) == std::future_status::ready && text.get() == "installed";
 
+  // Beyond the exchange, a few more of the public API's out-of-line functions, so that one the
+  // shared library forgot to export fails to link here.
+  const auto metrics = server.metrics();
+  const bool counted = metrics.deliveries >= 1 &&
+                       std::string(chat::to_string(chat::server_metrics::transport::tcp)) == "tcp";
+  const bool reloaded = !server.reload(options).error;
+
   client.close();
   work.reset();
   runner.join();
   std::cout << "libchat " << chat::version_string << (ok ? ": ok" : ": FAILED") << '\n';
-  return ok ? 0 : 1;
+  if (!counted || !reloaded) std::cout << "metrics or reload: FAILED\n";
+  return ok && counted && reloaded ? 0 : 1;
 }
