@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSL-1.0
 # ctest -P script: builds the library alone as a shared library (nothing else: no apps,
-# examples, tests or bench) and checks what it exports: its SONAME is libchat.so.<major>, every
+# examples, tests or bench) and checks what it exports: its SONAME is libchat.so.<SOVERSION>, every
 # dynamic symbol it defines is in namespace chat (but Boost's and std's weak template
 # instances, below), and tests/package/consumer, built against its
 # installation, links and runs (so what the public headers need is exported).
