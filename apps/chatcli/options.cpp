@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "options.hpp"
 
+#include "config_lines.hpp"
+
 #include <chat/limits.hpp>
 #include <chat/text.hpp>
 #include <chat/version.hpp>
@@ -28,59 +30,17 @@ fs::path base_directory(const std::string& xdg, const std::string& home, const c
   return fs::path(home) / fallback;
 }
 
-std::string_view trim(std::string_view s) {
-  const auto begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos) return {};
-  return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
-}
-
-// The number of the line of `file` that Program_options read as `match` accepts, or 0. Each line
-// is seen as Program_options sees it: without its comment, trimmed, with the key prefixed by the
-// section ("section.key"). Only to say where an error is: the file itself was parsed by
-// Program_options.
-template <class Match>
-std::size_t find_line(const fs::path& file, Match match) {
-  std::ifstream in(file);
-  std::string line;
-  std::string section;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    auto text = trim(std::string_view(line).substr(0, line.find('#')));
-    if (text.empty()) continue;
-    if (text.front() == '[' && text.back() == ']') {
-      section = std::string(trim(text.substr(1, text.size() - 2))) + ".";
-      continue;
-    }
-    const auto equals = text.find('=');
-    const std::string key =
-        equals == std::string_view::npos ? std::string{} : section + std::string(trim(text.substr(0, equals)));
-    if (match(text, key)) return number;
-  }
-  return 0;
-}
-
-// The line where `key` is set: its `occurrence`th setting (a repeated key fails at the second).
-std::size_t line_setting(const fs::path& file, const std::string& key, int occurrence = 1) {
-  return find_line(file, [&](std::string_view, const std::string& k) {
-    return k == key && --occurrence == 0;
-  });
-}
-
 std::string at_line(const fs::path& file, std::size_t line) {
   return file.string() + (line != 0 ? ":" + std::to_string(line) : std::string{}) + ": ";
 }
 
-// Where a Program_options error in the config file is: "FILE:LINE: ".
-std::string where_in_file(const fs::path& file, const po::error& e) {
-  if (const auto* syntax = dynamic_cast<const po::invalid_config_file_syntax*>(&e)) {
-    const std::string bad = syntax->tokens();
-    return at_line(file, find_line(file, [&](std::string_view text, const std::string&) {
-                     return text == bad;
-                   }));
-  }
+// Where a Program_options error in the config file (whose text is `text`) is: "FILE:LINE: ".
+std::string where_in_file(const fs::path& file, std::string_view text, const po::error& e) {
+  if (dynamic_cast<const po::invalid_config_file_syntax*>(&e))
+    return at_line(file, apps::first_malformed_line(text));
   if (const auto* named = dynamic_cast<const po::error_with_option_name*>(&e)) {
-    const auto key = named->get_option_name();
     const bool repeated = dynamic_cast<const po::multiple_occurrences*>(&e) != nullptr;
-    return at_line(file, line_setting(file, key, repeated ? 2 : 1));
+    return at_line(file, apps::line_of_option(text, named->get_option_name(), repeated ? 2 : 1));
   }
   return at_line(file, 0);
 }
@@ -100,6 +60,7 @@ struct parser {
   std::set<std::string> from_command_line;
   std::set<std::string> from_file;
   fs::path config_path;
+  std::string config_text;  // as read and parsed, to say on which line an error is
 
   explicit parser(const environment& e) : env(e) {
     auto& s = o.session;
@@ -137,7 +98,7 @@ struct parser {
   // "FILE:LINE: " when the file gave `key`, else nothing.
   std::string source_of(const std::string& key) const {
     if (!from_file.count(key)) return {};
-    return at_line(config_path, line_setting(config_path, key));
+    return at_line(config_path, apps::line_of_option(config_text, key));
   }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
@@ -158,12 +119,16 @@ struct parser {
       throw usage_error{"cannot read the config file " + config_path.string() + ": " +
                         std::strerror(errno)};
     }
+    std::ostringstream text;
+    text << in.rdbuf();
+    config_text = std::move(text).str();
     try {
-      const auto parsed = po::parse_config_file(in, settings, false);
+      std::istringstream config(config_text);
+      const auto parsed = po::parse_config_file(config, settings, false);
       for (const auto& option : parsed.options) from_file.insert(option.string_key);
       po::store(parsed, vm);
     } catch (const po::error& e) {
-      throw usage_error{where_in_file(config_path, e) + e.what()};
+      throw usage_error{where_in_file(config_path, config_text, e) + e.what()};
     }
     o.config = config_path;
     for (const auto& key : from_command_line) from_file.erase(key);  // the command line won
